@@ -1,0 +1,9 @@
+"""cellgen: recurrent-cell equations in, fast Numba kernels with derived BPTT out."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import SpecError  # noqa: E402
+from .pipeline import build_source, compile_spec, load, write_module  # noqa: E402
+
+__all__ = ["SpecError", "build_source", "compile_spec", "load", "write_module", "__version__"]

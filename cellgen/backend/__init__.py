@@ -1,0 +1,1 @@
+"""Back end: plan -> Python source of a standalone Numba module."""

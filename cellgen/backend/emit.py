@@ -1,0 +1,191 @@
+"""Plan -> module source, through the Jinja2 template in templates/.
+
+Python decides what each line says; the template decides where it goes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import sympy as sp
+
+from .. import __version__
+from ..frontend.checker import fold
+from ..frontend.syntax import Binary, Call, Expr, MatVec, Name, Num, Unary
+from ..middle.plan import Gemm, Kernel, Plan, Slot
+from .printer import Printer
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    autoescape=False)
+
+
+@dataclass(frozen=True)
+class KernelText:
+    name: str
+    purpose: str
+    space: str
+    arrays: tuple[str, ...]
+    constants: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
+def show_expr(e: Expr) -> str:
+    """A spec expression as a person wrote it, with only the parentheses it needs."""
+    prec = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
+
+    def visit(node, kids):
+        if isinstance(node, Num):
+            return node.text, 5
+        if isinstance(node, Name):
+            return node.id + ("'" if node.primed else ""), 5
+        if isinstance(node, Call):
+            return f"{node.func}({', '.join(k[0] for k in kids)})", 5
+        if isinstance(node, Unary):
+            text, p = kids[0]
+            return node.op + (text if p >= 3 else f"({text})"), 3
+        op = "@" if isinstance(node, MatVec) else node.op
+        (lt, lp), (rt, rp) = kids
+        p = prec[op]
+        left = lt if lp >= p else f"({lt})"
+        right = rt if rp > p or (rp == p and op in "+*") else f"({rt})"
+        return f"{left} {op} {right}", p
+    return fold(e, visit)[0]
+
+
+def _slot(slot: Slot) -> str:
+    col = "_j" if slot.offset == 0 else f"{slot.offset} * _H + _j"
+    return {
+        "t": f"{slot.array}[_t, _b, {col}]",
+        "t+1": f"{slot.array}[_t + 1, _b, {col}]",
+        "td": f"{slot.array}[_td, _b, {col}]",
+        "row": f"{slot.array}[_b, {col}]",
+        "col": f"{slot.array}[_j]",
+        "flat": f"{slot.array}[_r, _j]",
+    }[slot.index]
+
+
+def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
+    before = set(printer.constants)
+    lines = [f"{s.name} = {_slot(sl)}" for s, sl in k.reads]
+    lines += [f"{s.name} = {printer(e)}" for s, e in k.body]
+    lines += [f"{_slot(sl)} = {printer(e)}" for sl, e in k.writes]
+    lines += [f"{_slot(sl)} += {printer(e)}" for sl, e in k.accumulates]
+    used = sorted(c for c in printer.constants if re.search(rf"\b{c}\b", "\n".join(lines)))
+    del before
+    return KernelText(k.name, k.purpose, k.space, k.arrays, tuple(used), tuple(lines))
+
+
+def _display(e: sp.Expr, names: dict[sp.Symbol, str]) -> str:
+    return str(e.xreplace({s: sp.Symbol(names.get(s, s.name)) for s in e.free_symbols}))
+
+
+def _safe_comment(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\- ]", "?", text)
+
+
+def render(plan: Plan) -> str:
+    d = plan.derivation
+    g = d.graph
+    cell = g.cell
+    printer = Printer()
+    hidden_kernels = [k for k in plan.forward_step + plan.backward_step if isinstance(k, Kernel)]
+    kernels = [_kernel_text(k, printer) for k in list(plan.hoisted_kernels) + hidden_kernels
+               + ([plan.dx_kernel] if plan.dx_kernel else [])]
+    constants = sorted(printer.constants.items(), key=lambda kv: kv[1])
+    names = dict(g.display)
+    for value, adj in d.adjoints.items():
+        names[adj] = "d" + names.get(value, value.name)
+    for s, carry in d.carries.items():
+        names[carry] = f"g_{s}"
+    for grp in plan.groups:
+        names[grp.da] = f"dA{grp.index}"
+    forward_eqs = [f"{df.name}{chr(39) if df.is_state else ''} = {show_expr(df.expr)}" for df in cell.definitions]
+    backward_eqs = [f"{names[adj]} = {_display(e, names)}" for adj, e in d.definitions.items()]
+    legend = [f"g_{s}: gradient of the loss w.r.t. {s} at step t, handed back by step t+1 "
+              "(dfinal at the last step)" for s in cell.states]
+    legend.append("dy: gradient of the loss w.r.t. the output at step t (dys[t])")
+    for grp in plan.groups:
+        if grp.operand_size != "input":
+            legend.append(f"dA{grp.index} = [{'; '.join(p.param for p in grp.members)}]^T @ "
+                          f"[{'; '.join('d' + names[p.symbol] for p in grp.members)}], one GEMM")
+    dx_lines = [f"dx += {_display(t, names)}" for t in d.dx_terms.values()]
+    params = [(p.name, p.shape) for p in cell.params]
+    product_params = {p.name: [] for p in cell.params if p.is_matrix}
+    for grp in plan.groups:
+        for k, p in enumerate(grp.members):
+            product_params[p.param].append((grp.index, k))
+    ctx = dict(_buffers(plan),
+        version=__version__, cell=cell, source=_safe_comment(Path(cell.path).name),
+        forward_eqs=forward_eqs, backward_eqs=backward_eqs, legend=legend, dx_lines=dx_lines,
+        params=params, inits={k: float(v) for k, v in cell.inits.items()},
+        constants=constants, kernels=kernels, plan=plan, groups=plan.groups,
+        state_codes=[(s, g.prev[s].name) for s in cell.states],
+        output_code=g.prev[cell.output].name if cell.output_is_state else None,
+        vectors=list(g.vectors), product_params=product_params,
+        forward_ops=[_op(o) for o in plan.forward_step], backward_ops=[_op(o) for o in plan.backward_step],
+        hoisted_kernels=[k.name for k in plan.hoisted_kernels], kernel_arrays={k.name: k.arrays for k in kernels},
+        operand_width={grp.index: ("_I" if grp.operand_size == "input" else "_H") for grp in plan.groups},
+    )
+    return _TEMPLATES.get_template("module.py.j2").render(**ctx)
+
+
+def _buffers(plan: Plan) -> dict:
+    """Names of the driver's arrays, in signature order, and where the wrappers find each."""
+    g = plan.derivation.graph
+    codes = [g.prev[s].name for s in g.cell.states]
+    groups = []
+    for grp in plan.groups:
+        hoisted = grp.operand_size == "input"
+        has_operand = grp.index in plan.operand_buffers
+        if hoisted:
+            source = f"A_{grp.index}" if has_operand else "xs2"
+            dm = f"dM_{plan.dm_alias[grp.index]}" if grp.index in plan.dm_alias else f"dX_{grp.index}"
+        else:
+            source = (f"A_{grp.index}.reshape(_T * _B, _H)" if has_operand
+                      else f"S_{grp.operand.name}[:_T].reshape(_T * _B, _H)")
+            dm = f"dM_{grp.index}"
+        groups.append(dict(
+            index=grp.index, n=len(grp.members), params=[p.param for p in grp.members], hoisted=hoisted,
+            operand_text=str(grp.operand), source=source, dm=dm, has_operand=has_operand,
+            width="I" if hoisted else "H", alias=grp.index in plan.dm_alias,
+            dx_direct=plan.dx_from_gemm == grp.index, carry=grp.index in plan.carry_from_gemm.values()))
+    hoisted = [x for x in groups if x["hoisted"]]
+    recurrent = [x for x in groups if not x["hoisted"]]
+    stacked = {x["index"]: "[" + ", ".join(f'"{p}"' for p in x["params"]) + "]" for x in groups}
+    fwd = {"xs2": 'tape["xs2"]'}
+    fwd.update({f"S_{c}": f"S_{c}" for c in codes})
+    fwd.update({f"X_{x['index']}": f'tape["X_{x["index"]}"]' for x in hoisted})
+    fwd.update({f"M_{x['index']}": f'tape["M_{x["index"]}"]' for x in recurrent})
+    fwd.update({f"A_{x['index']}": f'tape["A_{x["index"]}"]' for x in groups if x["has_operand"]})
+    common = dict(fwd)
+    fwd.update({f"Wt_{x['index']}": f"_stacked(p, {stacked[x['index']]}, True)" for x in groups})
+    vectors = {f"P_{v}": f'p["{v}"]' for v in g.vectors}
+    fwd.update(vectors)
+    if not g.cell.output_is_state:
+        fwd["ys"] = 'tape["ys"]'
+    bwd = {k: v.replace("S_", 'tape["S_', 1) + '"]' if k.startswith("S_") else v for k, v in common.items()}
+    bwd.update({f"W_{x['index']}": f"_stacked(p, {stacked[x['index']]}, False)" for x in groups})
+    bwd.update(vectors)
+    bwd["dys"] = "dys"
+    bwd.update({f"G_{c}": f"G_{c}" for c in codes})
+    bwd.update({f"Gn_{c}": f"Gn_{c}" for c in codes})
+    bwd.update({f"dM_{x['index']}": f'work["dM_{x["index"]}"]' for x in recurrent})
+    bwd.update({f"dX_{x['index']}": f'work["dX_{x["index"]}"]' for x in hoisted if not x["alias"]})
+    bwd.update({f"dA_{x['index']}": f'work["dA_{x["index"]}"]' for x in groups
+                if (x["hoisted"] and x["has_operand"]) or (not x["hoisted"] and not x["carry"])})
+    bwd.update({f"dP_{v}": f'work["dP_{v}"]' for v in g.vectors})
+    bwd.update({f"dW_{x['index']}": f'work["dW_{x["index"]}"]' for x in groups})
+    bwd["dxs2"] = "dxs2"
+    return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd,
+                hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups,
+                first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None)
+
+
+def _op(o) -> dict:
+    if isinstance(o, Gemm):
+        return dict(kind="gemm", a=o.a, b=o.b, out=o.out, comment=o.comment)
+    return dict(kind="kernel", name=o.name)

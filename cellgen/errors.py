@@ -1,0 +1,40 @@
+"""Diagnostics: how every stage reports a wrong spec."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    line: int
+    col: int
+    message: str
+    path: str = ""
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+
+
+class SpecError(Exception):
+    """A wrong spec. ``.path .line .col`` locate the first problem, ``.diagnostics`` all."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics)
+        first = self.diagnostics[0]
+        self.path, self.line, self.col, self.message = first.path, first.line, first.col, first.message
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+class Reporter:
+    """Collects every problem of a file so the user sees them all at once."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, line: int, col: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(line, col, message, self.path))
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise SpecError(self.diagnostics)

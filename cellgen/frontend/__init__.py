@@ -1,0 +1,1 @@
+"""Front end: spec text -> tokens -> syntax tree -> checked cell."""

@@ -1,0 +1,382 @@
+"""Syntax tree -> checked cell: names resolved, equations sorted, sizes inferred.
+
+The checker is where a spec's meaning is fixed. Whatever it lets through, the later
+stages can compile without further questions; whatever it refuses is reported with
+the line and column of the part that is wrong.
+"""
+from __future__ import annotations
+
+import keyword
+import sys
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from ..errors import Reporter
+from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Unary, children, walk
+
+FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs")
+INPUT, HIDDEN, SCALAR, INVALID = "input", "hidden", "scalar", "invalid"
+# A generated module must never take the place of a module the program imports.
+RESERVED_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {"numpy", "numba", "cellgen", "generated", "scipy",
+                                                              "llvmlite", "torch", "sympy", "jinja2"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    shape: tuple[str, ...]  # ("hidden",), ("hidden", "hidden") or ("hidden", "input")
+
+    @property
+    def is_matrix(self) -> bool:
+        return len(self.shape) == 2
+
+
+@dataclass(frozen=True)
+class Definition:
+    """`name = expr` (an intermediate) or `name' = expr` (a state's new value)."""
+    name: str
+    is_state: bool
+    expr: Expr
+    size: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str
+    path: str
+    input: str
+    states: tuple[str, ...]
+    output: str
+    output_is_state: bool
+    definitions: tuple[Definition, ...]  # sorted so that every name is defined before use
+    params: tuple[Param, ...]  # in order of first use
+    inits: dict[str, Fraction] = field(default_factory=dict)
+
+    def definition(self, name: str, is_state: bool) -> Definition:
+        return next(d for d in self.definitions if d.name == name and d.is_state == is_state)
+
+
+T = TypeVar("T")
+
+
+def fold(expr: Expr, visit: Callable[[Expr, list], T]) -> T:
+    """Post-order evaluation without recursion: flat chains of thousands of terms are fine."""
+    results: dict[int, T] = {}
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        kids = children(node)
+        if ready or not kids:
+            results[id(node)] = visit(node, [results.pop(id(k)) for k in kids])
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in reversed(kids))
+    return results[id(expr)]
+
+
+def parse_number(text: str) -> Fraction:
+    return Fraction(text)
+
+
+def is_constant(e: Expr) -> bool:
+    return isinstance(e, Num) or (isinstance(e, Unary) and is_constant(e.operand))
+
+
+def _valid_identifier(name: str) -> bool:
+    return name.isidentifier() and name.isascii()
+
+
+class _Checker:
+    def __init__(self, spec: SpecFile, report: Reporter):
+        self.spec = spec
+        self.r = report
+        self.decls: dict[str, list[Decl]] = {}
+        self.inits: list[Init] = []
+        self.equations: list[Equation] = []
+        for s in spec.statements:
+            if isinstance(s, Decl):
+                self.decls.setdefault(s.keyword, []).append(s)
+            elif isinstance(s, Init):
+                self.inits.append(s)
+            else:
+                self.equations.append(s)
+
+    def err(self, node, message: str) -> None:
+        self.r.error(node.line, node.col, message)
+
+    def single(self, keyword_text: str) -> Decl | None:
+        found = self.decls.get(keyword_text, [])
+        for extra in found[1:]:
+            self.err(extra, f"a second '{keyword_text}' line (the first is at line {found[0].line})")
+        return found[0] if found else None
+
+    # -- the whole check -------------------------------------------------------
+    def run(self) -> Cell | None:
+        cell_name = self.cell_name()
+        input_decl = self.single("input")
+        if input_decl is None:
+            self.r.error(1, 1, "no 'input NAME' line: a cell has exactly one input")
+        self.input = input_decl.names[0].id if input_decl else None
+        state_decls = self.decls.get("state", [])
+        if not state_decls:
+            self.r.error(1, 1, "no 'state NAME, ...' line: a cell has at least one state")
+        self.states: dict[str, Name] = {}
+        for d in state_decls:
+            for n in d.names:
+                self.declare_state(n)
+        self.intermediates: dict[str, Equation] = {}
+        self.updates: dict[str, Equation] = {}
+        for eq in self.equations:
+            self.define(eq)
+        for s, n in self.states.items():
+            if s not in self.updates:
+                self.err(n, f"state '{s}' has no update: add a line {s}' = ...")
+        for eq in self.equations:
+            self.check_names(eq.expr)
+        self.params = self.collect_params()
+        order = self.sort()
+        sizes = self.infer_sizes(order) if order is not None else {}
+        output, output_is_state = self.check_output(sizes)
+        inits = self.check_inits()
+        if self.r.diagnostics:
+            return None
+        definitions = tuple(
+            Definition(eq.target.id, eq.target.primed, eq.expr, sizes[(eq.target.id, eq.target.primed)],
+                       eq.line, eq.col) for eq in order)
+        return Cell(cell_name, self.spec.path, self.input, tuple(self.states), output, output_is_state,
+                    definitions, tuple(self.params.values()), inits)
+
+    def cell_name(self) -> str:
+        decl = self.single("cell")
+        if decl is not None:
+            name, where = decl.names[0].id, decl.names[0]
+        else:
+            name, where = Path(self.spec.path).stem, None
+        problem = None
+        if not _valid_identifier(name):
+            problem = f"the file name gives the cell name '{name}', which is not a name: add a 'cell NAME' line"
+        elif keyword.iskeyword(name) or keyword.issoftkeyword(name):
+            problem = f"cell name '{name}' is a Python keyword and cannot name a module"
+        elif name in RESERVED_MODULE_NAMES:
+            problem = f"cell name '{name}' is the name of a module Python programs import; choose another"
+        if problem:
+            if where is None:
+                self.r.error(1, 1, problem)
+            else:
+                self.err(where, problem)
+        return name
+
+    def declare_state(self, n: Name) -> None:
+        if n.id in FUNCTIONS:
+            self.err(n, f"'{n.id}' is a function and cannot name a state")
+        elif n.id == self.input:
+            self.err(n, f"'{n.id}' is defined twice: it is already the input")
+        elif n.id in self.states:
+            first = self.states[n.id]
+            self.err(n, f"state '{n.id}' is declared twice (first at {first.line}:{first.col})")
+        else:
+            self.states[n.id] = n
+
+    def define(self, eq: Equation) -> None:
+        t = eq.target
+        if t.primed:
+            if t.id not in self.states:
+                self.err(t, f"prime on '{t.id}', which is not a state (states: {', '.join(self.states) or 'none'})")
+            elif t.id in self.updates:
+                first = self.updates[t.id]
+                self.err(t, f"state '{t.id}' is updated twice (first at {first.line}:{first.col})")
+            else:
+                self.updates[t.id] = eq
+            return
+        if t.id in FUNCTIONS:
+            self.err(t, f"'{t.id}' is a function and cannot be assigned")
+        elif t.id == self.input:
+            self.err(t, f"'{t.id}' is the input and cannot be assigned")
+        elif t.id in self.states:
+            self.err(t, f"'{t.id}' is a state: its new value is written {t.id}' = ...")
+        elif t.id in self.intermediates:
+            first = self.intermediates[t.id]
+            self.err(t, f"'{t.id}' is defined twice (first at {first.line}:{first.col})")
+        else:
+            self.intermediates[t.id] = eq
+
+    def is_param_name(self, name: str) -> bool:
+        return (name != self.input and name not in self.states and name not in self.intermediates
+                and name not in FUNCTIONS)
+
+    def check_names(self, expr: Expr) -> None:
+        for node in walk(expr):
+            if isinstance(node, Name):
+                if node.primed and node.id not in self.states:
+                    self.err(node, f"prime on '{node.id}', which is not a state")
+                elif node.id in FUNCTIONS:
+                    self.err(node, f"'{node.id}' is a function: call it as {node.id}(...)")
+            elif isinstance(node, Call):
+                if node.func not in FUNCTIONS:
+                    self.err(node, f"unknown function '{node.func}' (known: {', '.join(FUNCTIONS)})")
+                elif len(node.args) != 1:
+                    self.err(node, f"'{node.func}' takes one argument, not {len(node.args)}")
+            elif isinstance(node, MatVec):
+                m = node.matrix
+                if not (isinstance(m, Name) and not m.primed and self.is_param_name(m.id)):
+                    self.err(m, "the left side of '@' must be a parameter (a weight matrix)")
+            elif isinstance(node, Binary) and node.op == "**" and not is_constant(node.right):
+                self.err(node.right, "the exponent of '**' must be a number")
+
+    def collect_params(self) -> dict[str, Param]:
+        """Every name that is nothing else is a parameter; how it is used gives its shape."""
+        uses: dict[str, list[tuple[str, Expr]]] = {}
+        matrix_nodes = set()
+        for eq in self.equations:
+            for node in walk(eq.expr):
+                if isinstance(node, MatVec) and isinstance(node.matrix, Name):
+                    matrix_nodes.add(id(node.matrix))
+            for node in walk(eq.expr):
+                if isinstance(node, Name) and not node.primed and self.is_param_name(node.id):
+                    kind = "matrix" if id(node) in matrix_nodes else "vector"
+                    uses.setdefault(node.id, []).append((kind, node))
+        params = {}
+        for name, used in uses.items():
+            first_kind, first = used[0]
+            for kind, node in used[1:]:
+                if kind != first_kind:
+                    self.err(node, f"parameter '{name}' is used as a {kind} here and as a {first_kind} "
+                                   f"at {first.line}:{first.col}")
+                    break
+            params[name] = Param(name, ("hidden", "?") if first_kind == "matrix" else ("hidden",))
+        return params
+
+    def sort(self) -> list[Equation] | None:
+        """Equations in dependency order, stable in source order; None after reporting a cycle."""
+        key = lambda eq: (eq.target.id, eq.target.primed)
+        by_key = {key(eq): eq for eq in list(self.intermediates.values()) + list(self.updates.values())}
+        deps = {}
+        for k, eq in by_key.items():
+            d = set()
+            for node in walk(eq.expr):
+                if isinstance(node, Name):
+                    if node.primed and (node.id, True) in by_key:
+                        d.add((node.id, True))
+                    elif not node.primed and (node.id, False) in by_key:
+                        d.add((node.id, False))
+            deps[k] = d
+        source_order = sorted(by_key, key=lambda k: (by_key[k].line, by_key[k].col))
+        done: list = []
+        placed = set()
+        progress = True
+        while progress:
+            progress = False
+            for k in source_order:
+                if k not in placed and deps[k] <= placed:
+                    placed.add(k)
+                    done.append(k)
+                    progress = True
+        if len(done) == len(by_key):
+            return [by_key[k] for k in done]
+        remaining = [k for k in source_order if k not in placed]
+        cycle = self.find_cycle(remaining[0], deps, placed)
+        label = lambda k: k[0] + ("'" if k[1] else "")
+        start = min(cycle, key=lambda k: (by_key[k].line, by_key[k].col))
+        i = cycle.index(start)
+        ordered = cycle[i:] + cycle[:i]
+        self.err(by_key[start].target,
+                 "dependency cycle: " + " -> ".join(label(k) for k in ordered + [start]))
+        return None
+
+    @staticmethod
+    def find_cycle(start, deps, placed) -> list:
+        path, seen, node = [], {}, start
+        while node not in seen:
+            seen[node] = len(path)
+            path.append(node)
+            node = sorted(d for d in deps[node] if d not in placed)[0]
+        return path[seen[node]:]
+
+    def infer_sizes(self, order: list[Equation]) -> dict[tuple[str, bool], str]:
+        sizes: dict[tuple[str, bool], str] = {}
+        matrix_cols: dict[str, tuple[str, MatVec]] = {}
+
+        def visit(node: Expr, kids: list[str]) -> str:
+            if isinstance(node, Num):
+                return SCALAR
+            if isinstance(node, Name):
+                if node.id == self.input:
+                    return INPUT
+                if node.id in self.states:
+                    return HIDDEN
+                if (node.id, False) in sizes:
+                    return sizes[(node.id, False)]
+                return HIDDEN  # a vector parameter (matrices only stand left of '@')
+            if isinstance(node, (Unary, Call)):
+                return kids[0] if kids else INVALID
+            if isinstance(node, MatVec):
+                operand = kids[1]
+                if operand == SCALAR:
+                    self.err(node, "the right side of '@' is a constant and has no size; multiply instead")
+                elif operand in (INPUT, HIDDEN) and isinstance(node.matrix, Name):
+                    name = node.matrix.id
+                    if name in matrix_cols and matrix_cols[name][0] != operand:
+                        other_size, other = matrix_cols[name]
+                        self.err(node, f"matrix '{name}' multiplies a {operand}-sized vector here and a "
+                                       f"{other_size}-sized one at {other.line}:{other.col}")
+                    matrix_cols.setdefault(name, (operand, node))
+                return HIDDEN
+            # Binary
+            a, b = kids
+            if node.op == "**":
+                return a
+            if INVALID in (a, b):
+                return INVALID
+            if {a, b} == {INPUT, HIDDEN}:
+                self.err(node, f"'{node.op}' mixes an input-sized value with a hidden-sized one; "
+                               "only '@' connects the two sizes")
+                return INVALID
+            return a if b == SCALAR else b
+
+        for eq in order:
+            size = fold(eq.expr, visit)
+            if eq.target.primed and size == INPUT:
+                self.err(eq.target, f"the new value of state '{eq.target.id}' is input-sized; "
+                                    "states are hidden-sized (use a matrix: W @ ...)")
+            sizes[(eq.target.id, eq.target.primed)] = size
+        for name, p in self.params.items():
+            if p.is_matrix:
+                cols = matrix_cols.get(name, (HIDDEN, None))[0]
+                self.params[name] = Param(name, ("hidden", cols))
+        return sizes
+
+    def check_output(self, sizes) -> tuple[str, bool]:
+        decl = self.single("output")
+        if decl is None:
+            return (next(iter(self.states), ""), True)
+        n = decl.names[0]
+        if n.id in self.states:
+            return n.id, True
+        if n.id in self.intermediates:
+            if sizes.get((n.id, False)) not in (HIDDEN, None):
+                self.err(n, f"output '{n.id}' is {sizes[(n.id, False)]}-sized; the output must be hidden-sized")
+            return n.id, False
+        self.err(n, f"output '{n.id}' names no state or intermediate")
+        return n.id, False
+
+    def check_inits(self) -> dict[str, Fraction]:
+        inits: dict[str, Fraction] = {}
+        for i in self.inits:
+            name = i.target.id
+            if name not in self.params:
+                self.err(i.target, f"init names '{name}', which is not a parameter")
+            elif name in inits:
+                self.err(i.target, f"parameter '{name}' has two init lines")
+            else:
+                value = parse_number(i.value.text)
+                inits[name] = -value if i.negative else value
+        return inits
+
+
+def check(spec: SpecFile, report: Reporter) -> Cell | None:
+    """Resolve and check a parsed spec. Problems go to `report`; None when there are any."""
+    return _Checker(spec, report).run()

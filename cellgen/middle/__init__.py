@@ -1,0 +1,1 @@
+"""Middle: checked cell -> SymPy step graph -> derived adjoints -> kernel plan."""

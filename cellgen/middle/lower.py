@@ -1,0 +1,164 @@
+"""Checked cell -> step graph: one SymPy expression per named value of one time step.
+
+Matrix-vector products become opaque symbols (`mv__W`), each remembering its operand.
+A product's *level* says when in a step it can run: level 0 products have an input-sized
+operand and run for all steps at once before the time loop; a product of level k needs
+products of level k-1 first. Element-wise work between products is what the kernels do.
+"""
+from __future__ import annotations
+
+import builtins
+import keyword
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..frontend.checker import HIDDEN, INPUT, Cell, fold
+from ..frontend.syntax import Binary, Call, Expr, MatVec, Name, Num, Unary
+from .functions import apply
+
+_RESERVED = set(dir(builtins)) | {"np", "numba", "math"}
+
+
+def ident(name: str) -> str:
+    """A spec name as a Python identifier in generated code, injective and collision-free.
+
+    Names the generator makes itself start with '_' or contain '__'; a user name that
+    could be mistaken for one, or for a keyword or builtin, gets the prefix '_u_'.
+    """
+    if name.startswith("_") or "__" in name or keyword.iskeyword(name) or keyword.issoftkeyword(name) \
+            or name in _RESERVED:
+        return "_u_" + name
+    return name
+
+
+def symbol(code_name: str) -> sp.Symbol:
+    return sp.Symbol(code_name, real=True)
+
+
+@dataclass(frozen=True)
+class Product:
+    """`param @ operand`, an opaque vector in the element-wise expressions."""
+    symbol: sp.Symbol
+    param: str
+    operand: sp.Expr
+    operand_size: str  # INPUT or HIDDEN
+    level: int
+
+
+@dataclass(frozen=True)
+class Node:
+    """A named value of the step: an intermediate, or a state's new value."""
+    symbol: sp.Symbol
+    expr: sp.Expr
+    name: str
+    is_state: bool
+    level: int
+
+
+@dataclass(frozen=True)
+class StepGraph:
+    cell: Cell
+    x: sp.Symbol
+    prev: dict[str, sp.Symbol]  # state name -> its value at t-1
+    new: dict[str, sp.Symbol]  # state name -> its value at t
+    vectors: dict[str, sp.Symbol]  # vector parameter name -> symbol
+    products: tuple[Product, ...]  # in creation order (operands before products)
+    nodes: tuple[Node, ...]  # dependency order
+    output: sp.Symbol
+    display: dict[sp.Symbol, str]  # how a person reads each symbol
+    order: tuple[sp.Symbol, ...]  # products and nodes, each after everything it reads
+
+    @property
+    def levels(self) -> int:
+        return max((p.level for p in self.products), default=0)
+
+    def node_of(self, sym: sp.Symbol) -> Node | None:
+        return next((n for n in self.nodes if n.symbol == sym), None)
+
+
+def to_sympy(expr: Expr, resolve) -> sp.Expr:
+    def visit(node: Expr, kids: list) -> sp.Expr:
+        if isinstance(node, Num):
+            return sp.Rational(node.text)
+        if isinstance(node, Name):
+            return resolve(node)
+        if isinstance(node, Unary):
+            return -kids[0] if node.op == "-" else kids[0]
+        if isinstance(node, Call):
+            return apply(node.func, kids[0])
+        if isinstance(node, MatVec):
+            return resolve(node, kids[1])
+        a, b = kids
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
+                "**": lambda: a ** b}[node.op]()
+    return fold(expr, visit)
+
+
+def lower(cell: Cell) -> StepGraph:
+    x = symbol(ident(cell.input))
+    prev = {s: symbol(ident(s)) for s in cell.states}
+    new = {s: symbol(ident(s) + "__new") for s in cell.states}
+    display: dict[sp.Symbol, str] = {x: cell.input}
+    display.update({prev[s]: s for s in cell.states})
+    display.update({new[s]: s + "'" for s in cell.states})
+    vectors = {p.name: symbol(ident(p.name)) for p in cell.params if not p.is_matrix}
+    display.update({vectors[n]: n for n in vectors})
+    matrix_uses: dict[str, int] = {}
+    products: dict[tuple[str, sp.Expr], Product] = {}
+    level: dict[sp.Symbol, int] = {}
+    inlined: dict[str, sp.Expr] = {}  # input-sized and constant intermediates are substituted
+    named: dict[str, sp.Symbol] = {}
+
+    def level_of(e: sp.Expr) -> int:
+        return max((level.get(s, 0) for s in e.free_symbols), default=0)
+
+    def resolve(node, operand=None) -> sp.Expr:
+        if operand is not None:  # a product
+            p = node.matrix.id
+            key = (p, operand)
+            if key not in products:
+                matrix_uses[p] = matrix_uses.get(p, 0) + 1
+                suffix = "" if matrix_uses[p] == 1 else f"__{matrix_uses[p]}"
+                sym = symbol(f"mv__{ident(p)}{suffix}")
+                # The checker keeps input-sized and hidden-sized values apart, so x marks the size.
+                size = INPUT if x in operand.free_symbols else HIDDEN
+                lvl = 0 if size == INPUT else 1 + level_of(operand)
+                level[sym] = lvl
+                products[key] = Product(sym, p, operand, size, lvl)
+                order.append(sym)
+                display[sym] = f"({p} @ {_show(operand, display)})"
+            return products[key].symbol
+        if node.id == cell.input:
+            return x
+        if node.id in prev:
+            return new[node.id] if node.primed else prev[node.id]
+        if node.id in inlined:
+            return inlined[node.id]
+        if node.id in named:
+            return named[node.id]
+        return vectors.get(node.id)  # None for a matrix: only its product has a value
+
+    nodes = []
+    order: list[sp.Symbol] = []
+    for d in cell.definitions:
+        e = to_sympy(d.expr, resolve)
+        if d.is_state:
+            sym = new[d.name]
+        elif d.size == HIDDEN:
+            sym = symbol(ident(d.name))
+            named[d.name] = sym
+            display[sym] = d.name
+        else:
+            inlined[d.name] = e
+            continue
+        level[sym] = level_of(e)
+        nodes.append(Node(sym, e, d.name, d.is_state, level[sym]))
+        order.append(sym)
+    output = new[cell.output] if cell.output_is_state else named[cell.output]
+    return StepGraph(cell, x, prev, new, vectors, tuple(products.values()), tuple(nodes), output, display,
+                     tuple(order))
+
+
+def _show(e: sp.Expr, display: dict) -> str:
+    return str(e.xreplace({s: sp.Symbol(display.get(s, s.name)) for s in e.free_symbols}))

@@ -1,0 +1,317 @@
+"""Derivation -> plan: which element-wise kernels and which GEMMs run, on which buffers.
+
+The shape of the plan is the one that trains fast on a CPU:
+- forward: one GEMM for the input products of all steps; per step, one stacked GEMM
+  per group of recurrent products and one fused element-wise kernel per level;
+- backward: per step, fused kernels that recompute what they need from the tape
+  (states and products) and the stacked GEMMs `dM @ P` for the operands; after the
+  loop, every weight gradient as one GEMM over all steps.
+Every element-wise kernel is a list of SymPy assignments after common-subexpression
+elimination; the backend prints them.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .derive import Derivation, Group
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one element of a value lives: `array[index]` inside a kernel's (row, column) loop."""
+    array: str
+    index: str  # "t", "t+1", "td" (row of dys), "row" (no time axis), "col" (a vector), "flat" (input space)
+    offset: int = 0  # in multiples of the column count
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    purpose: str
+    space: str  # "hidden": loops over batch x hidden; "input": over (steps*batch) x input
+    reads: tuple[tuple[sp.Symbol, Slot], ...]
+    body: tuple[tuple[sp.Symbol, sp.Expr], ...]
+    writes: tuple[tuple[Slot, sp.Expr], ...]
+    accumulates: tuple[tuple[Slot, sp.Expr], ...] = ()
+    arrays: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """out = a @ b on the step's 2-D views; `a`, `b`, `out` are array expressions."""
+    a: str
+    b: str
+    out: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    derivation: Derivation
+    groups: tuple[Group, ...]
+    hoisted_kernels: tuple[Kernel, ...]  # input-space operands, before the loop
+    forward_step: tuple  # Kernel | Gemm, per step
+    backward_step: tuple
+    dx_kernel: Kernel | None
+    dx_from_gemm: int | None  # the group whose operand is x itself: its GEMM writes dxs
+    dm_alias: dict[int, int]  # hoisted group -> recurrent group whose dM it shares
+    carry_from_gemm: dict[str, int]  # state -> group whose operand gradient is the carry itself
+    operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
+
+
+def arr_state(s: str) -> str:
+    return f"S_{s}"
+
+
+def plan(d: Derivation) -> Plan:
+    g = d.graph
+    L = g.levels
+    groups = d.groups
+    prev_of = {sym: name for name, sym in g.prev.items()}
+    new_of = {sym: name for name, sym in g.new.items()}
+    member_slot: dict[sp.Symbol, tuple[int, int]] = {}
+    for grp in groups:
+        for k, p in enumerate(grp.members):
+            member_slot[p.symbol] = (grp.index, k)
+    node_def = {n.symbol: n.expr for n in g.nodes}
+    node_rank = {s: i for i, s in enumerate(g.order)}
+    adj_rank = {s: i for i, s in enumerate(d.definitions)}
+    state_code = {name: sym.name for name, sym in g.prev.items()}
+
+    def product_array(grp: Group) -> str:
+        return f"X_{grp.index}" if grp.operand_size == "input" else f"M_{grp.index}"
+
+    operand_buffers = tuple(grp.index for grp in groups
+                            if not (grp.operand == g.x or grp.operand in prev_of))
+
+    # ------------------------------------------------------------------ kernels
+    def build(name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden") -> Kernel:
+        """Close over the definitions the outputs need, eliminate common subexpressions."""
+        needed: dict[sp.Symbol, sp.Expr] = {}
+        reads: dict[sp.Symbol, Slot] = {}
+        stack = [e for _, e in outputs + accum]
+        while stack:
+            e = stack.pop()
+            for s in e.free_symbols:
+                if s in needed or s in reads:
+                    continue
+                slot = leaf_slot(s)
+                if slot is not None:
+                    reads[s] = slot
+                elif s in d.definitions:
+                    needed[s] = d.definitions[s]
+                    stack.append(needed[s])
+                elif s in node_def:
+                    needed[s] = node_def[s]
+                    stack.append(needed[s])
+                else:
+                    raise AssertionError(f"{name}: no source for {s}")
+        # Forward values first (in step order), then adjoints (in derivation order).
+        named = sorted(needed, key=lambda s: (0, node_rank[s]) if s in node_rank else (1, adj_rank[s]))
+        exprs = [needed[s] for s in named] + [e for _, e in outputs] + [e for _, e in accum]
+        replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_x"))
+        body = list(replacements) + list(zip(named, reduced[:len(named)]))
+        out_exprs = reduced[len(named):]
+        body = _schedule(body, out_exprs)
+        writes = tuple((slot, e) for (slot, _), e in zip(outputs, out_exprs[:len(outputs)]))
+        accs = tuple((slot, e) for (slot, _), e in zip(accum, out_exprs[len(outputs):]))
+        used = set().union(*(e.free_symbols for _, e in body), *(e.free_symbols for e in out_exprs))
+        kept_reads = tuple(sorted(((s, sl) for s, sl in reads.items() if s in used),
+                                  key=lambda r: (r[1].array, r[1].offset, r[0].name)))
+        arrays = sorted({sl.array for _, sl in kept_reads} | {sl.array for sl, _ in writes}
+                        | {sl.array for sl, _ in accs})
+        return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays))
+
+    vector_slot = {sym: Slot(f"P_{name}", "col") for name, sym in g.vectors.items()}
+
+    def forward_leaf(max_level: int):
+        def slot(s):
+            if s in prev_of:
+                return Slot(arr_state(state_code[prev_of[s]]), "t")
+            if s in vector_slot:
+                return vector_slot[s]
+            if s in member_slot:
+                gi, k = member_slot[s]
+                grp = groups[gi]
+                if grp.level <= max_level:
+                    return Slot(product_array(grp), "t", k)
+            return None
+        return slot
+
+    forward_step: list = []
+    for k in range(L + 1):
+        if k > 0:
+            for grp in groups:
+                if grp.level == k:
+                    src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in prev_of else f"A_{grp.index}[_t]"
+                    forward_step.append(Gemm(src, f"Wt_{grp.index}", f"M_{grp.index}[_t]",
+                                             _describe(grp, g.display)))
+        if k < L:
+            outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
+                    if grp.level == k + 1 and grp.index in operand_buffers]
+            if outs:
+                forward_step.append(build(f"_forward_level{k}", f"operands of the level-{k + 1} products",
+                                          outs, [], forward_leaf(k)))
+        else:
+            outs = [(Slot(arr_state(state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
+            if not g.cell.output_is_state:
+                outs.append((Slot("ys", "t"), g.output))
+            forward_step.append(build("_forward_step", "new states" + ("" if g.cell.output_is_state else
+                                                                        " and the output"),
+                                      outs, [], forward_leaf(L)))
+
+    hoisted_kernels = []
+    hoisted_outs = [(Slot(f"A_{grp.index}", "flat"), grp.operand) for grp in groups
+                    if grp.operand_size == "input" and grp.index in operand_buffers]
+    input_leaf = lambda s: Slot("xs2", "flat") if s == g.x else None
+    if hoisted_outs:
+        hoisted_kernels.append(build("_input_operands", "input-sized operands of all steps", hoisted_outs, [],
+                                     input_leaf, space="input"))
+
+    # ------------------------------------------------------------------ backward
+    da_level = {grp.da: grp.level for grp in groups}
+    deps_cache: dict[sp.Symbol, frozenset] = {}
+
+    def da_deps(e: sp.Expr) -> frozenset:
+        out = set()
+        for s in e.free_symbols:
+            if s in da_level:
+                out.add(s)
+            elif s in d.definitions:
+                if s not in deps_cache:
+                    deps_cache[s] = da_deps(d.definitions[s])
+                out |= deps_cache[s]
+        return frozenset(out)
+
+    def ready(e: sp.Expr) -> int:
+        return min((da_level[s] for s in da_deps(e)), default=L + 1) - 1
+
+    carry_from_gemm: dict[str, int] = {}
+    quantities: list[tuple[int, Slot, sp.Expr, bool]] = []  # (kernel level, slot, expr, accumulate)
+    dm_alias: dict[int, int] = {}
+    def adjoint_expr(p) -> sp.Expr:
+        adj = d.adjoint(p.symbol)
+        return d.definitions.get(adj, adj)
+
+    for grp in groups:
+        exprs = [d.adjoint(p.symbol) for p in grp.members]
+        if grp.operand_size == "input":
+            # Input products whose gradients equal those of recurrent products (x and h meeting in
+            # one sum, as in an LSTM) share their dM buffer: one stream less to write per step.
+            values = [adjoint_expr(p) for p in grp.members]
+            for other in groups:
+                if other.operand_size != "input" and [adjoint_expr(p) for p in other.members] == values \
+                        and all(e != 0 for e in values):
+                    dm_alias[grp.index] = other.index
+                    break
+            if grp.index in dm_alias:
+                continue
+            arr = f"dX_{grp.index}"
+        else:
+            arr = f"dM_{grp.index}"
+        for k, e in enumerate(exprs):
+            lvl = min(ready(e), grp.level) if grp.operand_size != "input" else ready(e)
+            quantities.append((lvl, Slot(arr, "t", k), e, False))
+    for s, sym in g.prev.items():
+        e = d.adjoint(sym)
+        # A carry that is exactly one operand gradient is written by that GEMM, with no kernel.
+        da = [grp for grp in groups if d.definitions.get(e) == grp.da and grp.index not in carry_from_gemm.values()]
+        if da:
+            carry_from_gemm[s] = da[0].index
+            continue
+        quantities.append((ready(e), Slot(f"Gn_{state_code[s]}", "row"), e, False))
+    for name, sym in g.vectors.items():
+        e = d.adjoint(sym)
+        if e != 0:
+            quantities.append((ready(e), Slot(f"dP_{name}", "col"), e, True))
+
+    gemm_out = {grp.da: (f"Gn_{state_code[s]}" if s else f"dA_{grp.index}")
+                for grp in groups for s in [next((st for st, gi in carry_from_gemm.items() if gi == grp.index), None)]}
+    carry_slot = {d.carries[s]: Slot(f"G_{state_code[s]}", "row") for s in g.prev}
+
+    def backward_leaf(max_da_level: int):
+        fwd = forward_leaf(L)
+
+        def slot(s):
+            if s in new_of:
+                return Slot(arr_state(state_code[new_of[s]]), "t+1")
+            if s in carry_slot:
+                return carry_slot[s]
+            if s == d.dy:
+                return Slot("dys", "td")
+            if s in da_level:
+                return Slot(gemm_out[s], "row") if da_level[s] > max_da_level else None
+            return fwd(s)
+        return slot
+
+    backward_step: list = []
+    for k in range(L, -1, -1):
+        outs = [(slot, e) for lvl, slot, e, acc in quantities if lvl == k and not acc]
+        accs = [(slot, e) for lvl, slot, e, acc in quantities if lvl == k and acc]
+        if outs or accs:
+            backward_step.append(build(f"_backward_level{k}", f"adjoints ready after the level-{k + 1} GEMMs"
+                                       if k < L else "adjoints from the step's outputs", outs, accs,
+                                       backward_leaf(k)))
+        if k > 0:
+            for grp in groups:
+                if grp.level == k:
+                    backward_step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", gemm_out[grp.da],
+                                              "d" + _describe(grp, g.display, operand_only=True)))
+
+    dx_kernel, dx_from_gemm = None, None
+    dx_terms = []
+    for grp in groups:
+        if grp.operand_size != "input":
+            continue
+        if grp.operand == g.x:
+            dx_from_gemm = grp.index
+        else:
+            dx_terms.append(d.dx_terms[grp.index])
+    if dx_terms:
+        da_input = {grp.da: Slot(f"dA_{grp.index}", "flat") for grp in groups if grp.operand_size == "input"}
+        dx_kernel = build("_input_gradient", "dx through input-sized operands",
+                          [], [(Slot("dxs2", "flat"), sp.Add(*dx_terms))],
+                          lambda s: input_leaf(s) or da_input.get(s), space="input")
+    return Plan(d, groups, tuple(hoisted_kernels), tuple(forward_step), tuple(backward_step), dx_kernel,
+                dx_from_gemm, dm_alias, carry_from_gemm, operand_buffers)
+
+
+def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> list:
+    """Order assignments so each follows what it reads (earliest first), dropping dead ones."""
+    live: set[sp.Symbol] = set()
+    defined = {s: e for s, e in body}
+    stack = [s for e in outputs for s in e.free_symbols if s in defined]
+    while stack:
+        s = stack.pop()
+        if s not in live:
+            live.add(s)
+            stack.extend(t for t in defined[s].free_symbols if t in defined)
+    index = {s: i for i, (s, _) in enumerate(body)}
+    deps = {s: {t for t in defined[s].free_symbols if t in live} for s in live}
+    users: dict[sp.Symbol, list] = {}
+    for s, ds in deps.items():
+        for t in ds:
+            users.setdefault(t, []).append(s)
+    waiting = {s: len(ds) for s, ds in deps.items()}
+    heap = [index[s] for s, n in waiting.items() if n == 0]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        s = body[heapq.heappop(heap)][0]
+        order.append((s, defined[s]))
+        for u in users.get(s, []):
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(heap, index[u])
+    return order
+
+
+def _describe(grp: Group, display: dict, operand_only: bool = False) -> str:
+    params = ", ".join(p.param for p in grp.members)
+    operand = str(grp.operand.xreplace({s: sp.Symbol(display.get(s, s.name)) for s in grp.operand.free_symbols}))
+    if operand_only:
+        return f"({operand}) from d({params} @ {operand})"
+    return f"({params}) @ {operand}"

@@ -1,0 +1,129 @@
+"""The compiler as one function per use: spec text -> checked cell -> ... -> module source."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from .backend.emit import render
+from .errors import Reporter, SpecError
+from .frontend.checker import Cell, check
+from .frontend.parser import parse
+from .middle.derive import Derivation, derive
+from .middle.lower import lower
+from .middle.plan import Plan, plan
+
+
+@dataclass(frozen=True)
+class Compiled:
+    cell: Cell
+    derivation: Derivation
+    plan: Plan
+    source: str
+
+
+def read_spec(path: str | os.PathLike) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError([_diag(path, f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
+    except OSError as e:
+        raise SpecError([_diag(path, f"cannot read the file: {e.strerror}")]) from None
+
+
+def _diag(path, message):
+    from .errors import Diagnostic
+    return Diagnostic(1, 1, message, str(path))
+
+
+def check_text(text: str, path: str = "<spec>") -> Cell:
+    """Parse and check; raise SpecError listing every problem."""
+    report = Reporter(str(path))
+    spec = parse(text, str(path), report)
+    cell = check(spec, report)
+    report.raise_if_any()
+    return cell
+
+
+def compile_spec(text: str, path: str = "<spec>") -> Compiled:
+    cell = check_text(text, path)
+    derivation = derive(lower(cell))
+    p = plan(derivation)
+    return Compiled(cell, derivation, p, render(p))
+
+
+def build_source(path: str | os.PathLike) -> tuple[str, str]:
+    """(module name, module source) for the spec at `path`."""
+    compiled = compile_spec(read_spec(path), str(path))
+    return compiled.cell.name, compiled.source
+
+
+def write_atomic(target: Path, data: str) -> bool:
+    """Write only when the bytes change (Numba's cache keys on mtime); never leave half a file."""
+    encoded = data.encode("utf-8")
+    if target.exists() and target.read_bytes() == encoded:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(encoded)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_module(name: str, source: str, out_dir: str | os.PathLike) -> Path:
+    target = Path(out_dir) / f"{name}.py"
+    write_atomic(target, source)
+    return target
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("CELLGEN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "cellgen")
+    return Path(root)
+
+
+def load(path: str | os.PathLike) -> ModuleType:
+    """Build the spec at `path` (cached by its content) and import the generated module.
+
+    The module lives at a stable path named by the hash of the spec and of cellgen's
+    version, so Numba's on-disk cache of its kernels stays valid across processes.
+    """
+    text = read_spec(path)
+    from . import __version__
+    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:20]
+    cell = check_text(text, str(path))
+    directory = cache_dir()
+    target = directory / f"{cell.name}_{digest}.py"
+    module_name = f"cellgen_cache.{cell.name}_{digest}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    expected_header = f'"""{cell.name}: a recurrent cell compiled by cellgen {__version__}'
+    if not target.exists() or not target.read_text(encoding="utf-8", errors="replace").startswith(expected_header) \
+            or not _compiles(target):
+        write_atomic(target, compile_spec(text, str(path)).source)
+    spec = importlib.util.spec_from_file_location(module_name, target)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[module_name] = module
+    return module
+
+
+def _compiles(target: Path) -> bool:
+    """A cache entry that is not valid Python (a torn or corrupted file) is rebuilt, not trusted."""
+    try:
+        compile(target.read_bytes(), str(target), "exec")
+        return True
+    except (SyntaxError, ValueError):
+        return False
