@@ -127,7 +127,8 @@ def lower(cell: Cell) -> StepGraph:
                 level[sym] = lvl
                 products[key] = Product(sym, p, operand, size, lvl)
                 order.append(sym)
-                display[sym] = f"({p} @ {_show(operand, display)})"
+                shown = _show(operand, display)
+                display[sym] = f"({p} @ {shown if isinstance(operand, sp.Symbol) else '(' + shown + ')'})"
             return products[key].symbol
         if node.id == cell.input:
             return x

@@ -1,0 +1,128 @@
+"""Derived gradients against central finite differences, in float64.
+
+Used by `cellgen check` and by the tests. The loss is a random linear function of
+every output and final state, so every gradient path is exercised.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    max_abs: float
+    max_rel: float
+    tolerance: float
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.max_abs <= self.tolerance)
+
+
+def import_source(source: str, name: str, directory: str | None = None) -> ModuleType:
+    """Import generated source from a real file (Numba's cache needs a file to key on)."""
+    directory = directory or tempfile.mkdtemp(prefix="cellgen-")
+    path = Path(directory) / f"{name}.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"cellgen_check_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def random_problem(module: ModuleType, T=3, B=2, I=3, H=4, seed=0, scale=0.5):
+    rng = np.random.default_rng(seed)
+    params = module.init_params(I, H, seed=seed, dtype=np.float64)
+    params = {k: v + scale * rng.standard_normal(v.shape) for k, v in params.items()}
+    xs = rng.standard_normal((T, B, I))
+    state0 = tuple(0.5 * rng.standard_normal((B, H)) for _ in module.STATES)
+    dys = rng.standard_normal((T, B, H))
+    dfinal = tuple(rng.standard_normal((B, H)) for _ in module.STATES)
+    return params, xs, state0, dys, dfinal
+
+
+def loss(module, params, xs, state0, dys, dfinal) -> float:
+    ys, final, _ = module.forward(params, xs, state0)
+    total = 0.0 if dys is None else float(np.sum(ys * dys))
+    if dfinal is not None:
+        total += sum(float(np.sum(f * d)) for f, d in zip(final, dfinal))
+    return total
+
+
+def numerical_gradients(module, params, xs, state0, dys, dfinal, eps=1e-6):
+    def fd(array, assign):
+        g = np.zeros_like(array)
+        for idx in np.ndindex(array.shape):
+            old = array[idx]
+            array[idx] = old + eps
+            up = assign()
+            array[idx] = old - eps
+            down = assign()
+            array[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        return g
+
+    f = lambda: loss(module, params, xs, state0, dys, dfinal)
+    grads = {k: fd(v, f) for k, v in params.items()}
+    grads["xs"] = fd(xs, f)
+    for s, a in zip(module.STATES, state0):
+        grads[f"state0[{s}]"] = fd(a, f)
+    return grads
+
+
+def analytic_gradients(module, params, xs, state0, dys, dfinal):
+    _, _, tape = module.forward(params, xs, state0)
+    dparams, dxs, dstate0 = module.backward(params, tape, dys, dfinal)
+    grads = dict(dparams)
+    grads["xs"] = dxs
+    for s, a in zip(module.STATES, dstate0):
+        grads[f"state0[{s}]"] = a
+    return grads
+
+
+def compare(analytic: dict, numeric: dict, rtol=1e-6, atol=1e-7) -> list[Row]:
+    rows = []
+    for k, n in numeric.items():
+        a = analytic[k]
+        if a.shape != n.shape:
+            rows.append(Row(k, float("inf"), float("inf"), 0.0))
+            continue
+        diff = np.abs(a - n)
+        scale = float(np.max(np.abs(n), initial=0.0))
+        max_abs = float(np.max(diff, initial=0.0))
+        if np.isnan(diff).any():
+            max_abs = float("inf")
+        rows.append(Row(k, max_abs, max_abs / max(scale, 1e-12), atol + rtol * scale))
+    return rows
+
+
+def check_module_object(module, seed=0, with_dfinal=True, **sizes) -> list[Row]:
+    params, xs, state0, dys, dfinal = random_problem(module, seed=seed, **sizes)
+    if not with_dfinal:
+        dfinal = None
+    return compare(analytic_gradients(module, params, xs, state0, dys, dfinal),
+                   numerical_gradients(module, params, xs, state0, dys, dfinal))
+
+
+def check_module(source: str, name: str, seed=0) -> list[Row]:
+    module = import_source(source, name)
+    rows = check_module_object(module, seed=seed)
+    sys.modules.pop(module.__name__, None)
+    return rows
+
+
+def format_table(name: str, rows: list[Row]) -> str:
+    lines = [f"{name}: float64 gradients against central differences (T=3, B=2, input=3, hidden=4)",
+             f"  {'gradient':<16} {'max abs err':>12} {'rel err':>10} {'tolerance':>10}  result"]
+    for r in rows:
+        lines.append(f"  {r.name:<16} {r.max_abs:>12.2e} {r.max_rel:>10.2e} {r.tolerance:>10.2e}  "
+                     f"{'ok' if r.ok else 'FAIL'}")
+    return "\n".join(lines)

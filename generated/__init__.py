@@ -1,0 +1,1 @@
+"""Modules built by `cellgen build specs/*.cell`; do not edit them, rebuild them."""

@@ -1,0 +1,381 @@
+"""gru: a recurrent cell compiled by cellgen 0.1.0 from gru.cell.
+
+Generated code: do not edit, rebuild with `cellgen build`. Imports only numpy and numba.
+
+Forward, one step (h are the states at t-1, primed names their values at t;
+x is the input at t; A @ v is a matrix-vector product):
+    r = sigmoid(W_r @ h + U_r @ x + b_r)
+    z = sigmoid(W_z @ h + U_z @ x + b_z)
+    n = tanh(U_n @ x + b_n + r * (W_n @ h + bh_n))
+    h' = (1 - z) * n + z * h
+    output: h'
+
+Backward, one step of BPTT, derived by cellgen (dV is the gradient of the loss
+with respect to V at this step; parameter gradients are summed over batch and steps):
+    dh' = dy + g_h
+    dn = dh'*(1 - z)
+    d(W_n @ h) = dn*r*(1 - n**2)
+    d(U_n @ x) = dn*(1 - n**2)
+    dz = dh'*(h - n)
+    d(U_z @ x) = dz*z*(1 - z)
+    d(W_z @ h) = dz*z*(1 - z)
+    dr = dn*(1 - n**2)*((W_n @ h) + bh_n)
+    d(U_r @ x) = dr*r*(1 - r)
+    d(W_r @ h) = dr*r*(1 - r)
+    dh = dA0 + dh'*z
+    db_r = dr*r*(1 - r)
+    db_z = dz*z*(1 - z)
+    db_n = dn*(1 - n**2)
+    dbh_n = dn*r*(1 - n**2)
+    dx += dA1
+where
+    g_h: gradient of the loss w.r.t. h at step t, handed back by step t+1 (dfinal at the last step)
+    dy: gradient of the loss w.r.t. the output at step t (dys[t])
+    dA0 = [W_r; W_z; W_n]^T @ [d(W_r @ h); d(W_z @ h); d(W_n @ h)], one GEMM
+"""
+import numpy as np
+import numba
+
+NAME = "gru"
+INPUT = "x"
+STATES = ("h", )
+OUTPUT = "h"
+PARAMS = {
+    "W_r": ("hidden", "hidden", ),
+    "U_r": ("hidden", "input", ),
+    "b_r": ("hidden", ),
+    "W_z": ("hidden", "hidden", ),
+    "U_z": ("hidden", "input", ),
+    "b_z": ("hidden", ),
+    "U_n": ("hidden", "input", ),
+    "b_n": ("hidden", ),
+    "W_n": ("hidden", "hidden", ),
+    "bh_n": ("hidden", ),
+}
+INIT = {
+}
+
+# Every number of the equations, read in the data's dtype so float32 stays float32.
+_CONSTANTS = (1.0, )
+_C_1 = 0
+
+
+@numba.njit(cache=True)
+def _sigmoid(z):
+    # exp of a non-positive number only: no overflow for any z.
+    if z >= 0:
+        return 1 / (1 + np.exp(-z))
+    e = np.exp(z)
+    return e / (1 + e)
+
+
+@numba.njit(cache=True)
+def _softplus(z):
+    return max(z, 0) + np.log1p(np.exp(-abs(z)))
+
+
+@numba.njit(cache=True)
+def _relu(z):
+    return z if z > 0 else z * 0
+
+
+@numba.njit(cache=True)
+def _step(z):
+    # relu'(z): 0 at z = 0, as in PyTorch.
+    return z * 0 + 1 if z > 0 else z * 0
+
+
+@numba.njit(cache=True)
+def _pow2(z):
+    return z * z
+
+
+@numba.njit(cache=True)
+def _pow3(z):
+    return z * z * z
+
+
+@numba.njit(cache=True)
+def _forward_step(_t, _td, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _k):
+    # new states
+    c_1 = _k[_C_1]
+    for _b in range(_B):
+        for _j in range(_H):
+            mv__W_r = M_0[_t, _b, _j]
+            mv__W_z = M_0[_t, _b, 1 * _H + _j]
+            mv__W_n = M_0[_t, _b, 2 * _H + _j]
+            b_n = P_b_n[_j]
+            b_r = P_b_r[_j]
+            b_z = P_b_z[_j]
+            bh_n = P_bh_n[_j]
+            h = S_h[_t, _b, _j]
+            mv__U_r = X_1[_t, _b, _j]
+            mv__U_z = X_1[_t, _b, 1 * _H + _j]
+            mv__U_n = X_1[_t, _b, 2 * _H + _j]
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            n = np.tanh(b_n + mv__U_n + r * (bh_n + mv__W_n))
+            h__new = h * z + n * (c_1 - z)
+            S_h[_t + 1, _b, _j] = h__new
+
+
+@numba.njit(cache=True)
+def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dP_b_n, dP_b_r, dP_b_z, dP_bh_n, dX_1, dys, _k):
+    # adjoints from the step's outputs
+    c_1 = _k[_C_1]
+    for _b in range(_B):
+        for _j in range(_H):
+            g__h__new = G_h[_b, _j]
+            mv__W_r = M_0[_t, _b, _j]
+            mv__W_z = M_0[_t, _b, 1 * _H + _j]
+            mv__W_n = M_0[_t, _b, 2 * _H + _j]
+            b_n = P_b_n[_j]
+            b_r = P_b_r[_j]
+            b_z = P_b_z[_j]
+            bh_n = P_bh_n[_j]
+            h = S_h[_t, _b, _j]
+            mv__U_r = X_1[_t, _b, _j]
+            mv__U_z = X_1[_t, _b, 1 * _H + _j]
+            mv__U_n = X_1[_t, _b, 2 * _H + _j]
+            dy = dys[_td, _b, _j]
+            _x0 = bh_n + mv__W_n
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            _x1 = c_1 - z
+            n = np.tanh(_x0 * r + b_n + mv__U_n)
+            d__h__new = dy + g__h__new
+            d__n = _x1 * d__h__new
+            _x2 = d__n * (c_1 - n * n)
+            _x3 = _x2 * r
+            d__mv__W_n = _x3
+            d__mv__U_n = _x2
+            d__z = d__h__new * (h - n)
+            _x4 = _x1 * d__z * z
+            d__mv__U_z = _x4
+            d__mv__W_z = _x4
+            d__r = _x0 * _x2
+            _x5 = d__r * r * (c_1 - r)
+            d__mv__U_r = _x5
+            d__mv__W_r = _x5
+            d__b_r = _x5
+            d__b_z = _x4
+            d__b_n = _x2
+            d__bh_n = _x3
+            dM_0[_t, _b, _j] = d__mv__W_r
+            dM_0[_t, _b, 1 * _H + _j] = d__mv__W_z
+            dM_0[_t, _b, 2 * _H + _j] = d__mv__W_n
+            dX_1[_t, _b, _j] = d__mv__U_r
+            dX_1[_t, _b, 1 * _H + _j] = d__mv__U_z
+            dX_1[_t, _b, 2 * _H + _j] = d__mv__U_n
+            dP_b_r[_j] += d__b_r
+            dP_b_z[_j] += d__b_z
+            dP_b_n[_j] += d__b_n
+            dP_bh_n[_j] += d__bh_n
+
+
+@numba.njit(cache=True)
+def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_z, X_1, dA_0, dys, _k):
+    # adjoints ready after the level-1 GEMMs
+    for _b in range(_B):
+        for _j in range(_H):
+            g__h__new = G_h[_b, _j]
+            mv__W_z = M_0[_t, _b, 1 * _H + _j]
+            b_z = P_b_z[_j]
+            mv__U_z = X_1[_t, _b, 1 * _H + _j]
+            da__0 = dA_0[_b, _j]
+            dy = dys[_td, _b, _j]
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            d__h__new = dy + g__h__new
+            d__h = d__h__new * z + da__0
+            Gn_h[_b, _j] = d__h
+
+
+@numba.njit(cache=True)
+def _forward_loop(xs2, S_h, X_1, M_0, Wt_0, Wt_1, P_b_r, P_b_z, P_b_n, P_bh_n, _k):
+    _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
+    _I = xs2.shape[1]
+    if _T == 0 or _B == 0:
+        return
+    # input products of all steps: (U_r, U_z, U_n) @ x
+    np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 3 * _H))
+    for _t in range(_T):
+        np.dot(S_h[_t], Wt_0, M_0[_t])  # (W_r, W_z, W_n) @ h
+        _forward_step(_t, 0, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _k)
+
+
+@numba.njit(cache=True)
+def _backward_loop(xs2, S_h, X_1, M_0, W_0, W_1, P_b_r, P_b_z, P_b_n, P_bh_n, dys, G_h, Gn_h, dM_0, dX_1, dA_0, dP_b_r, dP_b_z, dP_b_n, dP_bh_n, dW_0, dW_1, dxs2, _has_dy, _k):
+    _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
+    _I = xs2.shape[1]
+    if _T == 0 or _B == 0:
+        return (G_h, )
+    for _t in range(_T - 1, -1, -1):
+        _td = _t if _has_dy else 0
+        _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dP_b_n, dP_b_r, dP_b_z, dP_bh_n, dX_1, dys, _k)
+        np.dot(dM_0[_t], W_0, dA_0)  # d(h) from d(W_r, W_z, W_n @ h)
+        _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_z, X_1, dA_0, dys, _k)
+        G_h, Gn_h = Gn_h, G_h
+    # Weight gradients: one GEMM over all steps for each stacked group.
+    np.dot(dM_0.reshape(_T * _B, 3 * _H).T, S_h[:_T].reshape(_T * _B, _H), dW_0)
+    np.dot(dX_1.reshape(_T * _B, 3 * _H).T, xs2, dW_1)
+    np.dot(dX_1.reshape(_T * _B, 3 * _H), W_1, dxs2)
+    return (G_h, )
+
+
+def _floating(name, a):
+    a = np.asarray(a)
+    if a.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} has dtype {a.dtype}; expected float32 or float64")
+    return a
+
+
+def _check_params(params):
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays with the keys {list(PARAMS)}, not {type(params).__name__}")
+    missing = [k for k in PARAMS if k not in params]
+    extra = [k for k in params if k not in PARAMS]
+    if missing or extra:
+        raise ValueError(f"params has missing keys {missing} and unknown keys {extra}; expected {list(PARAMS)}")
+    arrays = {k: _floating(f"params[{k!r}]", params[k]) for k in PARAMS}
+    dtype = next(iter(arrays.values())).dtype if arrays else np.dtype(np.float64)
+    sizes = {}
+    for k, a in arrays.items():
+        if a.dtype != dtype:
+            raise TypeError(f"params[{k!r}] has dtype {a.dtype} but the other parameters have {dtype}")
+        if a.ndim != len(PARAMS[k]):
+            raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {PARAMS[k]}")
+        for dim, role in zip(a.shape, PARAMS[k]):
+            if sizes.setdefault(role, dim) != dim:
+                expected = tuple(sizes[r] for r in PARAMS[k])
+                raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {PARAMS[k]} = {expected}")
+    return {k: np.ascontiguousarray(a) for k, a in arrays.items()}, dtype, sizes.get("hidden"), sizes.get("input")
+
+
+def _check_state(name, state, B, H, dtype):
+    if state is None:
+        return None
+    if not isinstance(state, (tuple, list)) or len(state) != len(STATES):
+        raise ValueError(f"{name} must be a tuple of {len(STATES)} arrays of shape [B, hidden], one per state {STATES}")
+    out = []
+    for s, a in zip(STATES, state):
+        if a is None:
+            out.append(None)
+            continue
+        a = _floating(f"{name}[{s!r}]", a)
+        if a.dtype != dtype:
+            raise TypeError(f"{name}[{s!r}] has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
+        if a.shape != (B, H):
+            raise ValueError(f"{name}[{s!r}] has shape {a.shape}; expected [B, hidden] = {(B, H)}")
+        out.append(a)
+    return out
+
+
+def _hidden_size(H, state0):
+    if H is not None:
+        return H
+    for a in state0 or ():
+        if a is not None:
+            return np.shape(a)[-1]
+    raise ValueError("the hidden size cannot be inferred: this cell has no parameters; pass state0")
+
+
+def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
+    """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden)); `init` lines as given."""
+    rng = np.random.default_rng(seed)
+    bound = 1.0 / np.sqrt(hidden_size)
+    sizes = {"hidden": hidden_size, "input": input_size}
+    params = {}
+    for k, shape in PARAMS.items():
+        dims = tuple(sizes[d] for d in shape)
+        if k in INIT:
+            params[k] = np.full(dims, INIT[k], dtype=dtype)
+        else:
+            params[k] = rng.uniform(-bound, bound, dims).astype(dtype)
+    return params
+
+
+def _stacked(p, names, transpose):
+    w = p[names[0]] if len(names) == 1 else np.concatenate([p[n] for n in names])
+    return np.ascontiguousarray(w.T if transpose else w)
+
+
+def forward(params, xs, state0=None):
+    """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
+    p, dtype, H, I = _check_params(params)
+    xs = _floating("xs", xs)
+    if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
+        raise ValueError(f"xs has shape {xs.shape}; expected [T, B, input_size] = [T, B, {I if I is not None else 'input_size'}]")
+    if xs.dtype != dtype:
+        raise TypeError(f"xs has dtype {xs.dtype}; expected {dtype} (the parameters' dtype)")
+    xs = np.ascontiguousarray(xs)
+    T, B, I = xs.shape
+    H = _hidden_size(H, state0)
+    state0 = _check_state("state0", state0, B, H, dtype)
+    tape = {"T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I)}
+    S_h = np.empty((T + 1, B, H), dtype)
+    S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
+    tape["S_h"] = S_h
+    tape["X_1"] = np.empty((T, B, 3 * H), dtype)
+    tape["M_0"] = np.empty((T, B, 3 * H), dtype)
+    k = np.array(_CONSTANTS, dtype)
+    _forward_loop(tape["xs2"], S_h, tape["X_1"], tape["M_0"], _stacked(p, ["W_r", "W_z", "W_n"], True), _stacked(p, ["U_r", "U_z", "U_n"], True), p["b_r"], p["b_z"], p["b_n"], p["bh_n"], k)
+    ys = S_h[1:].copy()
+    final = (S_h[T].copy(), )
+    return ys, final, tape
+
+
+def backward(params, tape, dys, dfinal=None):
+    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
+    p, dtype, H, I = _check_params(params)
+    if not isinstance(tape, dict) or "xs2" not in tape:
+        raise TypeError("tape must be the third value returned by forward()")
+    T, B = tape["T"], tape["B"]
+    H, I = tape["H"], tape["I"]
+    if dtype != tape["dtype"]:
+        raise TypeError(f"params have dtype {dtype} but the tape was recorded with {tape['dtype']}")
+    if dys is not None:
+        dys = _floating("dys", dys)
+        if dys.shape != (T, B, H):
+            raise ValueError(f"dys has shape {dys.shape}; expected [T, B, hidden] = {(T, B, H)}")
+        if dys.dtype != dtype:
+            raise TypeError(f"dys has dtype {dys.dtype}; expected {dtype} (the parameters' dtype)")
+        dys = np.ascontiguousarray(dys)
+    else:
+        dys = np.zeros((1, B, H), dtype)
+    dfinal = _check_state("dfinal", dfinal, B, H, dtype)
+    G_h = np.zeros((B, H), dtype) if dfinal is None or dfinal[0] is None else dfinal[0].copy()
+    Gn_h = np.empty((B, H), dtype)
+    work = {}
+    work["dM_0"] = np.empty((T, B, 3 * H), dtype)
+    work["dA_0"] = np.empty((B, H), dtype)
+    work["dX_1"] = np.empty((T, B, 3 * H), dtype)
+    work["dW_0"] = np.zeros((3 * H, H), dtype)
+    work["dW_1"] = np.zeros((3 * H, I), dtype)
+    work["dP_b_r"] = np.zeros(H, np.float64)
+    work["dP_b_z"] = np.zeros(H, np.float64)
+    work["dP_b_n"] = np.zeros(H, np.float64)
+    work["dP_bh_n"] = np.zeros(H, np.float64)
+    dxs2 = np.zeros((T * B, I), dtype)
+    k = np.array(_CONSTANTS, dtype)
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], _stacked(p, ["W_r", "W_z", "W_n"], False), _stacked(p, ["U_r", "U_z", "U_n"], False), p["b_r"], p["b_z"], p["b_n"], p["bh_n"], dys, G_h, Gn_h, work["dM_0"], work["dX_1"], work["dA_0"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dP_bh_n"], work["dW_0"], work["dW_1"], dxs2, dys.shape[0] == T and T > 0, k)
+    dparams = {}
+    dparams["W_r"] = work["dW_0"][0 * H:1 * H]
+    dparams["U_r"] = work["dW_1"][0 * H:1 * H]
+    dparams["b_r"] = work["dP_b_r"].astype(dtype)
+    dparams["W_z"] = work["dW_0"][1 * H:2 * H]
+    dparams["U_z"] = work["dW_1"][1 * H:2 * H]
+    dparams["b_z"] = work["dP_b_z"].astype(dtype)
+    dparams["U_n"] = work["dW_1"][2 * H:3 * H]
+    dparams["b_n"] = work["dP_b_n"].astype(dtype)
+    dparams["W_n"] = work["dW_0"][2 * H:3 * H]
+    dparams["bh_n"] = work["dP_bh_n"].astype(dtype)
+    return dparams, dxs2.reshape(T, B, I), dstate0
+
+
+def step(params, x, state=None):
+    """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
+    x = _floating("x", x)
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}; expected [B, input_size]")
+    ys, final, _ = forward(params, x[None], state)
+    return ys[0], final

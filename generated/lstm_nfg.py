@@ -1,0 +1,360 @@
+"""lstm_nfg: a recurrent cell compiled by cellgen 0.1.0 from lstm_nfg.cell.
+
+Generated code: do not edit, rebuild with `cellgen build`. Imports only numpy and numba.
+
+Forward, one step (h, c are the states at t-1, primed names their values at t;
+x is the input at t; A @ v is a matrix-vector product):
+    i = sigmoid(W_i @ h + U_i @ x + b_i)
+    g = tanh(W_g @ h + U_g @ x + b_g)
+    o = sigmoid(W_o @ h + U_o @ x + b_o)
+    c' = c + i * g
+    h' = o * tanh(c')
+    output: h'
+
+Backward, one step of BPTT, derived by cellgen (dV is the gradient of the loss
+with respect to V at this step; parameter gradients are summed over batch and steps):
+    dh' = dy + g_h
+    dc' = dh'*o*(1 - tanh(c')**2) + g_c
+    do = dh'*tanh(c')
+    d(U_o @ x) = do*o*(1 - o)
+    d(W_o @ h) = do*o*(1 - o)
+    dg = dc'*i
+    d(U_g @ x) = dg*(1 - g**2)
+    d(W_g @ h) = dg*(1 - g**2)
+    di = dc'*g
+    d(U_i @ x) = di*i*(1 - i)
+    d(W_i @ h) = di*i*(1 - i)
+    dh = dA0
+    dc = dc'
+    db_i = di*i*(1 - i)
+    db_g = dg*(1 - g**2)
+    db_o = do*o*(1 - o)
+    dx += dA1
+where
+    g_h: gradient of the loss w.r.t. h at step t, handed back by step t+1 (dfinal at the last step)
+    g_c: gradient of the loss w.r.t. c at step t, handed back by step t+1 (dfinal at the last step)
+    dy: gradient of the loss w.r.t. the output at step t (dys[t])
+    dA0 = [W_i; W_g; W_o]^T @ [d(W_i @ h); d(W_g @ h); d(W_o @ h)], one GEMM
+"""
+import numpy as np
+import numba
+
+NAME = "lstm_nfg"
+INPUT = "x"
+STATES = ("h", "c", )
+OUTPUT = "h"
+PARAMS = {
+    "W_i": ("hidden", "hidden", ),
+    "U_i": ("hidden", "input", ),
+    "b_i": ("hidden", ),
+    "W_g": ("hidden", "hidden", ),
+    "U_g": ("hidden", "input", ),
+    "b_g": ("hidden", ),
+    "W_o": ("hidden", "hidden", ),
+    "U_o": ("hidden", "input", ),
+    "b_o": ("hidden", ),
+}
+INIT = {
+}
+
+# Every number of the equations, read in the data's dtype so float32 stays float32.
+_CONSTANTS = (1.0, )
+_C_1 = 0
+
+
+@numba.njit(cache=True)
+def _sigmoid(z):
+    # exp of a non-positive number only: no overflow for any z.
+    if z >= 0:
+        return 1 / (1 + np.exp(-z))
+    e = np.exp(z)
+    return e / (1 + e)
+
+
+@numba.njit(cache=True)
+def _softplus(z):
+    return max(z, 0) + np.log1p(np.exp(-abs(z)))
+
+
+@numba.njit(cache=True)
+def _relu(z):
+    return z if z > 0 else z * 0
+
+
+@numba.njit(cache=True)
+def _step(z):
+    # relu'(z): 0 at z = 0, as in PyTorch.
+    return z * 0 + 1 if z > 0 else z * 0
+
+
+@numba.njit(cache=True)
+def _pow2(z):
+    return z * z
+
+
+@numba.njit(cache=True)
+def _pow3(z):
+    return z * z * z
+
+
+@numba.njit(cache=True)
+def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _k):
+    # new states
+    for _b in range(_B):
+        for _j in range(_H):
+            mv__W_i = M_0[_t, _b, _j]
+            mv__W_g = M_0[_t, _b, 1 * _H + _j]
+            mv__W_o = M_0[_t, _b, 2 * _H + _j]
+            b_g = P_b_g[_j]
+            b_i = P_b_i[_j]
+            b_o = P_b_o[_j]
+            c = S_c[_t, _b, _j]
+            mv__U_i = X_1[_t, _b, _j]
+            mv__U_g = X_1[_t, _b, 1 * _H + _j]
+            mv__U_o = X_1[_t, _b, 2 * _H + _j]
+            i = _sigmoid(b_i + mv__U_i + mv__W_i)
+            g = np.tanh(b_g + mv__U_g + mv__W_g)
+            o = _sigmoid(b_o + mv__U_o + mv__W_o)
+            c__new = c + g * i
+            h__new = o * np.tanh(c__new)
+            S_h[_t + 1, _b, _j] = h__new
+            S_c[_t + 1, _b, _j] = c__new
+
+
+@numba.njit(cache=True)
+def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dP_b_g, dP_b_i, dP_b_o, dys, _k):
+    # adjoints from the step's outputs
+    c_1 = _k[_C_1]
+    for _b in range(_B):
+        for _j in range(_H):
+            g__c__new = G_c[_b, _j]
+            g__h__new = G_h[_b, _j]
+            mv__W_i = M_0[_t, _b, _j]
+            mv__W_g = M_0[_t, _b, 1 * _H + _j]
+            mv__W_o = M_0[_t, _b, 2 * _H + _j]
+            b_g = P_b_g[_j]
+            b_i = P_b_i[_j]
+            b_o = P_b_o[_j]
+            c__new = S_c[_t + 1, _b, _j]
+            mv__U_i = X_1[_t, _b, _j]
+            mv__U_g = X_1[_t, _b, 1 * _H + _j]
+            mv__U_o = X_1[_t, _b, 2 * _H + _j]
+            dy = dys[_td, _b, _j]
+            _x0 = np.tanh(c__new)
+            i = _sigmoid(b_i + mv__U_i + mv__W_i)
+            g = np.tanh(b_g + mv__U_g + mv__W_g)
+            o = _sigmoid(b_o + mv__U_o + mv__W_o)
+            d__h__new = dy + g__h__new
+            d__c__new = d__h__new * o * (c_1 - _x0 * _x0) + g__c__new
+            d__o = _x0 * d__h__new
+            _x1 = d__o * o * (c_1 - o)
+            d__mv__W_o = _x1
+            d__g = d__c__new * i
+            _x2 = d__g * (c_1 - g * g)
+            d__mv__W_g = _x2
+            d__i = d__c__new * g
+            _x3 = d__i * i * (c_1 - i)
+            d__mv__W_i = _x3
+            d__c = d__c__new
+            d__b_i = _x3
+            d__b_g = _x2
+            d__b_o = _x1
+            dM_0[_t, _b, _j] = d__mv__W_i
+            dM_0[_t, _b, 1 * _H + _j] = d__mv__W_g
+            dM_0[_t, _b, 2 * _H + _j] = d__mv__W_o
+            Gn_c[_b, _j] = d__c
+            dP_b_i[_j] += d__b_i
+            dP_b_g[_j] += d__b_g
+            dP_b_o[_j] += d__b_o
+
+
+@numba.njit(cache=True)
+def _forward_loop(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, P_b_i, P_b_g, P_b_o, _k):
+    _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
+    _I = xs2.shape[1]
+    if _T == 0 or _B == 0:
+        return
+    # input products of all steps: (U_i, U_g, U_o) @ x
+    np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 3 * _H))
+    for _t in range(_T):
+        np.dot(S_h[_t], Wt_0, M_0[_t])  # (W_i, W_g, W_o) @ h
+        _forward_step(_t, 0, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _k)
+
+
+@numba.njit(cache=True)
+def _backward_loop(xs2, S_h, S_c, X_1, M_0, W_0, W_1, P_b_i, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _has_dy, _k):
+    _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
+    _I = xs2.shape[1]
+    if _T == 0 or _B == 0:
+        return (G_h, G_c, )
+    for _t in range(_T - 1, -1, -1):
+        _td = _t if _has_dy else 0
+        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dP_b_g, dP_b_i, dP_b_o, dys, _k)
+        np.dot(dM_0[_t], W_0, Gn_h)  # d(h) from d(W_i, W_g, W_o @ h)
+        G_h, Gn_h = Gn_h, G_h
+        G_c, Gn_c = Gn_c, G_c
+    # Weight gradients: one GEMM over all steps for each stacked group.
+    np.dot(dM_0.reshape(_T * _B, 3 * _H).T, S_h[:_T].reshape(_T * _B, _H), dW_0)
+    np.dot(dM_0.reshape(_T * _B, 3 * _H).T, xs2, dW_1)
+    np.dot(dM_0.reshape(_T * _B, 3 * _H), W_1, dxs2)
+    return (G_h, G_c, )
+
+
+def _floating(name, a):
+    a = np.asarray(a)
+    if a.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} has dtype {a.dtype}; expected float32 or float64")
+    return a
+
+
+def _check_params(params):
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays with the keys {list(PARAMS)}, not {type(params).__name__}")
+    missing = [k for k in PARAMS if k not in params]
+    extra = [k for k in params if k not in PARAMS]
+    if missing or extra:
+        raise ValueError(f"params has missing keys {missing} and unknown keys {extra}; expected {list(PARAMS)}")
+    arrays = {k: _floating(f"params[{k!r}]", params[k]) for k in PARAMS}
+    dtype = next(iter(arrays.values())).dtype if arrays else np.dtype(np.float64)
+    sizes = {}
+    for k, a in arrays.items():
+        if a.dtype != dtype:
+            raise TypeError(f"params[{k!r}] has dtype {a.dtype} but the other parameters have {dtype}")
+        if a.ndim != len(PARAMS[k]):
+            raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {PARAMS[k]}")
+        for dim, role in zip(a.shape, PARAMS[k]):
+            if sizes.setdefault(role, dim) != dim:
+                expected = tuple(sizes[r] for r in PARAMS[k])
+                raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {PARAMS[k]} = {expected}")
+    return {k: np.ascontiguousarray(a) for k, a in arrays.items()}, dtype, sizes.get("hidden"), sizes.get("input")
+
+
+def _check_state(name, state, B, H, dtype):
+    if state is None:
+        return None
+    if not isinstance(state, (tuple, list)) or len(state) != len(STATES):
+        raise ValueError(f"{name} must be a tuple of {len(STATES)} arrays of shape [B, hidden], one per state {STATES}")
+    out = []
+    for s, a in zip(STATES, state):
+        if a is None:
+            out.append(None)
+            continue
+        a = _floating(f"{name}[{s!r}]", a)
+        if a.dtype != dtype:
+            raise TypeError(f"{name}[{s!r}] has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
+        if a.shape != (B, H):
+            raise ValueError(f"{name}[{s!r}] has shape {a.shape}; expected [B, hidden] = {(B, H)}")
+        out.append(a)
+    return out
+
+
+def _hidden_size(H, state0):
+    if H is not None:
+        return H
+    for a in state0 or ():
+        if a is not None:
+            return np.shape(a)[-1]
+    raise ValueError("the hidden size cannot be inferred: this cell has no parameters; pass state0")
+
+
+def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
+    """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden)); `init` lines as given."""
+    rng = np.random.default_rng(seed)
+    bound = 1.0 / np.sqrt(hidden_size)
+    sizes = {"hidden": hidden_size, "input": input_size}
+    params = {}
+    for k, shape in PARAMS.items():
+        dims = tuple(sizes[d] for d in shape)
+        if k in INIT:
+            params[k] = np.full(dims, INIT[k], dtype=dtype)
+        else:
+            params[k] = rng.uniform(-bound, bound, dims).astype(dtype)
+    return params
+
+
+def _stacked(p, names, transpose):
+    w = p[names[0]] if len(names) == 1 else np.concatenate([p[n] for n in names])
+    return np.ascontiguousarray(w.T if transpose else w)
+
+
+def forward(params, xs, state0=None):
+    """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
+    p, dtype, H, I = _check_params(params)
+    xs = _floating("xs", xs)
+    if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
+        raise ValueError(f"xs has shape {xs.shape}; expected [T, B, input_size] = [T, B, {I if I is not None else 'input_size'}]")
+    if xs.dtype != dtype:
+        raise TypeError(f"xs has dtype {xs.dtype}; expected {dtype} (the parameters' dtype)")
+    xs = np.ascontiguousarray(xs)
+    T, B, I = xs.shape
+    H = _hidden_size(H, state0)
+    state0 = _check_state("state0", state0, B, H, dtype)
+    tape = {"T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I)}
+    S_h = np.empty((T + 1, B, H), dtype)
+    S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
+    tape["S_h"] = S_h
+    S_c = np.empty((T + 1, B, H), dtype)
+    S_c[0] = 0 if state0 is None or state0[1] is None else state0[1]
+    tape["S_c"] = S_c
+    tape["X_1"] = np.empty((T, B, 3 * H), dtype)
+    tape["M_0"] = np.empty((T, B, 3 * H), dtype)
+    k = np.array(_CONSTANTS, dtype)
+    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_g", "W_o"], True), _stacked(p, ["U_i", "U_g", "U_o"], True), p["b_i"], p["b_g"], p["b_o"], k)
+    ys = S_h[1:].copy()
+    final = (S_h[T].copy(), S_c[T].copy(), )
+    return ys, final, tape
+
+
+def backward(params, tape, dys, dfinal=None):
+    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
+    p, dtype, H, I = _check_params(params)
+    if not isinstance(tape, dict) or "xs2" not in tape:
+        raise TypeError("tape must be the third value returned by forward()")
+    T, B = tape["T"], tape["B"]
+    H, I = tape["H"], tape["I"]
+    if dtype != tape["dtype"]:
+        raise TypeError(f"params have dtype {dtype} but the tape was recorded with {tape['dtype']}")
+    if dys is not None:
+        dys = _floating("dys", dys)
+        if dys.shape != (T, B, H):
+            raise ValueError(f"dys has shape {dys.shape}; expected [T, B, hidden] = {(T, B, H)}")
+        if dys.dtype != dtype:
+            raise TypeError(f"dys has dtype {dys.dtype}; expected {dtype} (the parameters' dtype)")
+        dys = np.ascontiguousarray(dys)
+    else:
+        dys = np.zeros((1, B, H), dtype)
+    dfinal = _check_state("dfinal", dfinal, B, H, dtype)
+    G_h = np.zeros((B, H), dtype) if dfinal is None or dfinal[0] is None else dfinal[0].copy()
+    Gn_h = np.empty((B, H), dtype)
+    G_c = np.zeros((B, H), dtype) if dfinal is None or dfinal[1] is None else dfinal[1].copy()
+    Gn_c = np.empty((B, H), dtype)
+    work = {}
+    work["dM_0"] = np.empty((T, B, 3 * H), dtype)
+    work["dW_0"] = np.zeros((3 * H, H), dtype)
+    work["dW_1"] = np.zeros((3 * H, I), dtype)
+    work["dP_b_i"] = np.zeros(H, np.float64)
+    work["dP_b_g"] = np.zeros(H, np.float64)
+    work["dP_b_o"] = np.zeros(H, np.float64)
+    dxs2 = np.zeros((T * B, I), dtype)
+    k = np.array(_CONSTANTS, dtype)
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_g", "W_o"], False), _stacked(p, ["U_i", "U_g", "U_o"], False), p["b_i"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, dys.shape[0] == T and T > 0, k)
+    dparams = {}
+    dparams["W_i"] = work["dW_0"][0 * H:1 * H]
+    dparams["U_i"] = work["dW_1"][0 * H:1 * H]
+    dparams["b_i"] = work["dP_b_i"].astype(dtype)
+    dparams["W_g"] = work["dW_0"][1 * H:2 * H]
+    dparams["U_g"] = work["dW_1"][1 * H:2 * H]
+    dparams["b_g"] = work["dP_b_g"].astype(dtype)
+    dparams["W_o"] = work["dW_0"][2 * H:3 * H]
+    dparams["U_o"] = work["dW_1"][2 * H:3 * H]
+    dparams["b_o"] = work["dP_b_o"].astype(dtype)
+    return dparams, dxs2.reshape(T, B, I), dstate0
+
+
+def step(params, x, state=None):
+    """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
+    x = _floating("x", x)
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}; expected [B, input_size]")
+    ys, final, _ = forward(params, x[None], state)
+    return ys[0], final

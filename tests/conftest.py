@@ -1,0 +1,18 @@
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted(p.stem for p in (ROOT / "specs").glob("*.cell"))
+
+
+def generated(name: str):
+    return importlib.import_module(f"generated.{name}")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

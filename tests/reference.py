@@ -1,0 +1,100 @@
+"""Independent PyTorch autograd references for cells, written by hand from the papers.
+
+Nothing here imports cellgen: each step function is the cell's equations in torch.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+sig, tanh = torch.sigmoid, torch.tanh
+
+
+def mv(W, v):
+    return v @ W.T  # v is [B, k]: the batched W @ v
+
+
+def lstm(p, x, h, c):
+    i = sig(mv(p["W_i"], h) + mv(p["U_i"], x) + p["b_i"])
+    f = sig(mv(p["W_f"], h) + mv(p["U_f"], x) + p["b_f"])
+    g = tanh(mv(p["W_g"], h) + mv(p["U_g"], x) + p["b_g"])
+    o = sig(mv(p["W_o"], h) + mv(p["U_o"], x) + p["b_o"])
+    c2 = f * c + i * g
+    h2 = o * tanh(c2)
+    return (h2, c2), h2
+
+
+def _greff(drop):
+    def step(p, x, h, c):
+        gate = lambda k, act=sig: act(mv(p[f"W_{k}"], h) + mv(p[f"U_{k}"], x) + p[f"b_{k}"])
+        i = 1 if drop == "nig" else gate("i")
+        f = 1 if drop == "nfg" else (1 - i if drop == "cifg" else gate("f"))
+        g = gate("g", (lambda z: z) if drop == "niaf" else tanh)
+        o = 1 if drop == "nog" else gate("o")
+        c2 = f * c + i * g
+        h2 = o * (c2 if drop == "noaf" else tanh(c2))
+        return (h2, c2), h2
+    return step
+
+
+GREFF = {f"lstm_{d}": _greff(d) for d in ("nig", "nfg", "nog", "niaf", "noaf", "cifg")}
+
+
+def rnn(p, x, h):
+    h2 = tanh(mv(p["W"], h) + mv(p["U"], x) + p["b"])
+    return (h2,), h2
+
+
+def gru(p, x, h):
+    r = sig(mv(p["W_r"], h) + mv(p["U_r"], x) + p["b_r"])
+    z = sig(mv(p["W_z"], h) + mv(p["U_z"], x) + p["b_z"])
+    n = tanh(mv(p["U_n"], x) + p["b_n"] + r * (mv(p["W_n"], h) + p["bh_n"]))
+    h2 = (1 - z) * n + z * h
+    return (h2,), h2
+
+
+def gru_cho(p, x, h):
+    r = sig(mv(p["W_r"], h) + mv(p["U_r"], x) + p["b_r"])
+    z = sig(mv(p["W_z"], h) + mv(p["U_z"], x) + p["b_z"])
+    n = tanh(mv(p["W_n"], r * h) + mv(p["U_n"], x) + p["b_n"])
+    h2 = (1 - z) * n + z * h
+    return (h2,), h2
+
+
+def article_lstm(p, x, h):
+    i = sig(mv(p["W_s"], h) + mv(p["U_i"], x) + p["b_i"])
+    s = sig(mv(p["W_i"], h) + mv(p["U_s"], x) + p["b_s"])
+    g = sig(mv(p["W_g"], h) + mv(p["U_g"], x) + p["b_g"])
+    h2 = h * s + i * sig(mv(p["W"], h) + mv(p["U"], x) + p["b"])
+    return (h2,), tanh(h2) * g
+
+
+def article_gru(p, x, h):
+    u = sig(mv(p["W_u"], h) + mv(p["U_u"], x) + p["b_u"])
+    r = sig(mv(p["W_r"], h) + mv(p["U_r"], x) + p["b_r"])
+    h2 = h * u + (1 - u) * sig(mv(p["W"], h) * r + mv(p["U"], x) + p["b"])
+    return (h2,), h2
+
+
+CATALOG = {"rnn": rnn, "lstm": lstm, "gru": gru, "gru_cho": gru_cho, "article_lstm": article_lstm,
+           "article_gru": article_gru, **GREFF}
+
+
+def unroll(step, params, xs, state0, dys, dfinal):
+    """Forward with torch, then autograd of sum(ys * dys) + sum(final * dfinal)."""
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    x = torch.tensor(xs, requires_grad=True)
+    s0 = [torch.tensor(a, requires_grad=True) for a in state0]
+    state = tuple(s0)
+    ys = []
+    for t in range(x.shape[0]):
+        state, y = step(p, x[t], *state)
+        ys.append(y)
+    Y = torch.stack(ys) if ys else torch.zeros((0,) + tuple(s0[0].shape), dtype=x.dtype)
+    loss = (Y * torch.tensor(dys)).sum() if dys is not None else Y.sum() * 0
+    if dfinal is not None:
+        loss = loss + sum((f * torch.tensor(d)).sum() for f, d in zip(state, dfinal))
+    loss.backward()
+    z = lambda t: t.grad.numpy() if t.grad is not None else np.zeros(t.shape, dtype=xs.dtype)
+    return (Y.detach().numpy(), tuple(s.detach().numpy() for s in state),
+            {k: z(v) for k, v in p.items()}, z(x), tuple(z(a) for a in s0))
