@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..errors import Reporter
-from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Unary, children, walk
+from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Unary, children, start, walk
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs")
 INPUT, HIDDEN, SCALAR, INVALID = "input", "hidden", "scalar", "invalid"
@@ -132,8 +132,9 @@ class _Checker:
         self.updates: dict[str, Equation] = {}
         for eq in self.equations:
             self.define(eq)
+        broken = {(n.id, n.primed) for n in self.spec.broken_targets}
         for s, n in self.states.items():
-            if s not in self.updates:
+            if s not in self.updates and (s, True) not in broken:
                 self.err(n, f"state '{s}' has no update: add a line {s}' = ...")
         for eq in self.equations:
             self.check_names(eq.expr)
@@ -159,7 +160,7 @@ class _Checker:
         problem = None
         if not _valid_identifier(name):
             problem = f"the file name gives the cell name '{name}', which is not a name: add a 'cell NAME' line"
-        elif keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        elif keyword.iskeyword(name):
             problem = f"cell name '{name}' is a Python keyword and cannot name a module"
         elif name in RESERVED_MODULE_NAMES:
             problem = f"cell name '{name}' is the name of a module Python programs import; choose another"
@@ -223,9 +224,9 @@ class _Checker:
             elif isinstance(node, MatVec):
                 m = node.matrix
                 if not (isinstance(m, Name) and not m.primed and self.is_param_name(m.id)):
-                    self.err(m, "the left side of '@' must be a parameter (a weight matrix)")
+                    self.err(start(m), "the left side of '@' must be a parameter (a weight matrix)")
             elif isinstance(node, Binary) and node.op == "**" and not is_constant(node.right):
-                self.err(node.right, "the exponent of '**' must be a number")
+                self.err(start(node.right), "the exponent of '**' must be a number")
 
     def collect_params(self) -> dict[str, Param]:
         """Every name that is nothing else is a parameter; how it is used gives its shape."""
@@ -321,7 +322,7 @@ class _Checker:
                     name = node.matrix.id
                     if name in matrix_cols and matrix_cols[name][0] != operand:
                         other_size, other = matrix_cols[name]
-                        self.err(node, f"matrix '{name}' multiplies a {operand}-sized vector here and a "
+                        self.err(node, f"matrix '{name}' multiplies an {operand}-sized vector here and a "
                                        f"{other_size}-sized one at {other.line}:{other.col}")
                     matrix_cols.setdefault(name, (operand, node))
                 return HIDDEN

@@ -6,6 +6,7 @@ subscripts, stray characters) is reported here with its line and column.
 """
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass
 
@@ -38,19 +39,21 @@ _FORBIDDEN = {
 }
 
 
-def tokenize(text: str, report: Reporter) -> list[list[Token]]:
-    lines: list[list[Token]] = []
+def tokenize(text: str, report: Reporter) -> list[tuple[list[Token], bool]]:
+    """Logical lines, each with a flag telling whether the lexer already reported a problem in it."""
+    lines: list[tuple[list[Token], bool]] = []
+    reported = len(report.diagnostics)
     current: list[Token] = []
-    depth = 0
+    opened: list[Token] = []  # open parentheses, innermost last
     line, col, i = 1, 1, 0
     n = len(text)
     while i < n:
         ch = text[i]
         if ch == "\n":
-            if depth == 0 and current:
+            if not opened and current:
                 current.append(Token(END, "", line, col))
-                lines.append(current)
-                current = []
+                lines.append((current, len(report.diagnostics) > reported))
+                current, reported = [], len(report.diagnostics)
             i, line, col = i + 1, line + 1, 1
             continue
         if ch in " \t\r\f":
@@ -70,6 +73,11 @@ def tokenize(text: str, report: Reporter) -> list[list[Token]]:
             m = _NAME.match(text, i) if ch.isascii() else None
             if m:
                 tok = Token(NAME, m.group(), line, col)
+                if tok.text == "lambda":
+                    report.error(line, col, "lambdas are not allowed")
+                elif keyword.iskeyword(tok.text):
+                    report.error(line, col, f"'{tok.text}' is a Python keyword; the cell language has no keywords "
+                                            "but cell, input, state, output and init")
             else:
                 op = next((o for o in _OPS if text.startswith(o, i)), None)
                 if op is None:
@@ -83,13 +91,15 @@ def tokenize(text: str, report: Reporter) -> list[list[Token]]:
                     continue
                 tok = Token(OP, op, line, col)
                 if op == "(":
-                    depth += 1
-                elif op == ")":
-                    depth = max(depth - 1, 0)
+                    opened.append(tok)
+                elif op == ")" and opened:
+                    opened.pop()
         current.append(tok)
         i += len(tok.text)
         col += len(tok.text)
+    if opened:
+        report.error(opened[-1].line, opened[-1].col, "this '(' is never closed")
     if current:
         current.append(Token(END, "", line, col))
-        lines.append(current)
+        lines.append((current, len(report.diagnostics) > reported))
     return lines

@@ -37,7 +37,11 @@ class _LineParser:
         raise _Fail
 
     def describe(self, tok: Token) -> str:
-        return "end of line" if tok.kind == END else repr(tok.text)
+        if tok.kind == END:
+            return "end of line"
+        if tok.kind == NAME and keyword.iskeyword(tok.text):
+            return f"the Python keyword '{tok.text}' (keywords are not part of the cell language)"
+        return repr(tok.text)
 
     def take(self) -> Token:
         t = self.tok
@@ -67,7 +71,7 @@ class _LineParser:
     def check_not_keyword(self, t: Token) -> None:
         if t.text == "lambda":
             self.fail(t, "lambdas are not allowed")
-        if keyword.iskeyword(t.text) or keyword.issoftkeyword(t.text):
+        if keyword.iskeyword(t.text):
             self.fail(t, f"'{t.text}' is a Python keyword and cannot be used in a spec")
 
     def nest(self) -> None:
@@ -184,11 +188,21 @@ class _LineParser:
 
 
 def parse(text: str, path: str, report: Reporter) -> SpecFile:
-    """Parse every logical line; problems go to `report`, good lines still come back."""
+    """Parse every logical line; problems go to `report`, good lines still come back.
+
+    A line that fails still names what it meant to define, when that much is readable,
+    so the checker does not add a second, misleading error ("h has no update").
+    """
     statements: list[Statement] = []
-    for tokens in tokenize(text, report):
+    attempted: list[Name] = []
+    for tokens, lexer_failed in tokenize(text, report):
         try:
-            statements.append(_LineParser(tokens, report).statement())
+            statement = _LineParser(tokens, Reporter(path) if lexer_failed else report).statement()
+            if not lexer_failed:
+                statements.append(statement)
+                continue
         except _Fail:
             pass
-    return SpecFile(path, tuple(statements))
+        if len(tokens) > 2 and tokens[0].kind == NAME and tokens[1].text in ("=", "'"):
+            attempted.append(Name(tokens[0].text, tokens[1].text == "'", tokens[0].line, tokens[0].col))
+    return SpecFile(path, tuple(statements), tuple(attempted))

@@ -89,6 +89,7 @@ Statement = Union[Decl, Init, Equation]
 class SpecFile:
     path: str
     statements: tuple[Statement, ...]
+    broken_targets: tuple[Name, ...] = ()  # targets of lines that failed to parse
 
 
 def children(e: Expr) -> tuple[Expr, ...]:
@@ -110,3 +111,10 @@ def walk(e: Expr):
         node = stack.pop()
         yield node
         stack.extend(reversed(children(node)))
+
+
+def start(e: Expr) -> Expr:
+    """The leftmost node of an expression: where a person sees it begin."""
+    while isinstance(e, (Binary, MatVec)):
+        e = e.left if isinstance(e, Binary) else e.matrix
+    return e
