@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..errors import Diagnostic, SpecError
 from ..frontend.checker import HIDDEN, INPUT, Cell, fold
 from ..frontend.syntax import Binary, Call, Expr, MatVec, Name, Num, Unary
 from .functions import apply
@@ -144,6 +145,9 @@ def lower(cell: Cell) -> StepGraph:
     order: list[sp.Symbol] = []
     for d in cell.definitions:
         e = to_sympy(d.expr, resolve)
+        if e.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+            raise SpecError([Diagnostic(d.line, d.col, f"'{d.name}' divides by zero or is not finite",
+                                        cell.path)])
         if d.is_state:
             sym = new[d.name]
         elif d.size == HIDDEN:

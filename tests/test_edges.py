@@ -1,0 +1,110 @@
+"""Sizes at the edges, dtypes, optional arguments, and input validation of generated kernels."""
+import numpy as np
+import pytest
+
+from cellgen.gradcheck import check_module_object
+from conftest import generated
+
+
+@pytest.mark.parametrize("sizes", [dict(T=1, B=1, I=3, H=4), dict(T=3, B=2, I=1, H=1), dict(T=2, B=1, I=7, H=2)],
+                         ids=["B=1,T=1", "hidden=1,input=1", "input>hidden"])
+@pytest.mark.parametrize("name", ["lstm", "gru_cho", "article_lstm"])
+def test_gradients_at_small_sizes(name, sizes):
+    rows = check_module_object(generated(name), seed=3, **sizes)
+    assert all(r.ok for r in rows), [r for r in rows if not r.ok]
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", "article_lstm"])
+def test_zero_steps(name):
+    m = generated(name)
+    p = m.init_params(3, 4, dtype=np.float64)
+    s0 = tuple(np.full((2, 4), 0.5) for _ in m.STATES)
+    ys, final, tape = m.forward(p, np.zeros((0, 2, 3)), s0)
+    assert ys.shape == (0, 2, 4)
+    assert all(np.array_equal(f, s) for f, s in zip(final, s0))
+    df = tuple(np.ones((2, 4)) for _ in m.STATES)
+    dparams, dxs, dstate0 = m.backward(p, tape, np.zeros((0, 2, 4)), df)
+    assert dxs.shape == (0, 2, 3)
+    assert all(np.array_equal(a, b) for a, b in zip(dstate0, df))
+    assert all(not v.any() and v.shape == p[k].shape for k, v in dparams.items())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtypes_and_optional_arguments(dtype):
+    m = generated("lstm")
+    p = m.init_params(3, 5, seed=1, dtype=dtype)
+    xs = np.random.default_rng(0).standard_normal((4, 2, 3)).astype(dtype)
+    ys, final, tape = m.forward(p, xs)  # state0=None means zeros
+    ys0, final0, _ = m.forward(p, xs, (np.zeros((2, 5), dtype), np.zeros((2, 5), dtype)))
+    assert ys.dtype == dtype and final[0].dtype == dtype
+    assert np.array_equal(ys, ys0)
+    dparams, dxs, dstate0 = m.backward(p, tape, None)  # dys=None, dfinal=None: all zero
+    assert all(not v.any() for v in dparams.values()) and not dxs.any()
+    dparams, dxs, dstate0 = m.backward(p, tape, None, (np.ones((2, 5), dtype), None))
+    assert dxs.dtype == dtype and all(v.dtype == dtype for v in dparams.values())
+    assert np.abs(dxs).sum() > 0
+
+
+def test_float32_tracks_float64():
+    m = generated("gru")
+    p64 = m.init_params(8, 16, seed=4, dtype=np.float64)
+    xs = np.random.default_rng(1).standard_normal((50, 4, 8))
+    ys64, _, tape64 = m.forward(p64, xs)
+    ys32, _, tape32 = m.forward({k: v.astype(np.float32) for k, v in p64.items()}, xs.astype(np.float32))
+    assert np.max(np.abs(ys32 - ys64)) < 1e-5
+    d64 = m.backward(p64, tape64, np.ones_like(ys64))[0]
+    d32 = m.backward({k: v.astype(np.float32) for k, v in p64.items()}, tape32, np.ones_like(ys32))[0]
+    for k in d64:
+        assert np.max(np.abs(d32[k] - d64[k])) <= 1e-4 * max(1.0, np.max(np.abs(d64[k]))), k
+
+
+def test_step_matches_forward():
+    m = generated("lstm")
+    p = m.init_params(3, 4, seed=0, dtype=np.float64)
+    xs = np.random.default_rng(2).standard_normal((3, 2, 3))
+    ys, final, _ = m.forward(p, xs)
+    state = None
+    for t in range(3):
+        y, state = m.step(p, xs[t], state)
+        assert np.allclose(y, ys[t], rtol=0, atol=1e-15)
+    assert all(np.allclose(a, b, rtol=0, atol=1e-15) for a, b in zip(state, final))
+
+
+def test_non_contiguous_and_read_only_inputs_are_accepted():
+    m = generated("rnn")
+    p = m.init_params(3, 4, dtype=np.float64)
+    xs = np.random.default_rng(0).standard_normal((2, 5, 3))
+    ref = m.forward(p, np.ascontiguousarray(xs[:, ::2]))[0]
+    ro = xs[:, ::2]
+    ro.flags.writeable = False
+    p_ro = {k: np.asfortranarray(v) for k, v in p.items()}
+    assert np.array_equal(m.forward(p_ro, ro)[0], ref)
+
+
+def expect(exc, words, fn, *args):
+    with pytest.raises(exc) as info:
+        fn(*args)
+    assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_validation_names_the_array_and_shape():
+    m = generated("lstm")
+    p = m.init_params(3, 4, dtype=np.float32)
+    xs = np.zeros((2, 2, 3), np.float32)
+    expect(ValueError, ["xs", "[T, B, input_size] = [T, B, 3]"], m.forward, p, np.zeros((2, 2, 5), np.float32))
+    expect(ValueError, ["xs", "(2, 3)"], m.forward, p, np.zeros((2, 3), np.float32))
+    expect(TypeError, ["xs", "float64", "float32"], m.forward, p, xs.astype(np.float64))
+    expect(TypeError, ["xs", "int64"], m.forward, p, xs.astype(np.int64))
+    expect(ValueError, ["missing", "W_i"], m.forward, {k: v for k, v in p.items() if k != "W_i"}, xs)
+    expect(ValueError, ["unknown", "extra"], m.forward, {**p, "extra": p["b_i"]}, xs)
+    expect(ValueError, ["params['W_f']", "(4, 5)", "('hidden', 'hidden') = (4, 4)"], m.forward,
+           {**p, "W_f": np.zeros((4, 5), np.float32)}, xs)
+    expect(TypeError, ["params['b_o']", "float64"], m.forward, {**p, "b_o": p["b_o"].astype(np.float64)}, xs)
+    expect(ValueError, ["state0['c']", "(2, 4)"], m.forward, p, xs, (np.zeros((2, 4), np.float32),
+                                                                     np.zeros((3, 4), np.float32)))
+    expect(ValueError, ["state0", "tuple of 2"], m.forward, p, xs, np.zeros((2, 4), np.float32))
+    ys, final, tape = m.forward(p, xs)
+    expect(ValueError, ["dys", "(2, 2, 4)"], m.backward, p, tape, np.zeros((2, 2, 5), np.float32))
+    expect(ValueError, ["dfinal['h']"], m.backward, p, tape, None, (np.zeros((1, 4), np.float32), None))
+    expect(TypeError, ["tape"], m.backward, p, {}, None)
+    expect(TypeError, ["params must be a dict"], m.forward, [1, 2], xs)
