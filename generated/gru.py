@@ -35,6 +35,7 @@ where
 """
 import numpy as np
 import numba
+import numba.extending
 
 NAME = "gru"
 INPUT = "x"
@@ -60,137 +61,205 @@ _CONSTANTS = (1.0, )
 _C_1 = 0
 
 
-@numba.njit(cache=True)
+# tanh and sigmoid: float64 calls libm (exact); float32 uses a rational approximation that
+# LLVM vectorizes (Eigen's fast tanh), max abs error 4e-7 for tanh and 2.5e-7 for sigmoid
+# over all of float32, tested by cellgen. NaN propagates, +-inf give +-1 (tanh), 1/0 (sigmoid).
+def _tanh(z):
+    return np.tanh(z)
+
+
 def _sigmoid(z):
-    # exp of a non-positive number only: no overflow for any z.
-    if z >= 0:
-        return 1 / (1 + np.exp(-z))
-    e = np.exp(z)
-    return e / (1 + e)
+    return 1 / (1 + np.exp(-z))
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always")
+def _tanh_f32(z):
+    x = min(max(z, np.float32(-7.90531110763549805)), np.float32(7.90531110763549805))
+    x2 = x * x
+    p = x2 * np.float32(-2.76076847742355e-16) + np.float32(2.00018790482477e-13)
+    p = x2 * p + np.float32(-8.60467152213735e-11)
+    p = x2 * p + np.float32(5.12229709037114e-08)
+    p = x2 * p + np.float32(1.48572235717979e-05)
+    p = x2 * p + np.float32(6.37261928875436e-04)
+    p = x2 * p + np.float32(4.89352455891786e-03)
+    q = x2 * np.float32(1.19825839466702e-06) + np.float32(1.18534705686654e-04)
+    q = x2 * q + np.float32(2.26843463243900e-03)
+    q = x2 * q + np.float32(4.89352518554385e-03)
+    return x * p / q
+
+
+@numba.extending.overload(_tanh, inline="always")
+def _tanh_overload(z):
+    if z == numba.types.float32:
+        return lambda z: _tanh_f32(z)
+    return lambda z: np.tanh(z)
+
+
+@numba.extending.overload(_sigmoid, inline="always")
+def _sigmoid_overload(z):
+    if z == numba.types.float32:
+        return lambda z: np.float32(0.5) * _tanh_f32(np.float32(0.5) * z) + np.float32(0.5)
+
+    def exact(z):
+        # exp of a non-positive number only: no overflow for any z.
+        if z >= 0:
+            return 1 / (1 + np.exp(-z))
+        e = np.exp(z)
+        return e / (1 + e)
+    return exact
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _softplus(z):
     return max(z, 0) + np.log1p(np.exp(-abs(z)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _relu(z):
     return z if z > 0 else z * 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _step(z):
     # relu'(z): 0 at z = 0, as in PyTorch.
     return z * 0 + 1 if z > 0 else z * 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
+def _column_sum(a, begin, out):
+    # float64 accumulators: thousands of float32 terms lose no precision.
+    for r in range(a.shape[0]):
+        row = a[r, begin:begin + out.shape[0]]
+        for j in range(out.shape[0]):
+            out[j] += row[j]
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _pow2(z):
     return z * z
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _pow3(z):
     return z * z * z
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _forward_step(_t, _td, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _k):
     # new states
     c_1 = _k[_C_1]
     for _b in range(_B):
+        _M_0_0 = M_0[_t, _b, :_H]
+        _M_0_1 = M_0[_t, _b, _H:2 * _H]
+        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
+        _S_h_0 = S_h[_t, _b, :_H]
+        _S_h_next_0 = S_h[_t + 1, _b, :_H]
+        _X_1_0 = X_1[_t, _b, :_H]
+        _X_1_1 = X_1[_t, _b, _H:2 * _H]
+        _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
         for _j in range(_H):
-            mv__W_r = M_0[_t, _b, _j]
-            mv__W_z = M_0[_t, _b, 1 * _H + _j]
-            mv__W_n = M_0[_t, _b, 2 * _H + _j]
+            mv___u_W_r = _M_0_0[_j]
+            mv___u_W_z = _M_0_1[_j]
+            mv___u_W_n = _M_0_2[_j]
             b_n = P_b_n[_j]
             b_r = P_b_r[_j]
             b_z = P_b_z[_j]
             bh_n = P_bh_n[_j]
-            h = S_h[_t, _b, _j]
-            mv__U_r = X_1[_t, _b, _j]
-            mv__U_z = X_1[_t, _b, 1 * _H + _j]
-            mv__U_n = X_1[_t, _b, 2 * _H + _j]
-            r = _sigmoid(b_r + mv__U_r + mv__W_r)
-            z = _sigmoid(b_z + mv__U_z + mv__W_z)
-            n = np.tanh(b_n + mv__U_n + r * (bh_n + mv__W_n))
+            h = _S_h_0[_j]
+            mv__U_r = _X_1_0[_j]
+            mv__U_z = _X_1_1[_j]
+            mv__U_n = _X_1_2[_j]
+            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
+            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
+            n = _tanh(b_n + mv__U_n + r * (bh_n + mv___u_W_n))
             h__new = h * z + n * (c_1 - z)
-            S_h[_t + 1, _b, _j] = h__new
+            _S_h_next_0[_j] = h__new
 
 
-@numba.njit(cache=True)
-def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dP_b_n, dP_b_r, dP_b_z, dP_bh_n, dX_1, dys, _k):
+@numba.njit(cache=True, error_model="numpy")
+def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dX_1, dys, _k):
     # adjoints from the step's outputs
     c_1 = _k[_C_1]
     for _b in range(_B):
+        _G_h_0 = G_h[_b, :_H]
+        _M_0_0 = M_0[_t, _b, :_H]
+        _M_0_1 = M_0[_t, _b, _H:2 * _H]
+        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
+        _S_h_0 = S_h[_t, _b, :_H]
+        _X_1_0 = X_1[_t, _b, :_H]
+        _X_1_1 = X_1[_t, _b, _H:2 * _H]
+        _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
+        _dM_0_0 = dM_0[_t, _b, :_H]
+        _dM_0_1 = dM_0[_t, _b, _H:2 * _H]
+        _dM_0_2 = dM_0[_t, _b, 2 * _H:3 * _H]
+        _dX_1_0 = dX_1[_t, _b, :_H]
+        _dX_1_1 = dX_1[_t, _b, _H:2 * _H]
+        _dX_1_2 = dX_1[_t, _b, 2 * _H:3 * _H]
+        _dys_0 = dys[_td, _b, :_H]
         for _j in range(_H):
-            g__h__new = G_h[_b, _j]
-            mv__W_r = M_0[_t, _b, _j]
-            mv__W_z = M_0[_t, _b, 1 * _H + _j]
-            mv__W_n = M_0[_t, _b, 2 * _H + _j]
+            g__h__new = _G_h_0[_j]
+            mv___u_W_r = _M_0_0[_j]
+            mv___u_W_z = _M_0_1[_j]
+            mv___u_W_n = _M_0_2[_j]
             b_n = P_b_n[_j]
             b_r = P_b_r[_j]
             b_z = P_b_z[_j]
             bh_n = P_bh_n[_j]
-            h = S_h[_t, _b, _j]
-            mv__U_r = X_1[_t, _b, _j]
-            mv__U_z = X_1[_t, _b, 1 * _H + _j]
-            mv__U_n = X_1[_t, _b, 2 * _H + _j]
-            dy = dys[_td, _b, _j]
-            _x0 = bh_n + mv__W_n
-            r = _sigmoid(b_r + mv__U_r + mv__W_r)
-            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            h = _S_h_0[_j]
+            mv__U_r = _X_1_0[_j]
+            mv__U_z = _X_1_1[_j]
+            mv__U_n = _X_1_2[_j]
+            dy = _dys_0[_j]
+            _x0 = bh_n + mv___u_W_n
+            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
+            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
             _x1 = c_1 - z
-            n = np.tanh(_x0 * r + b_n + mv__U_n)
+            n = _tanh(_x0 * r + b_n + mv__U_n)
             d__h__new = dy + g__h__new
             d__n = _x1 * d__h__new
             _x2 = d__n * (c_1 - n * n)
-            _x3 = _x2 * r
-            d__mv__W_n = _x3
+            d__mv___u_W_n = _x2 * r
             d__mv__U_n = _x2
             d__z = d__h__new * (h - n)
-            _x4 = _x1 * d__z * z
-            d__mv__U_z = _x4
-            d__mv__W_z = _x4
+            _x3 = _x1 * d__z * z
+            d__mv__U_z = _x3
+            d__mv___u_W_z = _x3
             d__r = _x0 * _x2
-            _x5 = d__r * r * (c_1 - r)
-            d__mv__U_r = _x5
-            d__mv__W_r = _x5
-            d__b_r = _x5
-            d__b_z = _x4
-            d__b_n = _x2
-            d__bh_n = _x3
-            dM_0[_t, _b, _j] = d__mv__W_r
-            dM_0[_t, _b, 1 * _H + _j] = d__mv__W_z
-            dM_0[_t, _b, 2 * _H + _j] = d__mv__W_n
-            dX_1[_t, _b, _j] = d__mv__U_r
-            dX_1[_t, _b, 1 * _H + _j] = d__mv__U_z
-            dX_1[_t, _b, 2 * _H + _j] = d__mv__U_n
-            dP_b_r[_j] += d__b_r
-            dP_b_z[_j] += d__b_z
-            dP_b_n[_j] += d__b_n
-            dP_bh_n[_j] += d__bh_n
+            _x4 = d__r * r * (c_1 - r)
+            d__mv__U_r = _x4
+            d__mv___u_W_r = _x4
+            _dM_0_0[_j] = d__mv___u_W_r
+            _dM_0_1[_j] = d__mv___u_W_z
+            _dM_0_2[_j] = d__mv___u_W_n
+            _dX_1_0[_j] = d__mv__U_r
+            _dX_1_1[_j] = d__mv__U_z
+            _dX_1_2[_j] = d__mv__U_n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_z, X_1, dA_0, dys, _k):
     # adjoints ready after the level-1 GEMMs
     for _b in range(_B):
+        _G_h_0 = G_h[_b, :_H]
+        _Gn_h_0 = Gn_h[_b, :_H]
+        _M_0_1 = M_0[_t, _b, _H:2 * _H]
+        _X_1_1 = X_1[_t, _b, _H:2 * _H]
+        _dA_0_0 = dA_0[_b, :_H]
+        _dys_0 = dys[_td, _b, :_H]
         for _j in range(_H):
-            g__h__new = G_h[_b, _j]
-            mv__W_z = M_0[_t, _b, 1 * _H + _j]
+            g__h__new = _G_h_0[_j]
+            mv___u_W_z = _M_0_1[_j]
             b_z = P_b_z[_j]
-            mv__U_z = X_1[_t, _b, 1 * _H + _j]
-            da__0 = dA_0[_b, _j]
-            dy = dys[_td, _b, _j]
-            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            mv__U_z = _X_1_1[_j]
+            da__0 = _dA_0_0[_j]
+            dy = _dys_0[_j]
+            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
             d__h__new = dy + g__h__new
             d__h = d__h__new * z + da__0
-            Gn_h[_b, _j] = d__h
+            _Gn_h_0[_j] = d__h
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _forward_loop(xs2, S_h, X_1, M_0, Wt_0, Wt_1, P_b_r, P_b_z, P_b_n, P_bh_n, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
@@ -203,7 +272,7 @@ def _forward_loop(xs2, S_h, X_1, M_0, Wt_0, Wt_1, P_b_r, P_b_z, P_b_n, P_bh_n, _
         _forward_step(_t, 0, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _k)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _backward_loop(xs2, S_h, X_1, M_0, W_0, W_1, P_b_r, P_b_z, P_b_n, P_bh_n, dys, G_h, Gn_h, dM_0, dX_1, dA_0, dP_b_r, dP_b_z, dP_b_n, dP_bh_n, dW_0, dW_1, dxs2, _has_dy, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
@@ -211,7 +280,7 @@ def _backward_loop(xs2, S_h, X_1, M_0, W_0, W_1, P_b_r, P_b_z, P_b_n, P_bh_n, dy
         return (G_h, )
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dP_b_n, dP_b_r, dP_b_z, dP_bh_n, dX_1, dys, _k)
+        _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dX_1, dys, _k)
         np.dot(dM_0[_t], W_0, dA_0)  # d(h) from d(W_r, W_z, W_n @ h)
         _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_z, X_1, dA_0, dys, _k)
         G_h, Gn_h = Gn_h, G_h
@@ -219,6 +288,11 @@ def _backward_loop(xs2, S_h, X_1, M_0, W_0, W_1, P_b_r, P_b_z, P_b_n, P_bh_n, dy
     np.dot(dM_0.reshape(_T * _B, 3 * _H).T, S_h[:_T].reshape(_T * _B, _H), dW_0)
     np.dot(dX_1.reshape(_T * _B, 3 * _H).T, xs2, dW_1)
     np.dot(dX_1.reshape(_T * _B, 3 * _H), W_1, dxs2)
+    # Vector parameter gradients: sums over batch and steps of their streams.
+    _column_sum(dM_0.reshape(_T * _B, 3 * _H), 0 * _H, dP_b_r)
+    _column_sum(dM_0.reshape(_T * _B, 3 * _H), 1 * _H, dP_b_z)
+    _column_sum(dX_1.reshape(_T * _B, 3 * _H), 2 * _H, dP_b_n)
+    _column_sum(dM_0.reshape(_T * _B, 3 * _H), 2 * _H, dP_bh_n)
     return (G_h, )
 
 

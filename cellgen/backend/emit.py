@@ -30,6 +30,7 @@ class KernelText:
     space: str
     arrays: tuple[str, ...]
     constants: tuple[str, ...]
+    views: tuple[str, ...]
     lines: tuple[str, ...]
 
 
@@ -56,27 +57,37 @@ def show_expr(e: Expr) -> str:
     return fold(e, visit)[0]
 
 
+_ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b"}
+
+
+def _view_name(slot: Slot) -> str:
+    suffix = {"t": "", "t+1": "_next", "td": "", "row": ""}[slot.index]
+    return f"_{slot.array}{suffix}_{slot.offset}"
+
+
+def _row_view(slot: Slot) -> str:
+    """A 1-D view of one batch row, taken outside the inner loop so it indexes by _j alone
+    (unit stride, no wrap-around checks: what LLVM needs to vectorize)."""
+    begin = "" if slot.offset == 0 else ("_H" if slot.offset == 1 else f"{slot.offset} * _H")
+    end = "_H" if slot.offset == 0 else f"{slot.offset + 1} * _H"
+    return f"{_view_name(slot)} = {slot.array}[{_ROW_INDEX[slot.index]}, {begin}:{end}]"
+
+
 def _slot(slot: Slot) -> str:
-    col = "_j" if slot.offset == 0 else f"{slot.offset} * _H + _j"
-    return {
-        "t": f"{slot.array}[_t, _b, {col}]",
-        "t+1": f"{slot.array}[_t + 1, _b, {col}]",
-        "td": f"{slot.array}[_td, _b, {col}]",
-        "row": f"{slot.array}[_b, {col}]",
-        "col": f"{slot.array}[_j]",
-        "flat": f"{slot.array}[_r, _j]",
-    }[slot.index]
+    if slot.index in _ROW_INDEX:
+        return f"{_view_name(slot)}[_j]"
+    return f"{slot.array}[_r, _j]" if slot.index == "flat" else f"{slot.array}[_j]"
 
 
 def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
-    before = set(printer.constants)
+    slots = [sl for _, sl in k.reads] + [sl for sl, _ in k.writes] + [sl for sl, _ in k.accumulates]
+    views = sorted({_row_view(sl) for sl in slots if sl.index in _ROW_INDEX})
     lines = [f"{s.name} = {_slot(sl)}" for s, sl in k.reads]
     lines += [f"{s.name} = {printer(e)}" for s, e in k.body]
     lines += [f"{_slot(sl)} = {printer(e)}" for sl, e in k.writes]
     lines += [f"{_slot(sl)} += {printer(e)}" for sl, e in k.accumulates]
     used = sorted(c for c in printer.constants if re.search(rf"\b{c}\b", "\n".join(lines)))
-    del before
-    return KernelText(k.name, k.purpose, k.space, k.arrays, tuple(used), tuple(lines))
+    return KernelText(k.name, k.purpose, k.space, k.arrays, tuple(used), tuple(views), tuple(lines))
 
 
 def _display(e: sp.Expr, names: dict[sp.Symbol, str]) -> str:
@@ -177,11 +188,14 @@ def _buffers(plan: Plan) -> dict:
     bwd.update({f"dX_{x['index']}": f'work["dX_{x["index"]}"]' for x in hoisted if not x["alias"]})
     bwd.update({f"dA_{x['index']}": f'work["dA_{x["index"]}"]' for x in groups
                 if (x["hoisted"] and x["has_operand"]) or (not x["hoisted"] and not x["carry"])})
+    bwd.update({f"dV_{v}": f'work["dV_{v}"]' for v, (arr, _) in plan.vector_sums.items() if arr.startswith("dV_")})
     bwd.update({f"dP_{v}": f'work["dP_{v}"]' for v in g.vectors})
+    widths = {f"dM_{x['index']}": x["n"] for x in groups} | {f"dX_{x['index']}": x["n"] for x in groups}
+    sums = [dict(name=v, array=arr, width=widths.get(arr, 1), block=k) for v, (arr, k) in plan.vector_sums.items()]
     bwd.update({f"dW_{x['index']}": f'work["dW_{x["index"]}"]' for x in groups})
     bwd["dxs2"] = "dxs2"
     return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd,
-                hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups,
+                hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups, vector_sums=sums,
                 first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -18,7 +19,9 @@ from ..frontend.checker import HIDDEN, INPUT, Cell, fold
 from ..frontend.syntax import Binary, Call, Expr, MatVec, Name, Num, Unary
 from .functions import apply
 
-_RESERVED = set(dir(builtins)) | {"np", "numba", "math"}
+_RESERVED = set(dir(builtins)) | {"np", "numba", "math", "xs2", "dxs2", "ys", "dys"}
+# The kernels' array arguments (S_h, M_0, dP_b, ...): a user name must never shadow one.
+_ARRAY_NAME = re.compile(r"^(S|M|X|A|W|Wt|P|G|Gn|dM|dX|dA|dP|dW)_")
 
 
 def ident(name: str) -> str:
@@ -28,7 +31,7 @@ def ident(name: str) -> str:
     could be mistaken for one, or for a keyword or builtin, gets the prefix '_u_'.
     """
     if name.startswith("_") or "__" in name or keyword.iskeyword(name) or keyword.issoftkeyword(name) \
-            or name in _RESERVED:
+            or name in _RESERVED or _ARRAY_NAME.match(name):
         return "_u_" + name
     return name
 

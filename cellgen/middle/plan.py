@@ -59,6 +59,7 @@ class Plan:
     dx_from_gemm: int | None  # the group whose operand is x itself: its GEMM writes dxs
     dm_alias: dict[int, int]  # hoisted group -> recurrent group whose dM it shares
     carry_from_gemm: dict[str, int]  # state -> group whose operand gradient is the carry itself
+    vector_sums: dict[str, tuple[str, int]]  # vector parameter -> (stream, block) its gradient sums
     operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
 
 
@@ -223,10 +224,26 @@ def plan(d: Derivation) -> Plan:
             carry_from_gemm[s] = da[0].index
             continue
         quantities.append((ready(e), Slot(f"Gn_{state_code[s]}", "row"), e, False))
+    # A vector parameter's gradient is a sum over batch and steps. Accumulating it inside a
+    # kernel stops LLVM from vectorizing the kernel, so each is a per-step stream summed after
+    # the loop; most (biases) equal a product's stream already written, and reuse it.
+    stored = {}
+    for grp in groups:
+        arr = f"dM_{dm_alias.get(grp.index, grp.index)}" if grp.operand_size != "input" or grp.index in dm_alias \
+            else f"dX_{grp.index}"
+        for k, p in enumerate(grp.members):
+            stored.setdefault(adjoint_expr(p), (arr, k))
+    vector_sums: dict[str, tuple[str, int]] = {}
     for name, sym in g.vectors.items():
         e = d.adjoint(sym)
-        if e != 0:
-            quantities.append((ready(e), Slot(f"dP_{name}", "col"), e, True))
+        if e == 0:
+            continue
+        value = d.definitions.get(e, e)
+        if value in stored:
+            vector_sums[name] = stored[value]
+        else:
+            vector_sums[name] = (f"dV_{name}", 0)
+            quantities.append((ready(e), Slot(f"dV_{name}", "t"), e, False))
 
     gemm_out = {grp.da: (f"Gn_{state_code[s]}" if s else f"dA_{grp.index}")
                 for grp in groups for s in [next((st for st, gi in carry_from_gemm.items() if gi == grp.index), None)]}
@@ -276,7 +293,7 @@ def plan(d: Derivation) -> Plan:
                           [], [(Slot("dxs2", "flat"), sp.Add(*dx_terms))],
                           lambda s: input_leaf(s) or da_input.get(s), space="input")
     return Plan(d, groups, tuple(hoisted_kernels), tuple(forward_step), tuple(backward_step), dx_kernel,
-                dx_from_gemm, dm_alias, carry_from_gemm, operand_buffers)
+                dx_from_gemm, dm_alias, carry_from_gemm, vector_sums, operand_buffers)
 
 
 def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> list:
