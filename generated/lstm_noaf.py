@@ -145,6 +145,14 @@ def _column_sum(a, begin, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _freeze_rows(t, lengths, carry, new_carry):
+    # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
+    for b in range(carry.shape[0]):
+        if t >= lengths[b]:
+            new_carry[b, :] = carry[b, :]
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _pow2(z):
     return z * z
 
@@ -155,7 +163,7 @@ def _pow3(z):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _k):
+def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k):
     # new states
     for _b in range(_B):
         _M_0_0 = M_0[_t, _b, :_H]
@@ -169,6 +177,10 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
         _X_1_3 = X_1[_t, _b, 3 * _H:4 * _H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            _S_h_next_0[:] = S_h[_t, _b, :_H]
+            _S_c_next_0[:] = S_c[_t, _b, :_H]
+            continue
         for _j in range(_H):
             mv___u_W_i = _M_0_0[_j]
             mv___u_W_f = _M_0_1[_j]
@@ -194,7 +206,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _k):
+def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
     c_1 = _k[_C_1]
     for _b in range(_B):
@@ -216,6 +228,13 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
         _dM_0_2 = dM_0[_t, _b, 2 * _H:3 * _H]
         _dM_0_3 = dM_0[_t, _b, 3 * _H:4 * _H]
         _dys_0 = dys[_td, _b, :_H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            _dM_0_0[:] = 0
+            _dM_0_1[:] = 0
+            _dM_0_2[:] = 0
+            _dM_0_3[:] = 0
+            _Gn_c_0[:] = G_c[_b, :_H]
+            continue
         for _j in range(_H):
             g__c__new = _G_c_0[_j]
             g__h__new = _G_h_0[_j]
@@ -257,7 +276,7 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _forward_loop(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, P_b_i, P_b_f, P_b_g, P_b_o, _k):
+def _forward_loop(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, P_b_i, P_b_f, P_b_g, P_b_o, _L, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
     if _T == 0 or _B == 0:
@@ -266,19 +285,20 @@ def _forward_loop(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, P_b_i, P_b_f, P_b_g, P_b_
     np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 4 * _H))
     for _t in range(_T):
         np.dot(S_h[_t], Wt_0, M_0[_t])  # (W_i, W_f, W_g, W_o) @ h
-        _forward_step(_t, 0, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _k)
+        _forward_step(_t, 0, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_loop(xs2, S_h, S_c, X_1, M_0, W_0, W_1, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _has_dy, _k):
+def _backward_loop(xs2, S_h, S_c, X_1, M_0, W_0, W_1, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
     if _T == 0 or _B == 0:
         return (G_h, G_c, )
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _k)
+        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k)
         np.dot(dM_0[_t], W_0, Gn_h)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
+        _freeze_rows(_t, _L, G_h, Gn_h)
         G_h, Gn_h = Gn_h, G_h
         G_c, Gn_c = Gn_c, G_c
     # Weight gradients: one GEMM over all steps for each stacked group.
@@ -370,8 +390,23 @@ def _stacked(p, names, transpose):
     return np.ascontiguousarray(w.T if transpose else w)
 
 
-def forward(params, xs, state0=None):
-    """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
+def _check_lengths(lengths, T, B):
+    if lengths is None:
+        return np.full(B, T, np.int64)
+    a = np.asarray(lengths)
+    if a.shape != (B,) or a.dtype.kind not in "iu":
+        raise TypeError(f"lengths must be integers of shape [B] = ({B},), not {a.dtype} {a.shape}")
+    if B and (a.min() < 0 or a.max() > T):
+        raise ValueError(f"lengths must lie in [0, T] = [0, {T}]; got {a.min()}..{a.max()}")
+    return np.ascontiguousarray(a, np.int64)
+
+
+def forward(params, xs, state0=None, lengths=None):
+    """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape).
+
+    lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
+    from there on (final holds it) and its outputs are zero, as with a PackedSequence.
+    """
     p, dtype, H, I = _check_params(params)
     xs = _floating("xs", xs)
     if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
@@ -382,7 +417,9 @@ def forward(params, xs, state0=None):
     T, B, I = xs.shape
     H = _hidden_size(H, state0)
     state0 = _check_state("state0", state0, B, H, dtype)
-    tape = {"T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I)}
+    L = _check_lengths(lengths, T, B)
+    tape = {"T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I), "lengths": L,
+            "masked": lengths is not None}
     S_h = np.empty((T + 1, B, H), dtype)
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
@@ -392,8 +429,10 @@ def forward(params, xs, state0=None):
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
     tape["M_0"] = np.empty((T, B, 4 * H), dtype)
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_f", "W_g", "W_o"], True), _stacked(p, ["U_i", "U_f", "U_g", "U_o"], True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], k)
+    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_f", "W_g", "W_o"], True), _stacked(p, ["U_i", "U_f", "U_g", "U_o"], True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
     ys = S_h[1:].copy()
+    if tape["masked"]:
+        ys[np.arange(T)[:, None] >= L[None, :]] = 0
     final = (S_h[T].copy(), S_c[T].copy(), )
     return ys, final, tape
 
@@ -431,7 +470,8 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_o"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_f", "W_g", "W_o"], False), _stacked(p, ["U_i", "U_f", "U_g", "U_o"], False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, dys.shape[0] == T and T > 0, k)
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_f", "W_g", "W_o"], False), _stacked(p, ["U_i", "U_f", "U_g", "U_o"], False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
+                             dys.shape[0] == T and T > 0, k)
     dparams = {}
     dparams["W_i"] = work["dW_0"][0 * H:1 * H]
     dparams["U_i"] = work["dW_1"][0 * H:1 * H]

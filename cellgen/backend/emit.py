@@ -31,6 +31,7 @@ class KernelText:
     arrays: tuple[str, ...]
     constants: tuple[str, ...]
     views: tuple[str, ...]
+    frozen: tuple[str, ...]  # what a row past its sequence's end writes instead
     lines: tuple[str, ...]
 
 
@@ -87,7 +88,21 @@ def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
     lines += [f"{_slot(sl)} = {printer(e)}" for sl, e in k.writes]
     lines += [f"{_slot(sl)} += {printer(e)}" for sl, e in k.accumulates]
     used = sorted(c for c in printer.constants if re.search(rf"\b{c}\b", "\n".join(lines)))
-    return KernelText(k.name, k.purpose, k.space, k.arrays, tuple(used), tuple(views), tuple(lines))
+    frozen = []
+    for sl, _ in k.writes:
+        if sl.index == "t+1":  # a new state: keep the old one
+            frozen.append(f"{_view_name(sl)}[:] = {sl.array}[_t, _b, :_H]")
+        elif sl.index == "row" and sl.array.startswith("Gn_"):  # a carry: pass it on
+            frozen.append(f"{_view_name(sl)}[:] = G_{sl.array[3:]}[_b, :_H]")
+        elif sl.index in _ROW_INDEX:
+            frozen.append(f"{_view_name(sl)}[:] = 0")
+    arrays = k.arrays
+    for line in frozen:
+        carry = re.search(r"= (G_\w+)\[", line)
+        if carry and carry.group(1) not in arrays:
+            arrays = tuple(sorted(arrays + (carry.group(1),)))
+    return KernelText(k.name, k.purpose, k.space, arrays, tuple(used), tuple(views), tuple(frozen),
+                      tuple(lines))
 
 
 def _display(e: sp.Expr, names: dict[sp.Symbol, str]) -> str:
@@ -196,7 +211,8 @@ def _buffers(plan: Plan) -> dict:
     bwd["dxs2"] = "dxs2"
     return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd,
                 hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups, vector_sums=sums,
-                first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None)
+                first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None,
+                gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm])
 
 
 def _op(o) -> dict:

@@ -1,0 +1,47 @@
+"""Variable-length batches: each sequence stops at its length, as with a PackedSequence."""
+import numpy as np
+import pytest
+
+from conftest import generated
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru_cho", "rnn", "article_lstm"])
+def test_lengths_equal_separate_runs(name):
+    m = generated(name)
+    T, B, I, H = 6, 4, 3, 5
+    rng = np.random.default_rng(0)
+    p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=1, dtype=np.float64).items()}
+    xs = rng.standard_normal((T, B, I))
+    s0 = tuple(rng.standard_normal((B, H)) for _ in m.STATES)
+    dys = rng.standard_normal((T, B, H))
+    dfinal = tuple(rng.standard_normal((B, H)) for _ in m.STATES)
+    lengths = np.array([6, 0, 3, 1])
+    ys, final, tape = m.forward(p, xs, s0, lengths=lengths)
+    dparams, dxs, dstate0 = m.backward(p, tape, dys, dfinal)
+    total = {k: np.zeros_like(v) for k, v in p.items()}
+    for b, n in enumerate(lengths):
+        one = lambda a: a[:, b:b + 1]
+        ys_b, final_b, tape_b = m.forward(p, one(xs)[:n], tuple(s[b:b + 1] for s in s0))
+        assert np.allclose(ys[:n, b:b + 1], ys_b, atol=1e-14) and not ys[n:, b].any()
+        for f, fb in zip(final, final_b):
+            assert np.allclose(f[b:b + 1], fb, atol=1e-14)
+        dp_b, dxs_b, ds_b = m.backward(p, tape_b, one(dys)[:n], tuple(d[b:b + 1] for d in dfinal))
+        for k in total:
+            total[k] += dp_b[k]
+        assert np.allclose(dxs[:n, b:b + 1], dxs_b, atol=1e-13) and not dxs[n:, b].any()
+        for d, db in zip(dstate0, ds_b):
+            assert np.allclose(d[b:b + 1], db, atol=1e-13)
+    for k in total:
+        assert np.allclose(dparams[k], total[k], atol=1e-12), k
+
+
+def test_lengths_are_validated():
+    m = generated("rnn")
+    p = m.init_params(2, 3, dtype=np.float64)
+    xs = np.zeros((4, 2, 2))
+    with pytest.raises(ValueError, match=r"\[0, 4\]"):
+        m.forward(p, xs, lengths=[5, 1])
+    with pytest.raises(TypeError, match="lengths"):
+        m.forward(p, xs, lengths=[1.5, 1.0])
+    with pytest.raises(TypeError, match=r"\(2,\)"):
+        m.forward(p, xs, lengths=[1, 1, 1])
