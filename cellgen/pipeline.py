@@ -100,10 +100,14 @@ def load(path: str | os.PathLike) -> ModuleType:
     The module lives at a stable path named by the hash of the spec and of cellgen's
     version, so Numba's on-disk cache of its kernels stays valid across processes.
     """
-    text = read_spec(path)
+    return load_text(read_spec(path), str(path))
+
+
+def load_text(text: str, path: str = "<spec>") -> ModuleType:
+    """`load` for spec text that is not in a file; `path` only names it in errors."""
     from . import __version__
     digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:20]
-    cell = check_text(text, str(path))
+    cell = check_text(text, path)
     directory = cache_dir()
     target = directory / f"{cell.name}_{digest}.py"
     module_name = f"cellgen_cache.{cell.name}_{digest}"
@@ -112,7 +116,7 @@ def load(path: str | os.PathLike) -> ModuleType:
     expected_header = f'"""{cell.name}: a recurrent cell compiled by cellgen {__version__}'
     if not target.exists() or not target.read_text(encoding="utf-8", errors="replace").startswith(expected_header) \
             or not _compiles(target):
-        write_atomic(target, compile_spec(text, str(path)).source)
+        write_atomic(target, compile_spec(text, path).source)
     spec = importlib.util.spec_from_file_location(module_name, target)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,0 +1,102 @@
+"""cellgen.torch: a drop-in for nn.LSTM / nn.GRU, checked against them and by gradcheck."""
+import numpy as np
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from cellgen.torch import Recurrent, from_torch, to_torch
+from conftest import ROOT
+
+torch.manual_seed(0)
+
+
+def run(model, x, state, lengths):
+    if lengths is not None:
+        packed = pack_padded_sequence(x, lengths, batch_first=model.batch_first, enforce_sorted=False)
+        out, final = model(packed, state)
+        out, _ = pad_packed_sequence(out, batch_first=model.batch_first)
+    else:
+        out, final = model(x, state)
+    return out, final
+
+
+@pytest.mark.parametrize("kind", [torch.nn.LSTM, torch.nn.GRU])
+@pytest.mark.parametrize("layers,bidir,batch_first,lengths", [
+    (1, False, False, None), (2, True, True, None), (2, True, False, [5, 2, 4]), (1, False, True, [3, 5, 1])])
+def test_matches_torch(kind, layers, bidir, batch_first, lengths):
+    I, H, B, T = 4, 3, 3, 5
+    ref = kind(I, H, layers, batch_first=batch_first, bidirectional=bidir).double()
+    ours = from_torch(ref)
+    D = 2 if bidir else 1
+    x = torch.randn((B, T, I) if batch_first else (T, B, I), dtype=torch.float64)
+    n_states = 2 if kind is torch.nn.LSTM else 1
+    s0 = tuple(torch.randn(layers * D, B, H, dtype=torch.float64) for _ in range(n_states))
+    s0 = s0 if n_states == 2 else s0[0]
+    xr, xo = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_r, fin_r = run(ref, xr, s0, lengths)
+    out_o, fin_o = run(ours, xo, s0, lengths)
+    assert torch.allclose(out_r, out_o, atol=1e-12, rtol=0)
+    fin_r = fin_r if n_states == 2 else (fin_r,)
+    fin_o = fin_o if n_states == 2 else (fin_o,)
+    for a, b in zip(fin_r, fin_o):
+        assert torch.allclose(a, b, atol=1e-12, rtol=0)
+    g = torch.randn_like(out_r)
+    loss_r = (out_r * g).sum() + sum(f.sum() for f in fin_r)
+    loss_o = (out_o * g).sum() + sum(f.sum() for f in fin_o)
+    loss_r.backward()
+    loss_o.backward()
+    assert torch.allclose(xr.grad, xo.grad, atol=1e-10, rtol=0)
+    back = to_torch(ours)
+    for (name, p) in ref.named_parameters():
+        q = dict(back.named_parameters())[name]
+        if "bias" not in name:
+            assert torch.allclose(p, q, atol=1e-15)
+    # gradients moved back into torch's layout agree with torch's own
+    ours_grads = {n: p.grad for n, p in ours.named_parameters()}
+    gates = "ifgo" if kind is torch.nn.LSTM else "rzn"
+    for layer in range(layers):
+        for d in range(D):
+            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            w = torch.cat([ours_grads[f"W_{k}{sfx}"] for k in gates])
+            assert torch.allclose(w, dict(ref.named_parameters())["weight_hh" + sfx].grad, atol=1e-10, rtol=0)
+            u = torch.cat([ours_grads[f"U_{k}{sfx}"] for k in gates])
+            assert torch.allclose(u, dict(ref.named_parameters())["weight_ih" + sfx].grad, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["gru_cho", "article_lstm"])
+def test_gradcheck(cell):
+    model = Recurrent(ROOT / "specs" / f"{cell}.cell", 2, 3, num_layers=2, bidirectional=True,
+                      dtype=torch.float64)
+    x = torch.randn(4, 2, 2, dtype=torch.float64, requires_grad=True)
+    # the whole layer (2 layers, both directions, variable lengths) with respect to its input
+    assert torch.autograd.gradcheck(lambda x: model(x, lengths=[4, 2])[0], (x,))
+    # the autograd.Function with respect to input, initial states and every parameter
+    from cellgen.torch import cell_function
+    ps = [p.detach().clone().requires_grad_() for p in model.layer_params(0, 0)]
+    s0 = tuple(torch.randn(2, 3, dtype=torch.float64, requires_grad=True) for _ in model.cell.STATES)
+    fn = lambda x, *a: torch.cat([t.reshape(-1) for t in (lambda r: (r[0],) + r[1])(
+        cell_function(model.cell, x, a[:len(s0)], a[len(s0):]))])
+    assert torch.autograd.gradcheck(fn, (x, *s0, *ps))
+
+
+def test_spec_text_and_parameter_names():
+    text = "input x\nstate h\nh' = tanh(W @ h + U @ x + b)\n"
+    model = Recurrent(text, 3, 4, num_layers=2, bidirectional=True)
+    names = {n for n, _ in model.named_parameters()}
+    assert {"W_l0", "U_l0_reverse", "b_l1", "U_l1"} <= names
+    assert model.U_l1.shape == (4, 8) and model.U_l0.shape == (4, 3)
+    out, h = model(torch.randn(5, 2, 3))
+    assert out.shape == (5, 2, 8) and h.shape == (4, 2, 4) and out.dtype == torch.float32
+
+
+def test_dropout_between_layers_only_in_training():
+    model = Recurrent(ROOT / "specs" / "rnn.cell", 3, 4, num_layers=2, dropout=0.5)
+    x = torch.randn(5, 2, 3)
+    model.eval()
+    a, _ = model(x)
+    b, _ = model(x)
+    assert torch.equal(a, b)
+    model.train()
+    torch.manual_seed(1)
+    c, _ = model(x)
+    assert not torch.equal(a, c)
