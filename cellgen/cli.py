@@ -17,6 +17,8 @@ EXAMPLES = """examples:
   cellgen build my.cell -o build/         write build/my.py
   cellgen check specs/gru.cell            finite-difference check of every gradient
   cellgen show specs/lstm.cell            forward and derived backward equations
+  cellgen show --format latex specs/gru.cell
+  cellgen show --graph specs/gru_cho.cell | dot -Tpng -o gru_cho.png
 
 exit codes: 0 success; 1 a spec is wrong or a gradient disagrees; 2 bad usage
 """
@@ -55,10 +57,11 @@ def cmd_build(args) -> int:
 
 
 def cmd_show(args) -> int:
+    from .backend import show
+    render = show.as_dot if args.graph else {"text": show.as_text, "latex": show.as_latex,
+                                             "markdown": show.as_markdown}[args.format]
     compiled, failed = _compile_all(args.specs)
-    for path, c in compiled:
-        doc = c.source.split('"""')[1]
-        print(doc.strip() + "\n")
+    print("\n".join(render(c.plan) for _, c in compiled), end="")
     return 1 if failed else 0
 
 
@@ -91,6 +94,8 @@ def make_parser() -> argparse.ArgumentParser:
     c.set_defaults(run=cmd_check)
     s = sub.add_parser("show", help="print the forward and derived backward equations")
     s.add_argument("specs", nargs="+", metavar="SPEC")
+    s.add_argument("--format", choices=("text", "latex", "markdown"), default="text")
+    s.add_argument("--graph", action="store_true", help="the step's stages as a Graphviz dot graph")
     s.set_defaults(run=cmd_show)
     return parser
 

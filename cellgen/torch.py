@@ -109,8 +109,7 @@ class Recurrent(nn.Module):
 
     def forward(self, input, state=None, lengths=None):
         packed = isinstance(input, PackedSequence)
-        if packed:
-            sorted_idx, unsorted_idx = input.sorted_indices, input.unsorted_indices
+        if packed:  # pad_packed_sequence restores the caller's batch order
             input, lengths = pad_packed_sequence(input, batch_first=False)
         elif self.batch_first:
             input = input.transpose(0, 1)
@@ -118,8 +117,6 @@ class Recurrent(nn.Module):
         n_states = len(self.cell.STATES)
         if lengths is not None:
             lengths = torch.as_tensor(lengths, dtype=torch.int64).cpu()
-            if packed and unsorted_idx is not None:
-                pass  # pad_packed_sequence returns the batch in the caller's order already
         if state is not None:
             state = (state,) if isinstance(state, torch.Tensor) else tuple(state)
             if len(state) != n_states:

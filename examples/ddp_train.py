@@ -10,7 +10,6 @@ equals training on the whole batch in one process (tests/test_ddp.py checks that
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import torch

@@ -165,8 +165,8 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_r, P_b_u, S_h, X_1, _L, _k):
             _S_h_next_0[:] = S_h[_t, _b, :_H]
             continue
         for _j in range(_H):
-            mv___u_W_u = _M_0_0[_j]
-            mv___u_W_r = _M_0_1[_j]
+            mv__W_u = _M_0_0[_j]
+            mv__W_r = _M_0_1[_j]
             mv__W = _M_0_2[_j]
             b = P_b[_j]
             b_r = P_b_r[_j]
@@ -175,8 +175,8 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_r, P_b_u, S_h, X_1, _L, _k):
             mv__U_u = _X_1_0[_j]
             mv__U_r = _X_1_1[_j]
             mv__U = _X_1_2[_j]
-            u = _sigmoid(b_u + mv__U_u + mv___u_W_u)
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
+            u = _sigmoid(b_u + mv__U_u + mv__W_u)
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
             h__new = h * u + (c_1 - u) * _sigmoid(b + mv__U + mv__W * r)
             _S_h_next_0[_j] = h__new
 
@@ -211,8 +211,8 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_r, P_b_u, S_h, X_1, dM_
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_u = _M_0_0[_j]
-            mv___u_W_r = _M_0_1[_j]
+            mv__W_u = _M_0_0[_j]
+            mv__W_r = _M_0_1[_j]
             mv__W = _M_0_2[_j]
             b = P_b[_j]
             b_r = P_b_r[_j]
@@ -222,9 +222,9 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_r, P_b_u, S_h, X_1, dM_
             mv__U_r = _X_1_1[_j]
             mv__U = _X_1_2[_j]
             dy = _dys_0[_j]
-            u = _sigmoid(b_u + mv__U_u + mv___u_W_u)
+            u = _sigmoid(b_u + mv__U_u + mv__W_u)
             _x0 = c_1 - u
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
             _x1 = _sigmoid(b + mv__U + mv__W * r)
             d__h__new = dy + g__h__new
             _x2 = _x0 * _x1 * d__h__new * (c_1 - _x1)
@@ -233,13 +233,13 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_r, P_b_u, S_h, X_1, dM_
             d__r = _x2 * mv__W
             _x3 = d__r * r * (c_1 - r)
             d__mv__U_r = _x3
-            d__mv___u_W_r = _x3
+            d__mv__W_r = _x3
             d__u = d__h__new * (-_x1 + h)
             _x4 = _x0 * d__u * u
             d__mv__U_u = _x4
-            d__mv___u_W_u = _x4
-            _dM_0_0[_j] = d__mv___u_W_u
-            _dM_0_1[_j] = d__mv___u_W_r
+            d__mv__W_u = _x4
+            _dM_0_0[_j] = d__mv__W_u
+            _dM_0_1[_j] = d__mv__W_r
             _dM_0_2[_j] = d__mv__W
             _dX_1_0[_j] = d__mv__U_u
             _dX_1_1[_j] = d__mv__U_r
@@ -261,12 +261,12 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_u, X_1, dA_0, dys, _L,
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_u = _M_0_0[_j]
+            mv__W_u = _M_0_0[_j]
             b_u = P_b_u[_j]
             mv__U_u = _X_1_0[_j]
             da__0 = _dA_0_0[_j]
             dy = _dys_0[_j]
-            u = _sigmoid(b_u + mv__U_u + mv___u_W_u)
+            u = _sigmoid(b_u + mv__U_u + mv__W_u)
             d__h__new = dy + g__h__new
             d__h = d__h__new * u + da__0
             _Gn_h_0[_j] = d__h

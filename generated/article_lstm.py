@@ -178,9 +178,9 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
             _ys_0[:] = 0
             continue
         for _j in range(_H):
-            mv___u_W_s = _M_0_0[_j]
-            mv___u_W_i = _M_0_1[_j]
-            mv___u_W_g = _M_0_2[_j]
+            mv__W_s = _M_0_0[_j]
+            mv__W_i = _M_0_1[_j]
+            mv__W_g = _M_0_2[_j]
             mv__W = _M_0_3[_j]
             b = P_b[_j]
             b_g = P_b_g[_j]
@@ -191,9 +191,9 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
             mv__U_s = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
             mv__U = _X_1_3[_j]
-            i = _sigmoid(b_i + mv__U_i + mv___u_W_s)
-            s = _sigmoid(b_s + mv__U_s + mv___u_W_i)
-            g = _sigmoid(b_g + mv__U_g + mv___u_W_g)
+            i = _sigmoid(b_i + mv__U_i + mv__W_s)
+            s = _sigmoid(b_s + mv__U_s + mv__W_i)
+            g = _sigmoid(b_g + mv__U_g + mv__W_g)
             h__new = h * s + i * _sigmoid(b + mv__U + mv__W)
             o = g * _tanh(h__new)
             _S_h_next_0[_j] = h__new
@@ -229,9 +229,9 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_s = _M_0_0[_j]
-            mv___u_W_i = _M_0_1[_j]
-            mv___u_W_g = _M_0_2[_j]
+            mv__W_s = _M_0_0[_j]
+            mv__W_i = _M_0_1[_j]
+            mv__W_g = _M_0_2[_j]
             mv__W = _M_0_3[_j]
             b = P_b[_j]
             b_g = P_b_g[_j]
@@ -246,22 +246,22 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
             dy = _dys_0[_j]
             _x0 = _tanh(h__new)
             _x1 = _sigmoid(b + mv__U + mv__W)
-            i = _sigmoid(b_i + mv__U_i + mv___u_W_s)
-            s = _sigmoid(b_s + mv__U_s + mv___u_W_i)
-            g = _sigmoid(b_g + mv__U_g + mv___u_W_g)
+            i = _sigmoid(b_i + mv__U_i + mv__W_s)
+            s = _sigmoid(b_s + mv__U_s + mv__W_i)
+            g = _sigmoid(b_g + mv__U_g + mv__W_g)
             d__o = dy
             d__h__new = d__o * g * (c_1 - _x0 * _x0) + g__h__new
             _x2 = _x1 * d__h__new
             d__mv__W = _x2 * i * (c_1 - _x1)
             d__g = _x0 * d__o
-            d__mv___u_W_g = d__g * g * (c_1 - g)
+            d__mv__W_g = d__g * g * (c_1 - g)
             d__s = d__h__new * h
-            d__mv___u_W_i = d__s * s * (c_1 - s)
+            d__mv__W_i = d__s * s * (c_1 - s)
             d__i = _x2
-            d__mv___u_W_s = d__i * i * (c_1 - i)
-            _dM_0_0[_j] = d__mv___u_W_s
-            _dM_0_1[_j] = d__mv___u_W_i
-            _dM_0_2[_j] = d__mv___u_W_g
+            d__mv__W_s = d__i * i * (c_1 - i)
+            _dM_0_0[_j] = d__mv__W_s
+            _dM_0_1[_j] = d__mv__W_i
+            _dM_0_2[_j] = d__mv__W_g
             _dM_0_3[_j] = d__mv__W
 
 
@@ -284,8 +284,8 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_i = _M_0_1[_j]
-            mv___u_W_g = _M_0_2[_j]
+            mv__W_i = _M_0_1[_j]
+            mv__W_g = _M_0_2[_j]
             b_g = P_b_g[_j]
             b_s = P_b_s[_j]
             h__new = _S_h_next_0[_j]
@@ -293,8 +293,8 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA
             mv__U_g = _X_1_2[_j]
             da__0 = _dA_0_0[_j]
             dy = _dys_0[_j]
-            s = _sigmoid(b_s + mv__U_s + mv___u_W_i)
-            g = _sigmoid(b_g + mv__U_g + mv___u_W_g)
+            s = _sigmoid(b_s + mv__U_s + mv__W_i)
+            g = _sigmoid(b_g + mv__U_g + mv__W_g)
             d__o = dy
             d__h__new = d__o * g * (c_1 - _pow2(_tanh(h__new))) + g__h__new
             d__h = d__h__new * s + da__0

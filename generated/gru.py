@@ -169,9 +169,9 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _
             _S_h_next_0[:] = S_h[_t, _b, :_H]
             continue
         for _j in range(_H):
-            mv___u_W_r = _M_0_0[_j]
-            mv___u_W_z = _M_0_1[_j]
-            mv___u_W_n = _M_0_2[_j]
+            mv__W_r = _M_0_0[_j]
+            mv__W_z = _M_0_1[_j]
+            mv__W_n = _M_0_2[_j]
             b_n = P_b_n[_j]
             b_r = P_b_r[_j]
             b_z = P_b_z[_j]
@@ -180,9 +180,9 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _
             mv__U_r = _X_1_0[_j]
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
-            n = _tanh(b_n + mv__U_n + r * (bh_n + mv___u_W_n))
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            n = _tanh(b_n + mv__U_n + r * (bh_n + mv__W_n))
             h__new = h * z + n * (c_1 - z)
             _S_h_next_0[_j] = h__new
 
@@ -217,9 +217,9 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_r = _M_0_0[_j]
-            mv___u_W_z = _M_0_1[_j]
-            mv___u_W_n = _M_0_2[_j]
+            mv__W_r = _M_0_0[_j]
+            mv__W_z = _M_0_1[_j]
+            mv__W_n = _M_0_2[_j]
             b_n = P_b_n[_j]
             b_r = P_b_r[_j]
             b_z = P_b_z[_j]
@@ -229,27 +229,27 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
             dy = _dys_0[_j]
-            _x0 = bh_n + mv___u_W_n
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
+            _x0 = bh_n + mv__W_n
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
             _x1 = c_1 - z
             n = _tanh(_x0 * r + b_n + mv__U_n)
             d__h__new = dy + g__h__new
             d__n = _x1 * d__h__new
             _x2 = d__n * (c_1 - n * n)
-            d__mv___u_W_n = _x2 * r
+            d__mv__W_n = _x2 * r
             d__mv__U_n = _x2
             d__z = d__h__new * (h - n)
             _x3 = _x1 * d__z * z
             d__mv__U_z = _x3
-            d__mv___u_W_z = _x3
+            d__mv__W_z = _x3
             d__r = _x0 * _x2
             _x4 = d__r * r * (c_1 - r)
             d__mv__U_r = _x4
-            d__mv___u_W_r = _x4
-            _dM_0_0[_j] = d__mv___u_W_r
-            _dM_0_1[_j] = d__mv___u_W_z
-            _dM_0_2[_j] = d__mv___u_W_n
+            d__mv__W_r = _x4
+            _dM_0_0[_j] = d__mv__W_r
+            _dM_0_1[_j] = d__mv__W_z
+            _dM_0_2[_j] = d__mv__W_n
             _dX_1_0[_j] = d__mv__U_r
             _dX_1_1[_j] = d__mv__U_z
             _dX_1_2[_j] = d__mv__U_n
@@ -270,12 +270,12 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_z, X_1, dA_0, dys, _L,
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_z = _M_0_1[_j]
+            mv__W_z = _M_0_1[_j]
             b_z = P_b_z[_j]
             mv__U_z = _X_1_1[_j]
             da__0 = _dA_0_0[_j]
             dy = _dys_0[_j]
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
             d__h__new = dy + g__h__new
             d__h = d__h__new * z + da__0
             _Gn_h_0[_j] = d__h

@@ -163,11 +163,11 @@ def _forward_level1(_t, _td, _B, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k):
             _A_2_0[:] = 0
             continue
         for _j in range(_H):
-            mv___u_W_r = _M_0_0[_j]
+            mv__W_r = _M_0_0[_j]
             b_r = P_b_r[_j]
             h = _S_h_0[_j]
             mv__U_r = _X_1_0[_j]
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
             _A_2_0[_j] = h * r
 
 
@@ -186,15 +186,15 @@ def _forward_step(_t, _td, _B, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _k):
             _S_h_next_0[:] = S_h[_t, _b, :_H]
             continue
         for _j in range(_H):
-            mv___u_W_z = _M_0_1[_j]
-            mv___u_W_n = _M_2_0[_j]
+            mv__W_z = _M_0_1[_j]
+            mv__W_n = _M_2_0[_j]
             b_n = P_b_n[_j]
             b_z = P_b_z[_j]
             h = _S_h_0[_j]
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
-            n = _tanh(b_n + mv__U_n + mv___u_W_n)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            n = _tanh(b_n + mv__U_n + mv__W_n)
             h__new = h * z + n * (c_1 - z)
             _S_h_next_0[_j] = h__new
 
@@ -221,27 +221,27 @@ def _backward_level2(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_z = _M_0_1[_j]
-            mv___u_W_n = _M_2_0[_j]
+            mv__W_z = _M_0_1[_j]
+            mv__W_n = _M_2_0[_j]
             b_n = P_b_n[_j]
             b_z = P_b_z[_j]
             h = _S_h_0[_j]
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
             dy = _dys_0[_j]
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
             _x0 = c_1 - z
-            n = _tanh(b_n + mv__U_n + mv___u_W_n)
+            n = _tanh(b_n + mv__U_n + mv__W_n)
             d__h__new = dy + g__h__new
             d__n = _x0 * d__h__new
             _x1 = d__n * (c_1 - n * n)
             d__mv__U_n = _x1
-            d__mv___u_W_n = _x1
+            d__mv__W_n = _x1
             d__z = d__h__new * (h - n)
             d__mv__U_z = _x0 * d__z * z
             _dX_1_1[_j] = d__mv__U_z
             _dX_1_2[_j] = d__mv__U_n
-            _dM_2_0[_j] = d__mv___u_W_n
+            _dM_2_0[_j] = d__mv__W_n
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -269,9 +269,9 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_r = _M_0_0[_j]
-            mv___u_W_z = _M_0_1[_j]
-            mv___u_W_n = _M_2_0[_j]
+            mv__W_r = _M_0_0[_j]
+            mv__W_z = _M_0_1[_j]
+            mv__W_n = _M_2_0[_j]
             b_n = P_b_n[_j]
             b_r = P_b_r[_j]
             b_z = P_b_z[_j]
@@ -281,18 +281,18 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X
             mv__U_n = _X_1_2[_j]
             da__2 = _dA_2_0[_j]
             dy = _dys_0[_j]
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
-            n = _tanh(b_n + mv__U_n + mv___u_W_n)
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
+            n = _tanh(b_n + mv__U_n + mv__W_n)
             d__h__new = dy + g__h__new
             d__z = d__h__new * (h - n)
-            d__mv___u_W_z = d__z * z * (c_1 - z)
+            d__mv__W_z = d__z * z * (c_1 - z)
             d__r = da__2 * h
             _x0 = d__r * r * (c_1 - r)
             d__mv__U_r = _x0
-            d__mv___u_W_r = _x0
-            _dM_0_0[_j] = d__mv___u_W_r
-            _dM_0_1[_j] = d__mv___u_W_z
+            d__mv__W_r = _x0
+            _dM_0_0[_j] = d__mv__W_r
+            _dM_0_1[_j] = d__mv__W_z
             _dX_1_0[_j] = d__mv__U_r
 
 
@@ -314,8 +314,8 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, dA_0, d
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv___u_W_r = _M_0_0[_j]
-            mv___u_W_z = _M_0_1[_j]
+            mv__W_r = _M_0_0[_j]
+            mv__W_z = _M_0_1[_j]
             b_r = P_b_r[_j]
             b_z = P_b_z[_j]
             mv__U_r = _X_1_0[_j]
@@ -323,8 +323,8 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, dA_0, d
             da__0 = _dA_0_0[_j]
             da__2 = _dA_2_0[_j]
             dy = _dys_0[_j]
-            r = _sigmoid(b_r + mv__U_r + mv___u_W_r)
-            z = _sigmoid(b_z + mv__U_z + mv___u_W_z)
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
+            z = _sigmoid(b_z + mv__U_z + mv__W_z)
             d__h__new = dy + g__h__new
             d__h = d__h__new * z + da__0 + da__2 * r
             _Gn_h_0[_j] = d__h

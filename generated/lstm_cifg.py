@@ -173,9 +173,9 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, 
             _S_c_next_0[:] = S_c[_t, _b, :_H]
             continue
         for _j in range(_H):
-            mv___u_W_i = _M_0_0[_j]
-            mv___u_W_g = _M_0_1[_j]
-            mv___u_W_o = _M_0_2[_j]
+            mv__W_i = _M_0_0[_j]
+            mv__W_g = _M_0_1[_j]
+            mv__W_o = _M_0_2[_j]
             b_g = P_b_g[_j]
             b_i = P_b_i[_j]
             b_o = P_b_o[_j]
@@ -183,9 +183,9 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, 
             mv__U_i = _X_1_0[_j]
             mv__U_g = _X_1_1[_j]
             mv__U_o = _X_1_2[_j]
-            i = _sigmoid(b_i + mv__U_i + mv___u_W_i)
-            g = _tanh(b_g + mv__U_g + mv___u_W_g)
-            o = _sigmoid(b_o + mv__U_o + mv___u_W_o)
+            i = _sigmoid(b_i + mv__U_i + mv__W_i)
+            g = _tanh(b_g + mv__U_g + mv__W_g)
+            o = _sigmoid(b_o + mv__U_o + mv__W_o)
             c__new = c * (c_1 - i) + g * i
             h__new = o * _tanh(c__new)
             _S_h_next_0[_j] = h__new
@@ -221,9 +221,9 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_g, P_b_i, P_b_o, 
         for _j in range(_H):
             g__c__new = _G_c_0[_j]
             g__h__new = _G_h_0[_j]
-            mv___u_W_i = _M_0_0[_j]
-            mv___u_W_g = _M_0_1[_j]
-            mv___u_W_o = _M_0_2[_j]
+            mv__W_i = _M_0_0[_j]
+            mv__W_g = _M_0_1[_j]
+            mv__W_o = _M_0_2[_j]
             b_g = P_b_g[_j]
             b_i = P_b_i[_j]
             b_o = P_b_o[_j]
@@ -234,22 +234,22 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_g, P_b_i, P_b_o, 
             mv__U_o = _X_1_2[_j]
             dy = _dys_0[_j]
             _x0 = _tanh(c__new)
-            i = _sigmoid(b_i + mv__U_i + mv___u_W_i)
+            i = _sigmoid(b_i + mv__U_i + mv__W_i)
             _x1 = c_1 - i
-            g = _tanh(b_g + mv__U_g + mv___u_W_g)
-            o = _sigmoid(b_o + mv__U_o + mv___u_W_o)
+            g = _tanh(b_g + mv__U_g + mv__W_g)
+            o = _sigmoid(b_o + mv__U_o + mv__W_o)
             d__h__new = dy + g__h__new
             d__c__new = d__h__new * o * (c_1 - _x0 * _x0) + g__c__new
             d__o = _x0 * d__h__new
-            d__mv___u_W_o = d__o * o * (c_1 - o)
+            d__mv__W_o = d__o * o * (c_1 - o)
             d__g = d__c__new * i
-            d__mv___u_W_g = d__g * (c_1 - g * g)
+            d__mv__W_g = d__g * (c_1 - g * g)
             d__i = d__c__new * (-c + g)
-            d__mv___u_W_i = _x1 * d__i * i
+            d__mv__W_i = _x1 * d__i * i
             d__c = _x1 * d__c__new
-            _dM_0_0[_j] = d__mv___u_W_i
-            _dM_0_1[_j] = d__mv___u_W_g
-            _dM_0_2[_j] = d__mv___u_W_o
+            _dM_0_0[_j] = d__mv__W_i
+            _dM_0_1[_j] = d__mv__W_g
+            _dM_0_2[_j] = d__mv__W_o
             _Gn_c_0[_j] = d__c
 
 

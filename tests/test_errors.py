@@ -6,6 +6,7 @@ import pytest
 
 import cellgen
 from cellgen import SpecError
+from conftest import ROOT
 
 HEAD = "input x\nstate h\n"
 # (spec text, line, col, words the message must contain)
@@ -115,3 +116,34 @@ def test_unreadable_file_is_a_spec_error(tmp_path):
     r = subprocess.run([sys.executable, "-m", "cellgen", "build", str(p), "-o", str(tmp_path)],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "not UTF-8" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("fmt,needle", [("text", "dc = dc'*f"), ("latex", r"\overline{c'} &="),
+                                        ("markdown", "## Backward (derived)")])
+def test_show_formats(fmt, needle):
+    r = subprocess.run([sys.executable, "-m", "cellgen", "show", "--format", fmt, "specs/lstm.cell"],
+                       capture_output=True, text=True, cwd=str(ROOT))
+    assert r.returncode == 0 and needle in r.stdout, r.stdout + r.stderr
+
+
+def test_show_graph_is_dot():
+    r = subprocess.run([sys.executable, "-m", "cellgen", "show", "--graph", "specs/gru_cho.cell"],
+                       capture_output=True, text=True, cwd=str(ROOT))
+    assert r.returncode == 0 and r.stdout.startswith('digraph "gru_cho" {') and r.stdout.rstrip().endswith("}")
+    assert '"mv__W_n" [label="(W_n @ (h*r))", shape=box];' in r.stdout
+    assert 'label="GEMM 2: level 2"' in r.stdout
+
+
+def test_cli_help_version_and_usage_errors():
+    r = subprocess.run([sys.executable, "-m", "cellgen", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "examples:" in r.stdout and "exit codes" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "cellgen", "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("cellgen ")
+    r = subprocess.run([sys.executable, "-m", "cellgen", "frobnicate"], capture_output=True, text=True)
+    assert r.returncode == 2
+
+
+def test_build_is_quiet_on_success(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "cellgen", "build", str(ROOT / "specs" / "rnn.cell"), "-o",
+                        str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""

@@ -1,5 +1,4 @@
 """Every catalog cell's derived gradients against float64 central finite differences."""
-import numpy as np
 import pytest
 
 from cellgen.gradcheck import check_module_object

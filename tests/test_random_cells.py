@@ -1,5 +1,4 @@
 """Random valid cells (hypothesis): each one built, imported and checked by finite differences."""
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 import cellgen

@@ -1,5 +1,4 @@
 """cellgen.torch: a drop-in for nn.LSTM / nn.GRU, checked against them and by gradcheck."""
-import numpy as np
 import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence

@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-import sympy as sp
 
 from .. import __version__
-from ..frontend.checker import fold
-from ..frontend.syntax import Binary, Call, Expr, MatVec, Name, Num, Unary
 from ..middle.plan import Gemm, Kernel, Plan, Slot
 from .printer import Printer
+from .show import equations
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -33,29 +31,6 @@ class KernelText:
     views: tuple[str, ...]
     frozen: tuple[str, ...]  # what a row past its sequence's end writes instead
     lines: tuple[str, ...]
-
-
-def show_expr(e: Expr) -> str:
-    """A spec expression as a person wrote it, with only the parentheses it needs."""
-    prec = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
-
-    def visit(node, kids):
-        if isinstance(node, Num):
-            return node.text, 5
-        if isinstance(node, Name):
-            return node.id + ("'" if node.primed else ""), 5
-        if isinstance(node, Call):
-            return f"{node.func}({', '.join(k[0] for k in kids)})", 5
-        if isinstance(node, Unary):
-            text, p = kids[0]
-            return node.op + (text if p >= 3 else f"({text})"), 3
-        op = "@" if isinstance(node, MatVec) else node.op
-        (lt, lp), (rt, rp) = kids
-        p = prec[op]
-        left = lt if lp >= p else f"({lt})"
-        right = rt if rp > p or (rp == p and op in "+*") else f"({rt})"
-        return f"{left} {op} {right}", p
-    return fold(e, visit)[0]
 
 
 _ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b"}
@@ -105,10 +80,6 @@ def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
                       tuple(lines))
 
 
-def _display(e: sp.Expr, names: dict[sp.Symbol, str]) -> str:
-    return str(e.xreplace({s: sp.Symbol(names.get(s, s.name)) for s in e.free_symbols}))
-
-
 def _safe_comment(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\- ]", "?", text)
 
@@ -122,23 +93,7 @@ def render(plan: Plan) -> str:
     kernels = [_kernel_text(k, printer) for k in list(plan.hoisted_kernels) + hidden_kernels
                + ([plan.dx_kernel] if plan.dx_kernel else [])]
     constants = sorted(printer.constants.items(), key=lambda kv: kv[1])
-    names = dict(g.display)
-    for value, adj in d.adjoints.items():
-        names[adj] = "d" + names.get(value, value.name)
-    for s, carry in d.carries.items():
-        names[carry] = f"g_{s}"
-    for grp in plan.groups:
-        names[grp.da] = f"dA{grp.index}"
-    forward_eqs = [f"{df.name}{chr(39) if df.is_state else ''} = {show_expr(df.expr)}" for df in cell.definitions]
-    backward_eqs = [f"{names[adj]} = {_display(e, names)}" for adj, e in d.definitions.items()]
-    legend = [f"g_{s}: gradient of the loss w.r.t. {s} at step t, handed back by step t+1 "
-              "(dfinal at the last step)" for s in cell.states]
-    legend.append("dy: gradient of the loss w.r.t. the output at step t (dys[t])")
-    for grp in plan.groups:
-        if grp.operand_size != "input":
-            legend.append(f"dA{grp.index} = [{'; '.join(p.param for p in grp.members)}]^T @ "
-                          f"[{'; '.join('d' + names[p.symbol] for p in grp.members)}], one GEMM")
-    dx_lines = [f"dx += {_display(t, names)}" for t in d.dx_terms.values()]
+    eq = equations(plan)
     params = [(p.name, p.shape) for p in cell.params]
     product_params = {p.name: [] for p in cell.params if p.is_matrix}
     for grp in plan.groups:
@@ -146,7 +101,7 @@ def render(plan: Plan) -> str:
             product_params[p.param].append((grp.index, k))
     ctx = dict(_buffers(plan),
         version=__version__, cell=cell, source=_safe_comment(Path(cell.path).name),
-        forward_eqs=forward_eqs, backward_eqs=backward_eqs, legend=legend, dx_lines=dx_lines,
+        forward_eqs=eq.forward, backward_eqs=eq.backward, legend=eq.legend, dx_lines=eq.dx,
         params=params, inits={k: float(v) for k, v in cell.inits.items()},
         constants=constants, kernels=kernels, plan=plan, groups=plan.groups,
         state_codes=[(s, g.prev[s].name) for s in cell.states],

@@ -16,7 +16,7 @@ import sympy as sp
 
 from ..errors import Diagnostic, SpecError
 from ..frontend.checker import HIDDEN, INPUT, Cell, fold
-from ..frontend.syntax import Binary, Call, Expr, MatVec, Name, Num, Unary
+from ..frontend.syntax import Call, Expr, MatVec, Name, Num, Unary
 from .functions import apply
 
 _RESERVED = set(dir(builtins)) | {"np", "numba", "math", "xs2", "dxs2", "ys", "dys"}
@@ -124,7 +124,7 @@ def lower(cell: Cell) -> StepGraph:
             if key not in products:
                 matrix_uses[p] = matrix_uses.get(p, 0) + 1
                 suffix = "" if matrix_uses[p] == 1 else f"__{matrix_uses[p]}"
-                sym = symbol(f"mv__{ident(p)}{suffix}")
+                sym = symbol(f"mv__{p}{suffix}")  # '__' keeps it apart from every user name
                 # The checker keeps input-sized and hidden-sized values apart, so x marks the size.
                 size = INPUT if x in operand.free_symbols else HIDDEN
                 lvl = 0 if size == INPUT else 1 + level_of(operand)
