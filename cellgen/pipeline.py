@@ -113,10 +113,9 @@ def load_text(text: str, path: str = "<spec>") -> ModuleType:
     module_name = f"cellgen_cache.{cell.name}_{digest}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    expected_header = f'"""{cell.name}: a recurrent cell compiled by cellgen {__version__}'
-    if not target.exists() or not target.read_text(encoding="utf-8", errors="replace").startswith(expected_header) \
-            or not _compiles(target):
-        write_atomic(target, compile_spec(text, path).source)
+    if _cached_source(target) is None:
+        source = compile_spec(text, path).source
+        write_atomic(target, source + _DIGEST + hashlib.sha256(source.encode()).hexdigest() + "\n")
     spec = importlib.util.spec_from_file_location(module_name, target)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -124,10 +123,19 @@ def load_text(text: str, path: str = "<spec>") -> ModuleType:
     return module
 
 
-def _compiles(target: Path) -> bool:
-    """A cache entry that is not valid Python (a torn or corrupted file) is rebuilt, not trusted."""
+_DIGEST = "# cellgen cache digest: "
+
+
+def _cached_source(target: Path) -> str | None:
+    """The cached module's source, or None when it is missing, torn or tampered with.
+
+    Each cache file ends with the SHA-256 of everything above that line: a corrupt
+    entry is rebuilt, never trusted."""
     try:
-        compile(target.read_bytes(), str(target), "exec")
-        return True
-    except (SyntaxError, ValueError):
-        return False
+        data = target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    body, sep, digest = data.rpartition(_DIGEST)
+    if not sep or digest.strip() != hashlib.sha256(body.encode()).hexdigest():
+        return None
+    return body

@@ -151,7 +151,7 @@ def _pow3(z):
 @numba.njit(cache=True, error_model="numpy")
 def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_r, P_b_u, S_h, X_1, _L, _k):
     # new states
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _M_0_0 = M_0[_t, _b, :_H]
         _M_0_1 = M_0[_t, _b, _H:2 * _H]
@@ -177,14 +177,14 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_r, P_b_u, S_h, X_1, _L, _k):
             mv__U = _X_1_2[_j]
             u = _sigmoid(b_u + mv__U_u + mv__W_u)
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
-            h__new = h * u + (c_1 - u) * _sigmoid(b + mv__U + mv__W * r)
+            h__new = h * u + (_c_1 - u) * _sigmoid(b + mv__U + mv__W * r)
             _S_h_next_0[_j] = h__new
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_r, P_b_u, S_h, X_1, dM_0, dX_1, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _M_0_0 = M_0[_t, _b, :_H]
@@ -223,15 +223,15 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_r, P_b_u, S_h, X_1, dM_
             mv__U = _X_1_2[_j]
             dy = _dys_0[_j]
             u = _sigmoid(b_u + mv__U_u + mv__W_u)
-            _x0 = c_1 - u
+            _x0 = _c_1 - u
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             _x1 = _sigmoid(b + mv__U + mv__W * r)
             d__h__new = dy + g__h__new
-            _x2 = _x0 * _x1 * d__h__new * (c_1 - _x1)
+            _x2 = _x0 * _x1 * d__h__new * (_c_1 - _x1)
             d__mv__U = _x2
             d__mv__W = _x2 * r
             d__r = _x2 * mv__W
-            _x3 = d__r * r * (c_1 - r)
+            _x3 = d__r * r * (_c_1 - r)
             d__mv__U_r = _x3
             d__mv__W_r = _x3
             d__u = d__h__new * (-_x1 + h)

@@ -203,7 +203,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _M_0_0 = M_0[_t, _b, :_H]
@@ -250,15 +250,15 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
             s = _sigmoid(b_s + mv__U_s + mv__W_i)
             g = _sigmoid(b_g + mv__U_g + mv__W_g)
             d__o = dy
-            d__h__new = d__o * g * (c_1 - _x0 * _x0) + g__h__new
+            d__h__new = d__o * g * (_c_1 - _x0 * _x0) + g__h__new
             _x2 = _x1 * d__h__new
-            d__mv__W = _x2 * i * (c_1 - _x1)
+            d__mv__W = _x2 * i * (_c_1 - _x1)
             d__g = _x0 * d__o
-            d__mv__W_g = d__g * g * (c_1 - g)
+            d__mv__W_g = d__g * g * (_c_1 - g)
             d__s = d__h__new * h
-            d__mv__W_i = d__s * s * (c_1 - s)
+            d__mv__W_i = d__s * s * (_c_1 - s)
             d__i = _x2
-            d__mv__W_s = d__i * i * (c_1 - i)
+            d__mv__W_s = d__i * i * (_c_1 - i)
             _dM_0_0[_j] = d__mv__W_s
             _dM_0_1[_j] = d__mv__W_i
             _dM_0_2[_j] = d__mv__W_g
@@ -268,7 +268,7 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k):
     # adjoints ready after the level-1 GEMMs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _Gn_h_0 = Gn_h[_b, :_H]
@@ -296,7 +296,7 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA
             s = _sigmoid(b_s + mv__U_s + mv__W_i)
             g = _sigmoid(b_g + mv__U_g + mv__W_g)
             d__o = dy
-            d__h__new = d__o * g * (c_1 - _pow2(_tanh(h__new))) + g__h__new
+            d__h__new = d__o * g * (_c_1 - _pow2(_tanh(h__new))) + g__h__new
             d__h = d__h__new * s + da__0
             _Gn_h_0[_j] = d__h
 

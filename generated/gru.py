@@ -155,7 +155,7 @@ def _pow3(z):
 @numba.njit(cache=True, error_model="numpy")
 def _forward_step(_t, _td, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _L, _k):
     # new states
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _M_0_0 = M_0[_t, _b, :_H]
         _M_0_1 = M_0[_t, _b, _H:2 * _H]
@@ -183,14 +183,14 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, _
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
             n = _tanh(b_n + mv__U_n + r * (bh_n + mv__W_n))
-            h__new = h * z + n * (c_1 - z)
+            h__new = h * z + n * (_c_1 - z)
             _S_h_next_0[_j] = h__new
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h, X_1, dM_0, dX_1, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _M_0_0 = M_0[_t, _b, :_H]
@@ -232,11 +232,11 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h
             _x0 = bh_n + mv__W_n
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
-            _x1 = c_1 - z
+            _x1 = _c_1 - z
             n = _tanh(_x0 * r + b_n + mv__U_n)
             d__h__new = dy + g__h__new
             d__n = _x1 * d__h__new
-            _x2 = d__n * (c_1 - n * n)
+            _x2 = d__n * (_c_1 - n * n)
             d__mv__W_n = _x2 * r
             d__mv__U_n = _x2
             d__z = d__h__new * (h - n)
@@ -244,7 +244,7 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h
             d__mv__U_z = _x3
             d__mv__W_z = _x3
             d__r = _x0 * _x2
-            _x4 = d__r * r * (c_1 - r)
+            _x4 = d__r * r * (_c_1 - r)
             d__mv__U_r = _x4
             d__mv__W_r = _x4
             _dM_0_0[_j] = d__mv__W_r

@@ -174,7 +174,7 @@ def _forward_level1(_t, _td, _B, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k):
 @numba.njit(cache=True, error_model="numpy")
 def _forward_step(_t, _td, _B, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _k):
     # new states
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _M_0_1 = M_0[_t, _b, _H:2 * _H]
         _M_2_0 = M_2[_t, _b, :_H]
@@ -195,14 +195,14 @@ def _forward_step(_t, _td, _B, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _k):
             mv__U_n = _X_1_2[_j]
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
             n = _tanh(b_n + mv__U_n + mv__W_n)
-            h__new = h * z + n * (c_1 - z)
+            h__new = h * z + n * (_c_1 - z)
             _S_h_next_0[_j] = h__new
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level2(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_2, dX_1, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _M_0_1 = M_0[_t, _b, _H:2 * _H]
@@ -230,11 +230,11 @@ def _backward_level2(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_
             mv__U_n = _X_1_2[_j]
             dy = _dys_0[_j]
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
-            _x0 = c_1 - z
+            _x0 = _c_1 - z
             n = _tanh(b_n + mv__U_n + mv__W_n)
             d__h__new = dy + g__h__new
             d__n = _x0 * d__h__new
-            _x1 = d__n * (c_1 - n * n)
+            _x1 = d__n * (_c_1 - n * n)
             d__mv__U_n = _x1
             d__mv__W_n = _x1
             d__z = d__h__new * (h - n)
@@ -247,7 +247,7 @@ def _backward_level2(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k):
     # adjoints ready after the level-2 GEMMs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _M_0_0 = M_0[_t, _b, :_H]
@@ -286,9 +286,9 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X
             n = _tanh(b_n + mv__U_n + mv__W_n)
             d__h__new = dy + g__h__new
             d__z = d__h__new * (h - n)
-            d__mv__W_z = d__z * z * (c_1 - z)
+            d__mv__W_z = d__z * z * (_c_1 - z)
             d__r = da__2 * h
-            _x0 = d__r * r * (c_1 - r)
+            _x0 = d__r * r * (_c_1 - r)
             d__mv__U_r = _x0
             d__mv__W_r = _x0
             _dM_0_0[_j] = d__mv__W_r

@@ -157,7 +157,7 @@ def _pow3(z):
 @numba.njit(cache=True, error_model="numpy")
 def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k):
     # new states
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _M_0_0 = M_0[_t, _b, :_H]
         _M_0_1 = M_0[_t, _b, _H:2 * _H]
@@ -186,7 +186,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, 
             i = _sigmoid(b_i + mv__U_i + mv__W_i)
             g = _tanh(b_g + mv__U_g + mv__W_g)
             o = _sigmoid(b_o + mv__U_o + mv__W_o)
-            c__new = c * (c_1 - i) + g * i
+            c__new = c * (_c_1 - i) + g * i
             h__new = o * _tanh(c__new)
             _S_h_next_0[_j] = h__new
             _S_c_next_0[_j] = c__new
@@ -195,7 +195,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_c_0 = G_c[_b, :_H]
         _G_h_0 = G_h[_b, :_H]
@@ -235,15 +235,15 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_g, P_b_i, P_b_o, 
             dy = _dys_0[_j]
             _x0 = _tanh(c__new)
             i = _sigmoid(b_i + mv__U_i + mv__W_i)
-            _x1 = c_1 - i
+            _x1 = _c_1 - i
             g = _tanh(b_g + mv__U_g + mv__W_g)
             o = _sigmoid(b_o + mv__U_o + mv__W_o)
             d__h__new = dy + g__h__new
-            d__c__new = d__h__new * o * (c_1 - _x0 * _x0) + g__c__new
+            d__c__new = d__h__new * o * (_c_1 - _x0 * _x0) + g__c__new
             d__o = _x0 * d__h__new
-            d__mv__W_o = d__o * o * (c_1 - o)
+            d__mv__W_o = d__o * o * (_c_1 - o)
             d__g = d__c__new * i
-            d__mv__W_g = d__g * (c_1 - g * g)
+            d__mv__W_g = d__g * (_c_1 - g * g)
             d__i = d__c__new * (-c + g)
             d__mv__W_i = _x1 * d__i * i
             d__c = _x1 * d__c__new

@@ -208,7 +208,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_c_0 = G_c[_b, :_H]
         _G_h_0 = G_h[_b, :_H]
@@ -260,13 +260,13 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
             d__h__new = dy + g__h__new
             d__c__new = d__h__new * o + g__c__new
             d__o = c__new * d__h__new
-            d__mv__W_o = d__o * o * (c_1 - o)
+            d__mv__W_o = d__o * o * (_c_1 - o)
             d__g = d__c__new * i
-            d__mv__W_g = d__g * (c_1 - g * g)
+            d__mv__W_g = d__g * (_c_1 - g * g)
             d__f = c * d__c__new
-            d__mv__W_f = d__f * f * (c_1 - f)
+            d__mv__W_f = d__f * f * (_c_1 - f)
             d__i = d__c__new * g
-            d__mv__W_i = d__i * i * (c_1 - i)
+            d__mv__W_i = d__i * i * (_c_1 - i)
             d__c = d__c__new * f
             _dM_0_0[_j] = d__mv__W_i
             _dM_0_1[_j] = d__mv__W_f

@@ -153,7 +153,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, S_h, X_1, _L, _k):
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, S_h, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
-    c_1 = _k[_C_1]
+    _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
@@ -167,7 +167,7 @@ def _backward_level1(_t, _td, _B, _H, G_h, S_h, dM_0, dys, _L, _k):
             h__new = _S_h_next_0[_j]
             dy = _dys_0[_j]
             d__h__new = dy + g__h__new
-            d__mv__W = d__h__new * (c_1 - h__new * h__new)
+            d__mv__W = d__h__new * (_c_1 - h__new * h__new)
             _dM_0_0[_j] = d__mv__W
 
 

@@ -22,7 +22,8 @@ def constant_name(value: float) -> str:
         text = str(int(value))
     else:
         text = repr(value).replace(".", "_").replace("e-", "em").replace("e+", "e")
-    return "c_" + text.replace("-", "m")
+    # Leading underscore: the generator's namespace, so no spec name can shadow a constant.
+    return "_c_" + text.replace("-", "m")
 
 
 class Printer:

@@ -7,6 +7,7 @@ the line and column of the part that is wrong.
 from __future__ import annotations
 
 import keyword
+import math
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -80,6 +81,13 @@ def fold(expr: Expr, visit: Callable[[Expr, list], T]) -> T:
 
 def parse_number(text: str) -> Fraction:
     return Fraction(text)
+
+
+def fits_a_float(value: Fraction) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def is_constant(e: Expr) -> bool:
@@ -303,6 +311,8 @@ class _Checker:
 
         def visit(node: Expr, kids: list[str]) -> str:
             if isinstance(node, Num):
+                if not fits_a_float(parse_number(node.text)):
+                    self.err(node, f"the number {node.text} is too large for a float")
                 return SCALAR
             if isinstance(node, Name):
                 if node.id == self.input:
@@ -374,6 +384,8 @@ class _Checker:
                 self.err(i.target, f"parameter '{name}' has two init lines")
             else:
                 value = parse_number(i.value.text)
+                if not fits_a_float(value):
+                    self.err(i.value, f"the number {i.value.text} is too large for a float")
                 inits[name] = -value if i.negative else value
         return inits
 

@@ -46,6 +46,8 @@ def tokenize(text: str, report: Reporter) -> list[tuple[list[Token], bool]]:
     current: list[Token] = []
     opened: list[Token] = []  # open parentheses, innermost last
     line, col, i = 1, 1, 0
+    if text.startswith("\ufeff"):  # a UTF-8 byte-order mark, as some editors write
+        i = 1
     n = len(text)
     while i < n:
         ch = text[i]

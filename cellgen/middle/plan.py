@@ -174,18 +174,14 @@ def plan(d: Derivation) -> Plan:
 
     # ------------------------------------------------------------------ backward
     da_level = {grp.da: grp.level for grp in groups}
-    deps_cache: dict[sp.Symbol, frozenset] = {}
+    # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
+    # definition reads only adjoints defined before it.
+    deps_of: dict[sp.Symbol, frozenset] = {}
+    for adj, e in d.definitions.items():
+        deps_of[adj] = frozenset().union(*(deps_of.get(s, {s} if s in da_level else ()) for s in e.free_symbols))
 
     def da_deps(e: sp.Expr) -> frozenset:
-        out = set()
-        for s in e.free_symbols:
-            if s in da_level:
-                out.add(s)
-            elif s in d.definitions:
-                if s not in deps_cache:
-                    deps_cache[s] = da_deps(d.definitions[s])
-                out |= deps_cache[s]
-        return frozenset(out)
+        return frozenset().union(*(deps_of.get(s, {s} if s in da_level else ()) for s in e.free_symbols))
 
     def ready(e: sp.Expr) -> int:
         return min((da_level[s] for s in da_deps(e)), default=L + 1) - 1

@@ -1,0 +1,63 @@
+"""Long fuzz runs of the front end and of derived gradients (the tests run short ones).
+
+    python tools/fuzz.py specs --examples 20000      # hostile texts: a module or errors, never a crash
+    python tools/fuzz.py gradients --examples 300    # random valid cells against finite differences
+
+Prints how many cases ran and exits 1 on the first failure, with the case.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+import cellgen  # noqa: E402
+from cellgen.gradcheck import check_module_object, import_source  # noqa: E402
+from fuzz_specs import mutated_specs  # noqa: E402
+from random_cells import cells  # noqa: E402
+
+count = {"ok": 0, "refused": 0}
+
+
+def check_spec_text(text: str) -> None:
+    try:
+        compiled = cellgen.compile_spec(text, "fuzz.cell")
+    except cellgen.SpecError as e:
+        assert e.diagnostics and all(d.line >= 1 and d.col >= 1 for d in e.diagnostics)
+        assert all(line.startswith("fuzz.cell:") and ": error: " in line for line in str(e).split("\n"))
+        count["refused"] += 1
+        return
+    compile(compiled.source, "generated.py", "exec")
+    count["ok"] += 1
+
+
+def check_gradients(text: str) -> None:
+    directory = tempfile.mkdtemp(prefix="cellgen-fuzz-")
+    module = import_source(cellgen.compile_spec(text, "random_cell.cell").source, "random_cell", directory)
+    rows = check_module_object(module, seed=1, T=3, B=2, I=2, H=3)
+    assert all(r.ok for r in rows), (text, [r for r in rows if not r.ok])
+    count["ok"] += 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["specs", "gradients"])
+    ap.add_argument("--examples", type=int, default=1000)
+    args = ap.parse_args()
+    strategy, check = (mutated_specs(), check_spec_text) if args.what == "specs" else (cells(), check_gradients)
+    run = settings(max_examples=args.examples, deadline=None, database=None,
+                   suppress_health_check=list(HealthCheck))(given(strategy)(check))
+    start = time.time()
+    run()
+    print(f"{args.what}: {sum(count.values())} cases, {count} in {time.time() - start:.0f} s, no failure")
+
+
+if __name__ == "__main__":
+    main()
