@@ -221,12 +221,12 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_r, P_b_u, S_h, X_1, dM_
             mv__U_u = _X_1_0[_j]
             mv__U_r = _X_1_1[_j]
             mv__U = _X_1_2[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             u = _sigmoid(b_u + mv__U_u + mv__W_u)
             _x0 = _c_1 - u
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             _x1 = _sigmoid(b + mv__U + mv__W * r)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             _x2 = _x0 * _x1 * d__h__new * (_c_1 - _x1)
             d__mv__U = _x2
             d__mv__W = _x2 * r
@@ -265,9 +265,9 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_u, X_1, dA_0, dys, _L,
             b_u = P_b_u[_j]
             mv__U_u = _X_1_0[_j]
             da__0 = _dA_0_0[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             u = _sigmoid(b_u + mv__U_u + mv__W_u)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__h = d__h__new * u + da__0
             _Gn_h_0[_j] = d__h
 

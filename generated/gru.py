@@ -228,13 +228,13 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b_n, P_b_r, P_b_z, P_bh_n, S_h
             mv__U_r = _X_1_0[_j]
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             _x0 = bh_n + mv__W_n
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
             _x1 = _c_1 - z
             n = _tanh(_x0 * r + b_n + mv__U_n)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__n = _x1 * d__h__new
             _x2 = d__n * (_c_1 - n * n)
             d__mv__W_n = _x2 * r
@@ -274,9 +274,9 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_z, X_1, dA_0, dys, _L,
             b_z = P_b_z[_j]
             mv__U_z = _X_1_1[_j]
             da__0 = _dA_0_0[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__h = d__h__new * z + da__0
             _Gn_h_0[_j] = d__h
 

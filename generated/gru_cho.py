@@ -228,11 +228,11 @@ def _backward_level2(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_
             h = _S_h_0[_j]
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
             _x0 = _c_1 - z
             n = _tanh(b_n + mv__U_n + mv__W_n)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__n = _x0 * d__h__new
             _x1 = d__n * (_c_1 - n * n)
             d__mv__U_n = _x1
@@ -280,11 +280,11 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
             da__2 = _dA_2_0[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
             n = _tanh(b_n + mv__U_n + mv__W_n)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__z = d__h__new * (h - n)
             d__mv__W_z = d__z * z * (_c_1 - z)
             d__r = da__2 * h
@@ -322,10 +322,10 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, dA_0, d
             mv__U_z = _X_1_1[_j]
             da__0 = _dA_0_0[_j]
             da__2 = _dA_2_0[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             r = _sigmoid(b_r + mv__U_r + mv__W_r)
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__h = d__h__new * z + da__0 + da__2 * r
             _Gn_h_0[_j] = d__h
 

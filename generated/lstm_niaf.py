@@ -252,13 +252,13 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
             mv__U_f = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
             mv__U_o = _X_1_3[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             _x0 = _tanh(c__new)
             i = _sigmoid(b_i + mv__U_i + mv__W_i)
             f = _sigmoid(b_f + mv__U_f + mv__W_f)
             g = b_g + mv__U_g + mv__W_g
             o = _sigmoid(b_o + mv__U_o + mv__W_o)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__c__new = d__h__new * o * (_c_1 - _x0 * _x0) + g__c__new
             d__o = _x0 * d__h__new
             d__mv__W_o = d__o * o * (_c_1 - o)

@@ -231,11 +231,11 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
             mv__U_i = _X_1_0[_j]
             mv__U_f = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
-            dy = _dys_0[_j]
+            dy__out = _dys_0[_j]
             i = _sigmoid(b_i + mv__U_i + mv__W_i)
             f = _sigmoid(b_f + mv__U_f + mv__W_f)
             g = _tanh(b_g + mv__U_g + mv__W_g)
-            d__h__new = dy + g__h__new
+            d__h__new = dy__out + g__h__new
             d__c__new = d__h__new * (_c_1 - h__new * h__new) + g__c__new
             d__g = d__c__new * i
             d__mv__W_g = d__g * (_c_1 - g * g)

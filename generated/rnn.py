@@ -165,8 +165,8 @@ def _backward_level1(_t, _td, _B, _H, G_h, S_h, dM_0, dys, _L, _k):
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
             h__new = _S_h_next_0[_j]
-            dy = _dys_0[_j]
-            d__h__new = dy + g__h__new
+            dy__out = _dys_0[_j]
+            d__h__new = dy__out + g__h__new
             d__mv__W = d__h__new * (_c_1 - h__new * h__new)
             _dM_0_0[_j] = d__mv__W
 

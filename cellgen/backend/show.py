@@ -51,6 +51,7 @@ def display_names(plan: Plan) -> dict[sp.Symbol, str]:
         names[carry] = f"g_{s}"
     for grp in plan.groups:
         names[grp.da] = f"dA{grp.index}"
+    names[d.dy] = "dy"
     return names
 
 

@@ -59,7 +59,7 @@ def derive(graph: StepGraph) -> Derivation:
     groups = group_products(graph)
     group_of = {p.symbol: g for g in groups for p in g.members}
     carries = {s: symbol(f"g__{sym.name}") for s, sym in graph.new.items()}
-    dy = symbol("dy")
+    dy = symbol("dy__out")  # "__": no spec name can be this symbol (an intermediate may be called dy)
     contributions: dict[sp.Symbol, list[sp.Expr]] = {}
 
     def add(target: sp.Symbol, term: sp.Expr) -> None:
