@@ -397,7 +397,8 @@ def _check_params(params):
             if sizes.setdefault(role, dim) != dim:
                 expected = tuple(sizes[r] for r in PARAMS[k])
                 raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {PARAMS[k]} = {expected}")
-    return {k: np.ascontiguousarray(a) for k, a in arrays.items()}, dtype, sizes.get("hidden"), sizes.get("input")
+    arrays = {k: a if a.flags.c_contiguous else np.ascontiguousarray(a) for k, a in arrays.items()}
+    return arrays, dtype, sizes.get("hidden"), sizes.get("input")
 
 
 def _check_state(name, state, B, H, dtype):
@@ -443,9 +444,37 @@ def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
     return params
 
 
-def _stacked(p, names, transpose):
-    w = p[names[0]] if len(names) == 1 else np.concatenate([p[n] for n in names])
-    return np.ascontiguousarray(w.T if transpose else w)
+# The weight matrices each stacked GEMM multiplies by, in the order of their products.
+_GROUPS = {
+    0: ["W_r", "W_z"],
+    1: ["U_r", "U_z", "U_n"],
+    2: ["W_n"],
+}
+
+
+class Packed:
+    """Parameters checked once and laid out for the kernels (stacked, transposed weights).
+
+    forward, backward and step accept a Packed in place of the dict: pack once and call
+    many times (inference), as long as the arrays are not changed in place meanwhile.
+    """
+
+    def __init__(self, params):
+        self.p, self.dtype, self.H, self.I = _check_params(params)
+        self._stacked = {}
+
+    def stacked(self, group, transpose):
+        key = (group, transpose)
+        if key not in self._stacked:
+            names = _GROUPS[group]
+            w = self.p[names[0]] if len(names) == 1 else np.concatenate([self.p[n] for n in names])
+            self._stacked[key] = np.ascontiguousarray(w.T if transpose else w)
+        return self._stacked[key]
+
+
+def pack(params):
+    """Check and lay out params for repeated calls; a Packed passes through."""
+    return params if isinstance(params, Packed) else Packed(params)
 
 
 def _check_lengths(lengths, T, B):
@@ -465,7 +494,8 @@ def forward(params, xs, state0=None, lengths=None):
     lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
     from there on (final holds it) and its outputs are zero, as with a PackedSequence.
     """
-    p, dtype, H, I = _check_params(params)
+    pk = pack(params)
+    p, dtype, H, I = pk.p, pk.dtype, pk.H, pk.I
     xs = _floating("xs", xs)
     if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
         raise ValueError(f"xs has shape {xs.shape}; expected [T, B, input_size] = [T, B, {I if I is not None else 'input_size'}]")
@@ -486,7 +516,7 @@ def forward(params, xs, state0=None, lengths=None):
     tape["M_2"] = np.empty((T, B, 1 * H), dtype)
     tape["A_2"] = np.empty((T, B, H), dtype)
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], _stacked(p, ["W_r", "W_z"], True), _stacked(p, ["U_r", "U_z", "U_n"], True), _stacked(p, ["W_n"], True), p["b_r"], p["b_z"], p["b_n"], L, k)
+    _forward_loop(tape["xs2"], S_h, tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], pk.stacked(0, True), pk.stacked(1, True), pk.stacked(2, True), p["b_r"], p["b_z"], p["b_n"], L, k)
     ys = S_h[1:].copy()
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -496,7 +526,8 @@ def forward(params, xs, state0=None, lengths=None):
 
 def backward(params, tape, dys, dfinal=None):
     """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
-    p, dtype, H, I = _check_params(params)
+    pk = pack(params)
+    p, dtype = pk.p, pk.dtype
     if not isinstance(tape, dict) or "xs2" not in tape:
         raise TypeError("tape must be the third value returned by forward()")
     T, B = tape["T"], tape["B"]
@@ -529,7 +560,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_n"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], _stacked(p, ["W_r", "W_z"], False), _stacked(p, ["U_r", "U_z", "U_n"], False), _stacked(p, ["W_n"], False), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dM_0"], work["dM_2"], work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, tape["lengths"],
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(2, False), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dM_0"], work["dM_2"], work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, tape["lengths"],
                              dys.shape[0] == T and T > 0, k)
     dparams = {}
     dparams["W_r"] = work["dW_0"][0 * H:1 * H]

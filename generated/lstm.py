@@ -340,7 +340,8 @@ def _check_params(params):
             if sizes.setdefault(role, dim) != dim:
                 expected = tuple(sizes[r] for r in PARAMS[k])
                 raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {PARAMS[k]} = {expected}")
-    return {k: np.ascontiguousarray(a) for k, a in arrays.items()}, dtype, sizes.get("hidden"), sizes.get("input")
+    arrays = {k: a if a.flags.c_contiguous else np.ascontiguousarray(a) for k, a in arrays.items()}
+    return arrays, dtype, sizes.get("hidden"), sizes.get("input")
 
 
 def _check_state(name, state, B, H, dtype):
@@ -386,9 +387,36 @@ def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
     return params
 
 
-def _stacked(p, names, transpose):
-    w = p[names[0]] if len(names) == 1 else np.concatenate([p[n] for n in names])
-    return np.ascontiguousarray(w.T if transpose else w)
+# The weight matrices each stacked GEMM multiplies by, in the order of their products.
+_GROUPS = {
+    0: ["W_i", "W_f", "W_g", "W_o"],
+    1: ["U_i", "U_f", "U_g", "U_o"],
+}
+
+
+class Packed:
+    """Parameters checked once and laid out for the kernels (stacked, transposed weights).
+
+    forward, backward and step accept a Packed in place of the dict: pack once and call
+    many times (inference), as long as the arrays are not changed in place meanwhile.
+    """
+
+    def __init__(self, params):
+        self.p, self.dtype, self.H, self.I = _check_params(params)
+        self._stacked = {}
+
+    def stacked(self, group, transpose):
+        key = (group, transpose)
+        if key not in self._stacked:
+            names = _GROUPS[group]
+            w = self.p[names[0]] if len(names) == 1 else np.concatenate([self.p[n] for n in names])
+            self._stacked[key] = np.ascontiguousarray(w.T if transpose else w)
+        return self._stacked[key]
+
+
+def pack(params):
+    """Check and lay out params for repeated calls; a Packed passes through."""
+    return params if isinstance(params, Packed) else Packed(params)
 
 
 def _check_lengths(lengths, T, B):
@@ -408,7 +436,8 @@ def forward(params, xs, state0=None, lengths=None):
     lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
     from there on (final holds it) and its outputs are zero, as with a PackedSequence.
     """
-    p, dtype, H, I = _check_params(params)
+    pk = pack(params)
+    p, dtype, H, I = pk.p, pk.dtype, pk.H, pk.I
     xs = _floating("xs", xs)
     if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
         raise ValueError(f"xs has shape {xs.shape}; expected [T, B, input_size] = [T, B, {I if I is not None else 'input_size'}]")
@@ -430,7 +459,7 @@ def forward(params, xs, state0=None, lengths=None):
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
     tape["M_0"] = np.empty((T, B, 4 * H), dtype)
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_f", "W_g", "W_o"], True), _stacked(p, ["U_i", "U_f", "U_g", "U_o"], True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
+    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], tape["M_0"], pk.stacked(0, True), pk.stacked(1, True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
     ys = S_h[1:].copy()
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -440,7 +469,8 @@ def forward(params, xs, state0=None, lengths=None):
 
 def backward(params, tape, dys, dfinal=None):
     """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
-    p, dtype, H, I = _check_params(params)
+    pk = pack(params)
+    p, dtype = pk.p, pk.dtype
     if not isinstance(tape, dict) or "xs2" not in tape:
         raise TypeError("tape must be the third value returned by forward()")
     T, B = tape["T"], tape["B"]
@@ -471,7 +501,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_o"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], tape["M_0"], _stacked(p, ["W_i", "W_f", "W_g", "W_o"], False), _stacked(p, ["U_i", "U_f", "U_g", "U_o"], False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], tape["M_0"], pk.stacked(0, False), pk.stacked(1, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
                              dys.shape[0] == T and T > 0, k)
     dparams = {}
     dparams["W_i"] = work["dW_0"][0 * H:1 * H]

@@ -108,3 +108,18 @@ def test_validation_names_the_array_and_shape():
     expect(ValueError, ["dfinal['h']"], m.backward, p, tape, None, (np.zeros((1, 4), np.float32), None))
     expect(TypeError, ["tape"], m.backward, p, {}, None)
     expect(TypeError, ["params must be a dict"], m.forward, [1, 2], xs)
+
+
+def test_packed_params_give_the_same_results():
+    m = generated("gru_cho")
+    p = m.init_params(3, 4, seed=0, dtype=np.float64)
+    pk = m.pack(p)
+    assert m.pack(pk) is pk
+    xs = np.random.default_rng(0).standard_normal((3, 2, 3))
+    a, b = m.forward(p, xs), m.forward(pk, xs)
+    assert np.array_equal(a[0], b[0])
+    da, db = m.backward(p, a[2], np.ones_like(a[0])), m.backward(pk, b[2], np.ones_like(b[0]))
+    assert all(np.array_equal(da[0][k], db[0][k]) for k in p)
+    y1, s1 = m.step(pk, xs[0])
+    y2, s2 = m.step(p, xs[0])
+    assert np.array_equal(y1, y2) and np.array_equal(y1, a[0][0])

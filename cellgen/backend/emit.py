@@ -143,13 +143,13 @@ def _buffers(plan: Plan) -> dict:
     fwd.update({f"M_{x['index']}": f'tape["M_{x["index"]}"]' for x in recurrent})
     fwd.update({f"A_{x['index']}": f'tape["A_{x["index"]}"]' for x in groups if x["has_operand"]})
     common = dict(fwd)
-    fwd.update({f"Wt_{x['index']}": f"_stacked(p, {stacked[x['index']]}, True)" for x in groups})
+    fwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in groups})
     vectors = {f"P_{v}": f'p["{v}"]' for v in g.vectors}
     fwd.update(vectors)
     if not g.cell.output_is_state:
         fwd["ys"] = 'tape["ys"]'
     bwd = {k: v.replace("S_", 'tape["S_', 1) + '"]' if k.startswith("S_") else v for k, v in common.items()}
-    bwd.update({f"W_{x['index']}": f"_stacked(p, {stacked[x['index']]}, False)" for x in groups})
+    bwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in groups})
     bwd.update(vectors)
     bwd["dys"] = "dys"
     bwd.update({f"G_{c}": f"G_{c}" for c in codes})
@@ -166,7 +166,7 @@ def _buffers(plan: Plan) -> dict:
     bwd["dxs2"] = "dxs2"
     return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd,
                 hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups, vector_sums=sums,
-                first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None,
+                stacked_names=stacked, first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None,
                 gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm])
 
 
