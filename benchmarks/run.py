@@ -48,12 +48,15 @@ def best(fn, repeats):
     return out
 
 
-def paired(a, b, repeats):
-    """Best-of times of a and b, measured alternately."""
+def paired(a, b, repeats, rest=0.03):
+    """Best-of times of a and b, measured alternately. The short rest lets the other side's
+    BLAS/OpenMP threads stop spinning, so neither pays for the other's idle threads."""
     a(), b()
     ta = tb = float("inf")
     for _ in range(repeats):
+        time.sleep(rest)
         t0 = time.perf_counter(); a(); ta = min(ta, time.perf_counter() - t0)
+        time.sleep(rest)
         t0 = time.perf_counter(); b(); tb = min(tb, time.perf_counter() - t0)
     return ta, tb
 

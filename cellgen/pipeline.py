@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .backend.emit import render
-from .errors import Reporter, SpecError
+from .errors import Diagnostic, Reporter, SpecError
 from .frontend.checker import Cell, check
 from .frontend.parser import parse
 from .middle.derive import Derivation, derive
@@ -31,14 +31,9 @@ def read_spec(path: str | os.PathLike) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise SpecError([_diag(path, f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
+        raise SpecError([Diagnostic(1, 1, f"not UTF-8 text ({e.reason} at byte {e.start})", str(path))]) from None
     except OSError as e:
-        raise SpecError([_diag(path, f"cannot read the file: {e.strerror}")]) from None
-
-
-def _diag(path, message):
-    from .errors import Diagnostic
-    return Diagnostic(1, 1, message, str(path))
+        raise SpecError([Diagnostic(1, 1, f"cannot read the file: {e.strerror}", str(path))]) from None
 
 
 def check_text(text: str, path: str = "<spec>") -> Cell:

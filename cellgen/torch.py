@@ -43,7 +43,6 @@ class _CellFunction(torch.autograd.Function):
         ys, final, tape = module.forward(p, _numpy(xs), tuple(_numpy(s) for s in state0),
                                          lengths=None if lengths is None else lengths.numpy())
         ctx.module, ctx.tape, ctx.params = module, tape, p
-        ctx.n_inputs = len(tensors) + 1
         return (torch.from_numpy(ys),) + tuple(torch.from_numpy(f) for f in final)
 
     @staticmethod

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 import cellgen
 from cellgen import SpecError
 from cellgen.gradcheck import check_module_object, import_source
-from conftest import ROOT, generated
+from conftest import generated
 from fuzz_specs import mutated_specs
 
 

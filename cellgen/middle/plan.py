@@ -187,7 +187,7 @@ def plan(d: Derivation) -> Plan:
         return min((da_level[s] for s in da_deps(e)), default=L + 1) - 1
 
     carry_from_gemm: dict[str, int] = {}
-    quantities: list[tuple[int, Slot, sp.Expr, bool]] = []  # (kernel level, slot, expr, accumulate)
+    quantities: list[tuple[int, Slot, sp.Expr]] = []  # (kernel level, where it goes, value)
     dm_alias: dict[int, int] = {}
     def adjoint_expr(p) -> sp.Expr:
         adj = d.adjoint(p.symbol)
@@ -211,7 +211,7 @@ def plan(d: Derivation) -> Plan:
             arr = f"dM_{grp.index}"
         for k, e in enumerate(exprs):
             lvl = min(ready(e), grp.level) if grp.operand_size != "input" else ready(e)
-            quantities.append((lvl, Slot(arr, "t", k), e, False))
+            quantities.append((lvl, Slot(arr, "t", k), e))
     for s, sym in g.prev.items():
         e = d.adjoint(sym)
         # A carry that is exactly one operand gradient is written by that GEMM, with no kernel.
@@ -219,7 +219,7 @@ def plan(d: Derivation) -> Plan:
         if da:
             carry_from_gemm[s] = da[0].index
             continue
-        quantities.append((ready(e), Slot(f"Gn_{state_code[s]}", "row"), e, False))
+        quantities.append((ready(e), Slot(f"Gn_{state_code[s]}", "row"), e))
     # A vector parameter's gradient is a sum over batch and steps. Accumulating it inside a
     # kernel stops LLVM from vectorizing the kernel, so each is a per-step stream summed after
     # the loop; most (biases) equal a product's stream already written, and reuse it.
@@ -239,7 +239,7 @@ def plan(d: Derivation) -> Plan:
             vector_sums[name] = stored[value]
         else:
             vector_sums[name] = (f"dV_{name}", 0)
-            quantities.append((ready(e), Slot(f"dV_{name}", "t"), e, False))
+            quantities.append((ready(e), Slot(f"dV_{name}", "t"), e))
 
     gemm_out = {grp.da: (f"Gn_{state_code[s]}" if s else f"dA_{grp.index}")
                 for grp in groups for s in [next((st for st, gi in carry_from_gemm.items() if gi == grp.index), None)]}
@@ -262,11 +262,10 @@ def plan(d: Derivation) -> Plan:
 
     backward_step: list = []
     for k in range(L, -1, -1):
-        outs = [(slot, e) for lvl, slot, e, acc in quantities if lvl == k and not acc]
-        accs = [(slot, e) for lvl, slot, e, acc in quantities if lvl == k and acc]
-        if outs or accs:
+        outs = [(slot, e) for lvl, slot, e in quantities if lvl == k]
+        if outs:
             backward_step.append(build(f"_backward_level{k}", f"adjoints ready after the level-{k + 1} GEMMs"
-                                       if k < L else "adjoints from the step's outputs", outs, accs,
+                                       if k < L else "adjoints from the step's outputs", outs, [],
                                        backward_leaf(k)))
         if k > 0:
             for grp in groups:

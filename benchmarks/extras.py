@@ -1,0 +1,159 @@
+"""The rest of the performance picture: GEMM efficiency, step() latency, tape memory,
+compile and import times, and JAX (when installed). Run as benchmarks/run.py says."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from generated import gru_cho, lstm  # noqa: E402
+
+
+@numba.njit
+def _sgemm(a, b, c):
+    np.dot(a, b, c)
+
+
+def sgemm_gflops(n=2048, repeats=5):
+    a = np.random.rand(n, n).astype(np.float32)
+    c = np.empty_like(a)
+    _sgemm(a, a, c)
+    best = min(_timed(lambda: _sgemm(a, a, c)) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def lstm_efficiency(T=100, B=64, I=256, H=256, repeats=5):
+    p = lstm.init_params(I, H, dtype=np.float32)
+    xs = np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32)
+    dys = np.ones((T, B, H), np.float32)
+
+    def run():
+        ys, _, tape = lstm.forward(p, xs)
+        lstm.backward(p, tape, dys)
+    run()
+    best = min(_timed(run) for _ in range(repeats))
+    flops = 3 * 2 * T * B * 4 * H * (I + H)  # forward products, then dW, dU, dx and dh in backward
+    return best, flops / best / 1e9
+
+
+def step_latency(I=64, H=64, n=3000):
+    x = np.random.rand(1, I).astype(np.float32)
+    pk = lstm.pack(lstm.init_params(I, H))
+    state = lstm.step(pk, x)[1]
+    t_ours = min(_timed(lambda: [lstm.step(pk, x, state) for _ in range(n)]) for _ in range(3)) / n
+    p = lstm.init_params(I, H)
+    t_dict = min(_timed(lambda: [lstm.step(p, x, state) for _ in range(n)]) for _ in range(3)) / n
+    cell, X = torch.nn.LSTMCell(I, H), torch.from_numpy(x)
+    with torch.no_grad():
+        hc = cell(X)
+        t_torch = min(_timed(lambda: [cell(X, hc) for _ in range(n)]) for _ in range(3)) / n
+    return t_ours, t_dict, t_torch
+
+
+def tape_bytes_per_step(module, B=32, I=128, H=128, T=10):
+    p = module.init_params(I, H, dtype=np.float32)
+    _, _, tape = module.forward(p, np.zeros((T, B, I), np.float32))
+    total = sum(v.nbytes for k, v in tape.items() if isinstance(v, np.ndarray) and k not in ("xs2", "lengths"))
+    return total / T, total / T / (B * H * 4)
+
+
+def compile_and_import_times():
+    """Cold: build the catalog and compile every module's kernels with an empty Numba cache.
+    Warm: a new process importing one module and running it from that cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba"), PYTHONPATH=tmp)
+        specs = sorted(str(p) for p in (ROOT / "specs").glob("*.cell"))
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "cellgen", "build", *specs, "-o", str(Path(tmp) / "gen")], check=True)
+        build = time.perf_counter() - t0
+        names = [Path(s).stem for s in specs]
+        use = ("import numpy as np, importlib, sys; sys.path.insert(0, {gen!r})\n"
+               "for n in {names!r}:\n"
+               "    m = importlib.import_module(n); p = m.init_params(3, 4)\n"
+               "    ys, f, t = m.forward(p, np.ones((2, 1, 3), np.float32)); m.backward(p, t, np.ones_like(ys))\n")
+        code = use.format(gen=str(Path(tmp) / "gen"), names=names)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        cold = time.perf_counter() - t0
+        one = use.format(gen=str(Path(tmp) / "gen"), names=["lstm"])
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", one], check=True, env=env)
+        warm = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import numpy, numba"], check=True, env=env)
+        baseline = time.perf_counter() - t0
+    return build, cold, warm, baseline
+
+
+def jax_gru_cho(T, B, I, H, repeats=5):
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    p = {k: jnp.asarray(v) for k, v in gru_cho.init_params(I, H, dtype=np.float32).items()}
+    xs = jnp.asarray(np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32))
+
+    def loss(p, xs):
+        def step(h, x):
+            r = jax.nn.sigmoid(h @ p["W_r"].T + x @ p["U_r"].T + p["b_r"])
+            z = jax.nn.sigmoid(h @ p["W_z"].T + x @ p["U_z"].T + p["b_z"])
+            n = jnp.tanh((r * h) @ p["W_n"].T + x @ p["U_n"].T + p["b_n"])
+            h = (1 - z) * n + z * h
+            return h, h
+        _, ys = jax.lax.scan(step, jnp.zeros((B, H), jnp.float32), xs)
+        return ys.sum()
+    g = jax.jit(jax.grad(loss, argnums=(0, 1)))
+    jax.block_until_ready(g(p, xs))
+    return min(_timed(lambda: jax.block_until_ready(g(p, xs))) for _ in range(repeats))
+
+
+def main() -> None:
+    peak = sgemm_gflops()
+    print(f"sgemm 2048^3 through numba's np.dot (scipy's OpenBLAS): {peak:.0f} GFLOP/s")
+    t, gf = lstm_efficiency()
+    print(f"lstm (100, 64, 256, 256) forward + backward: {t * 1e3:.1f} ms, {gf:.0f} GFLOP/s of products "
+          f"= {gf / peak:.0%} of sgemm")
+    ours, dict_params, theirs = step_latency()
+    print(f"step() at B=1, 64 -> 64: {ours * 1e6:.1f} us packed, {dict_params * 1e6:.1f} us with a dict; "
+          f"nn.LSTMCell {theirs * 1e6:.1f} us")
+    for m in (lstm, gru_cho):
+        per_step, per_unit = tape_bytes_per_step(m)
+        print(f"tape of {m.NAME} at B=32, H=128: {per_step / 1024:.0f} KiB per step "
+              f"= {per_unit:.0f} floats per batch row and hidden unit")
+    build, cold, warm, base = compile_and_import_times()
+    print(f"catalog (12 cells): cellgen build {build:.1f} s; first use of all, empty Numba cache {cold:.1f} s; "
+          f"warm import + first call of one module {warm:.2f} s (python -c 'import numpy, numba': {base:.2f} s)")
+    for size in [(100, 32, 128, 128), (50, 16, 32, 32)]:
+        tj = jax_gru_cho(*size)
+        if tj is None:
+            print("jax not installed: JAX comparison skipped")
+            break
+        p = gru_cho.init_params(size[2], size[3], dtype=np.float32)
+        xs = np.random.default_rng(0).standard_normal(size[:2] + size[2:3]).astype(np.float32)
+
+        def ours_run():
+            ys, _, tape = gru_cho.forward(p, xs)
+            gru_cho.backward(p, tape, np.ones_like(ys))
+        ours_run()
+        tc = min(_timed(ours_run) for _ in range(5))
+        print(f"gru_cho {size}: cellgen {tc * 1e3:.2f} ms, JAX jit(grad(scan)) {tj * 1e3:.2f} ms, ratio {tj / tc:.2f}")
+
+
+if __name__ == "__main__":
+    main()
