@@ -113,8 +113,10 @@ def check_module_object(module, seed=0, with_dfinal=True, **sizes) -> list[Row]:
 
 
 def check_module(source: str, name: str, seed=0) -> list[Row]:
-    module = import_source(source, name)
-    rows = check_module_object(module, seed=seed)
+    """Check generated source without writing it anywhere that lasts."""
+    with tempfile.TemporaryDirectory(prefix="cellgen-check-") as directory:
+        module = import_source(source, name, directory)
+        rows = check_module_object(module, seed=seed)
     sys.modules.pop(module.__name__, None)
     return rows
 
