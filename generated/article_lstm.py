@@ -162,10 +162,10 @@ def _pow3(z):
 def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, _L, _k):
     # new states and the output
     for _b in range(_B):
-        _M_0_0 = M_0[_t, _b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
-        _M_0_3 = M_0[_t, _b, 3 * _H:4 * _H]
+        _M_0_0 = M_0[_b, :_H]
+        _M_0_1 = M_0[_b, _H:2 * _H]
+        _M_0_2 = M_0[_b, 2 * _H:3 * _H]
+        _M_0_3 = M_0[_b, 3 * _H:4 * _H]
         _S_h_0 = S_h[_t, _b, :_H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
@@ -176,6 +176,10 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             _S_h_next_0[:] = S_h[_t, _b, :_H]
             _ys_0[:] = 0
+            _X_1_0[:] = 0
+            _X_1_1[:] = 0
+            _X_1_2[:] = 0
+            _X_1_3[:] = 0
             continue
         for _j in range(_H):
             mv__W_s = _M_0_0[_j]
@@ -191,25 +195,29 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
             mv__U_s = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
             mv__U = _X_1_3[_j]
-            i = _sigmoid(b_i + mv__U_i + mv__W_s)
-            s = _sigmoid(b_s + mv__U_s + mv__W_i)
-            g = _sigmoid(b_g + mv__U_g + mv__W_g)
-            h__new = h * s + i * _sigmoid(b + mv__U + mv__W)
+            _x0 = mv__U_i + mv__W_s
+            _x1 = mv__U_s + mv__W_i
+            _x2 = mv__U_g + mv__W_g
+            _x3 = mv__U + mv__W
+            i = _sigmoid(_x0 + b_i)
+            s = _sigmoid(_x1 + b_s)
+            g = _sigmoid(_x2 + b_g)
+            h__new = h * s + i * _sigmoid(_x3 + b)
             o = g * _tanh(h__new)
             _S_h_next_0[_j] = h__new
             _ys_0[_j] = o
+            _X_1_0[_j] = _x0
+            _X_1_1[_j] = _x1
+            _X_1_2[_j] = _x2
+            _X_1_3[_j] = _x3
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k):
+def _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
-        _M_0_0 = M_0[_t, _b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
-        _M_0_3 = M_0[_t, _b, 3 * _H:4 * _H]
         _S_h_0 = S_h[_t, _b, :_H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
@@ -229,10 +237,6 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv__W_s = _M_0_0[_j]
-            mv__W_i = _M_0_1[_j]
-            mv__W_g = _M_0_2[_j]
-            mv__W = _M_0_3[_j]
             b = P_b[_j]
             b_g = P_b_g[_j]
             b_i = P_b_i[_j]
@@ -245,10 +249,10 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
             mv__U = _X_1_3[_j]
             dy__out = _dys_0[_j]
             _x0 = _tanh(h__new)
-            _x1 = _sigmoid(b + mv__U + mv__W)
-            i = _sigmoid(b_i + mv__U_i + mv__W_s)
-            s = _sigmoid(b_s + mv__U_s + mv__W_i)
-            g = _sigmoid(b_g + mv__U_g + mv__W_g)
+            _x1 = _sigmoid(b + mv__U)
+            i = _sigmoid(b_i + mv__U_i)
+            s = _sigmoid(b_s + mv__U_s)
+            g = _sigmoid(b_g + mv__U_g)
             d__o = dy__out
             d__h__new = d__o * g * (_c_1 - _x0 * _x0) + g__h__new
             _x2 = _x1 * d__h__new
@@ -266,14 +270,12 @@ def _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k):
+def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k):
     # adjoints ready after the level-1 GEMMs
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
         _Gn_h_0 = Gn_h[_b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
@@ -284,8 +286,6 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv__W_i = _M_0_1[_j]
-            mv__W_g = _M_0_2[_j]
             b_g = P_b_g[_j]
             b_s = P_b_s[_j]
             h__new = _S_h_next_0[_j]
@@ -293,8 +293,8 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA
             mv__U_g = _X_1_2[_j]
             da__0 = _dA_0_0[_j]
             dy__out = _dys_0[_j]
-            s = _sigmoid(b_s + mv__U_s + mv__W_i)
-            g = _sigmoid(b_g + mv__U_g + mv__W_g)
+            s = _sigmoid(b_s + mv__U_s)
+            g = _sigmoid(b_g + mv__U_g)
             d__o = dy__out
             d__h__new = d__o * g * (_c_1 - _pow2(_tanh(h__new))) + g__h__new
             d__h = d__h__new * s + da__0
@@ -310,21 +310,21 @@ def _forward_loop(xs2, S_h, X_1, M_0, Wt_0, Wt_1, P_b_i, P_b_s, P_b_g, P_b, ys, 
     # input products of all steps: (U_i, U_s, U_g, U) @ x
     np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 4 * _H))
     for _t in range(_T):
-        np.dot(S_h[_t], Wt_0, M_0[_t])  # (W_s, W_i, W_g, W) @ h
+        np.dot(S_h[_t], Wt_0, M_0)  # (W_s, W_i, W_g, W) @ h
         _forward_step(_t, 0, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, _L, _k)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_loop(xs2, S_h, X_1, M_0, W_0, W_1, P_b_i, P_b_s, P_b_g, P_b, dys, G_h, Gn_h, dM_0, dA_0, dP_b_i, dP_b_s, dP_b_g, dP_b, dW_0, dW_1, dxs2, _L, _has_dy, _k):
+def _backward_loop(xs2, S_h, X_1, W_0, W_1, P_b_i, P_b_s, P_b_g, P_b, dys, G_h, Gn_h, dM_0, dA_0, dP_b_i, dP_b_s, dP_b_g, dP_b, dW_0, dW_1, dxs2, _L, _has_dy, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
     if _T == 0 or _B == 0:
         return (G_h, )
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_h, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k)
+        _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k)
         np.dot(dM_0[_t], W_0, dA_0)  # d(h) from d(W_s, W_i, W_g, W @ h)
-        _backward_level0(_t, _td, _B, _H, G_h, Gn_h, M_0, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k)
+        _backward_level0(_t, _td, _B, _H, G_h, Gn_h, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k)
         G_h, Gn_h = Gn_h, G_h
     # Weight gradients: one GEMM over all steps for each stacked group.
     np.dot(dM_0.reshape(_T * _B, 4 * _H).T, S_h[:_T].reshape(_T * _B, _H), dW_0)
@@ -478,10 +478,10 @@ def forward(params, xs, state0=None, lengths=None):
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
-    tape["M_0"] = np.empty((T, B, 4 * H), dtype)
+    M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums in X
     tape["ys"] = np.empty((T, B, H), dtype)
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, tape["X_1"], tape["M_0"], pk.stacked(0, True), pk.stacked(1, True), p["b_i"], p["b_s"], p["b_g"], p["b"], tape["ys"], L, k)
+    _forward_loop(tape["xs2"], S_h, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), p["b_i"], p["b_s"], p["b_g"], p["b"], tape["ys"], L, k)
     ys = tape.pop("ys")
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -522,7 +522,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], pk.stacked(0, False), pk.stacked(1, False), p["b_i"], p["b_s"], p["b_g"], p["b"], dys, G_h, Gn_h, work["dM_0"], work["dA_0"], work["dP_b_i"], work["dP_b_s"], work["dP_b_g"], work["dP_b"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), p["b_i"], p["b_s"], p["b_g"], p["b"], dys, G_h, Gn_h, work["dM_0"], work["dA_0"], work["dP_b_i"], work["dP_b_s"], work["dP_b_g"], work["dP_b"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
                              dys.shape[0] == T and T > 0, k)
     dparams = {}
     dparams["W_s"] = work["dW_0"][0 * H:1 * H]

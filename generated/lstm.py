@@ -166,10 +166,10 @@ def _pow3(z):
 def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k):
     # new states
     for _b in range(_B):
-        _M_0_0 = M_0[_t, _b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
-        _M_0_3 = M_0[_t, _b, 3 * _H:4 * _H]
+        _M_0_0 = M_0[_b, :_H]
+        _M_0_1 = M_0[_b, _H:2 * _H]
+        _M_0_2 = M_0[_b, 2 * _H:3 * _H]
+        _M_0_3 = M_0[_b, 3 * _H:4 * _H]
         _S_c_0 = S_c[_t, _b, :_H]
         _S_c_next_0 = S_c[_t + 1, _b, :_H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
@@ -180,6 +180,10 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             _S_h_next_0[:] = S_h[_t, _b, :_H]
             _S_c_next_0[:] = S_c[_t, _b, :_H]
+            _X_1_0[:] = 0
+            _X_1_1[:] = 0
+            _X_1_2[:] = 0
+            _X_1_3[:] = 0
             continue
         for _j in range(_H):
             mv__W_i = _M_0_0[_j]
@@ -195,28 +199,32 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
             mv__U_f = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
             mv__U_o = _X_1_3[_j]
-            i = _sigmoid(b_i + mv__U_i + mv__W_i)
-            f = _sigmoid(b_f + mv__U_f + mv__W_f)
-            g = _tanh(b_g + mv__U_g + mv__W_g)
-            o = _sigmoid(b_o + mv__U_o + mv__W_o)
+            _x0 = mv__U_i + mv__W_i
+            _x1 = mv__U_f + mv__W_f
+            _x2 = mv__U_g + mv__W_g
+            _x3 = mv__U_o + mv__W_o
+            i = _sigmoid(_x0 + b_i)
+            f = _sigmoid(_x1 + b_f)
+            g = _tanh(_x2 + b_g)
+            o = _sigmoid(_x3 + b_o)
             c__new = c * f + g * i
             h__new = o * _tanh(c__new)
             _S_h_next_0[_j] = h__new
             _S_c_next_0[_j] = c__new
+            _X_1_0[_j] = _x0
+            _X_1_1[_j] = _x1
+            _X_1_2[_j] = _x2
+            _X_1_3[_j] = _x3
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
+def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_c_0 = G_c[_b, :_H]
         _G_h_0 = G_h[_b, :_H]
         _Gn_c_0 = Gn_c[_b, :_H]
-        _M_0_0 = M_0[_t, _b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_0_2 = M_0[_t, _b, 2 * _H:3 * _H]
-        _M_0_3 = M_0[_t, _b, 3 * _H:4 * _H]
         _S_c_0 = S_c[_t, _b, :_H]
         _S_c_next_0 = S_c[_t + 1, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
@@ -238,10 +246,6 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
         for _j in range(_H):
             g__c__new = _G_c_0[_j]
             g__h__new = _G_h_0[_j]
-            mv__W_i = _M_0_0[_j]
-            mv__W_f = _M_0_1[_j]
-            mv__W_g = _M_0_2[_j]
-            mv__W_o = _M_0_3[_j]
             b_f = P_b_f[_j]
             b_g = P_b_g[_j]
             b_i = P_b_i[_j]
@@ -254,10 +258,10 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, 
             mv__U_o = _X_1_3[_j]
             dy__out = _dys_0[_j]
             _x0 = _tanh(c__new)
-            i = _sigmoid(b_i + mv__U_i + mv__W_i)
-            f = _sigmoid(b_f + mv__U_f + mv__W_f)
-            g = _tanh(b_g + mv__U_g + mv__W_g)
-            o = _sigmoid(b_o + mv__U_o + mv__W_o)
+            i = _sigmoid(b_i + mv__U_i)
+            f = _sigmoid(b_f + mv__U_f)
+            g = _tanh(b_g + mv__U_g)
+            o = _sigmoid(b_o + mv__U_o)
             d__h__new = dy__out + g__h__new
             d__c__new = d__h__new * o * (_c_1 - _x0 * _x0) + g__c__new
             d__o = _x0 * d__h__new
@@ -285,19 +289,19 @@ def _forward_loop(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, P_b_i, P_b_f, P_b_g, P_b_
     # input products of all steps: (U_i, U_f, U_g, U_o) @ x
     np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 4 * _H))
     for _t in range(_T):
-        np.dot(S_h[_t], Wt_0, M_0[_t])  # (W_i, W_f, W_g, W_o) @ h
+        np.dot(S_h[_t], Wt_0, M_0)  # (W_i, W_f, W_g, W_o) @ h
         _forward_step(_t, 0, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_loop(xs2, S_h, S_c, X_1, M_0, W_0, W_1, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k):
+def _backward_loop(xs2, S_h, S_c, X_1, W_0, W_1, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
     if _T == 0 or _B == 0:
         return (G_h, G_c, )
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k)
+        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k)
         np.dot(dM_0[_t], W_0, Gn_h)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
         _freeze_rows(_t, _L, G_h, Gn_h)
         G_h, Gn_h = Gn_h, G_h
@@ -457,9 +461,9 @@ def forward(params, xs, state0=None, lengths=None):
     S_c[0] = 0 if state0 is None or state0[1] is None else state0[1]
     tape["S_c"] = S_c
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
-    tape["M_0"] = np.empty((T, B, 4 * H), dtype)
+    M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums in X
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], tape["M_0"], pk.stacked(0, True), pk.stacked(1, True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
+    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
     ys = S_h[1:].copy()
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -501,7 +505,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_o"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], tape["M_0"], pk.stacked(0, False), pk.stacked(1, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
                              dys.shape[0] == T and T > 0, k)
     dparams = {}
     dparams["W_i"] = work["dW_0"][0 * H:1 * H]

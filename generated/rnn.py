@@ -136,18 +136,21 @@ def _pow3(z):
 def _forward_step(_t, _td, _B, _H, M_0, P_b, S_h, X_1, _L, _k):
     # new states
     for _b in range(_B):
-        _M_0_0 = M_0[_t, _b, :_H]
+        _M_0_0 = M_0[_b, :_H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             _S_h_next_0[:] = S_h[_t, _b, :_H]
+            _X_1_0[:] = 0
             continue
         for _j in range(_H):
             mv__W = _M_0_0[_j]
             b = P_b[_j]
             mv__U = _X_1_0[_j]
-            h__new = _tanh(b + mv__U + mv__W)
+            _x0 = mv__U + mv__W
+            h__new = _tanh(_x0 + b)
             _S_h_next_0[_j] = h__new
+            _X_1_0[_j] = _x0
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -180,12 +183,12 @@ def _forward_loop(xs2, S_h, X_1, M_0, Wt_0, Wt_1, P_b, _L, _k):
     # input products of all steps: (U) @ x
     np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 1 * _H))
     for _t in range(_T):
-        np.dot(S_h[_t], Wt_0, M_0[_t])  # (W) @ h
+        np.dot(S_h[_t], Wt_0, M_0)  # (W) @ h
         _forward_step(_t, 0, _B, _H, M_0, P_b, S_h, X_1, _L, _k)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_loop(xs2, S_h, X_1, M_0, W_0, W_1, P_b, dys, G_h, Gn_h, dM_0, dP_b, dW_0, dW_1, dxs2, _L, _has_dy, _k):
+def _backward_loop(xs2, S_h, X_1, W_0, W_1, P_b, dys, G_h, Gn_h, dM_0, dP_b, dW_0, dW_1, dxs2, _L, _has_dy, _k):
     _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
     _I = xs2.shape[1]
     if _T == 0 or _B == 0:
@@ -345,9 +348,9 @@ def forward(params, xs, state0=None, lengths=None):
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
     tape["X_1"] = np.empty((T, B, 1 * H), dtype)
-    tape["M_0"] = np.empty((T, B, 1 * H), dtype)
+    M_0 = np.empty((B, 1 * H), dtype)  # one step's products; the tape keeps their sums in X
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, tape["X_1"], tape["M_0"], pk.stacked(0, True), pk.stacked(1, True), p["b"], L, k)
+    _forward_loop(tape["xs2"], S_h, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), p["b"], L, k)
     ys = S_h[1:].copy()
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -384,7 +387,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], pk.stacked(0, False), pk.stacked(1, False), p["b"], dys, G_h, Gn_h, work["dM_0"], work["dP_b"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
+    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), p["b"], dys, G_h, Gn_h, work["dM_0"], work["dP_b"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
                              dys.shape[0] == T and T > 0, k)
     dparams = {}
     dparams["W"] = work["dW_0"][0 * H:1 * H]

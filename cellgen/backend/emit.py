@@ -133,14 +133,16 @@ def _buffers(plan: Plan) -> dict:
             index=grp.index, n=len(grp.members), params=[p.param for p in grp.members], hoisted=hoisted,
             operand_text=str(grp.operand), source=source, dm=dm, has_operand=has_operand,
             width="I" if hoisted else "H", alias=grp.index in plan.dm_alias,
-            dx_direct=plan.dx_from_gemm == grp.index, carry=grp.index in plan.carry_from_gemm.values()))
+            dx_direct=plan.dx_from_gemm == grp.index, carry=grp.index in plan.carry_from_gemm.values(),
+            scratch=grp.index in plan.summed))
     hoisted = [x for x in groups if x["hoisted"]]
     recurrent = [x for x in groups if not x["hoisted"]]
     stacked = {x["index"]: "[" + ", ".join(f'"{p}"' for p in x["params"]) + "]" for x in groups}
     fwd = {"xs2": 'tape["xs2"]'}
     fwd.update({f"S_{c}": f"S_{c}" for c in codes})
     fwd.update({f"X_{x['index']}": f'tape["X_{x["index"]}"]' for x in hoisted})
-    fwd.update({f"M_{x['index']}": f'tape["M_{x["index"]}"]' for x in recurrent})
+    fwd.update({f"M_{x['index']}": f"M_{x['index']}" if x["scratch"] else f'tape["M_{x["index"]}"]'
+                for x in recurrent})
     fwd.update({f"A_{x['index']}": f'tape["A_{x["index"]}"]' for x in groups if x["has_operand"]})
     common = dict(fwd)
     fwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in groups})
@@ -148,7 +150,8 @@ def _buffers(plan: Plan) -> dict:
     fwd.update(vectors)
     if not g.cell.output_is_state:
         fwd["ys"] = 'tape["ys"]'
-    bwd = {k: v.replace("S_", 'tape["S_', 1) + '"]' if k.startswith("S_") else v for k, v in common.items()}
+    bwd = {k: v.replace("S_", 'tape["S_', 1) + '"]' if k.startswith("S_") else v for k, v in common.items()
+           if not (k.startswith("M_") and int(k[2:]) in plan.summed)}
     bwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in groups})
     bwd.update(vectors)
     bwd["dys"] = "dys"

@@ -61,6 +61,7 @@ class Plan:
     carry_from_gemm: dict[str, int]  # state -> group whose operand gradient is the carry itself
     vector_sums: dict[str, tuple[str, int]]  # vector parameter -> (stream, block) its gradient sums
     operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
+    summed: dict[int, int]  # recurrent group -> input group whose buffer keeps their sum for BPTT
 
 
 def arr_state(s: str) -> str:
@@ -87,9 +88,15 @@ def plan(d: Derivation) -> Plan:
 
     operand_buffers = tuple(grp.index for grp in groups
                             if not (grp.operand == g.x or grp.operand in prev_of))
+    summed, to_sum = _sum_only_pairs(d)
+    # What the backward kernels compute from: with x- and h-products that only ever meet in
+    # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
+    bwd_nodes = {s: e.xreplace(to_sum) for s, e in node_def.items()}
+    bwd_defs = {s: e.xreplace(to_sum) for s, e in d.definitions.items()}
 
     # ------------------------------------------------------------------ kernels
-    def build(name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden") -> Kernel:
+    def build(name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
+              definitions=d.definitions, nodes=node_def) -> Kernel:
         """Close over the definitions the outputs need, eliminate common subexpressions."""
         needed: dict[sp.Symbol, sp.Expr] = {}
         reads: dict[sp.Symbol, Slot] = {}
@@ -102,11 +109,11 @@ def plan(d: Derivation) -> Plan:
                 slot = leaf_slot(s)
                 if slot is not None:
                     reads[s] = slot
-                elif s in d.definitions:
-                    needed[s] = d.definitions[s]
+                elif s in definitions:
+                    needed[s] = definitions[s]
                     stack.append(needed[s])
-                elif s in node_def:
-                    needed[s] = node_def[s]
+                elif s in nodes:
+                    needed[s] = nodes[s]
                     stack.append(needed[s])
                 else:
                     raise AssertionError(f"{name}: no source for {s}")
@@ -138,7 +145,7 @@ def plan(d: Derivation) -> Plan:
                 gi, k = member_slot[s]
                 grp = groups[gi]
                 if grp.level <= max_level:
-                    return Slot(product_array(grp), "t", k)
+                    return Slot(product_array(grp), "row" if grp.index in summed else "t", k)
             return None
         return slot
 
@@ -148,8 +155,8 @@ def plan(d: Derivation) -> Plan:
             for grp in groups:
                 if grp.level == k:
                     src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in prev_of else f"A_{grp.index}[_t]"
-                    forward_step.append(Gemm(src, f"Wt_{grp.index}", f"M_{grp.index}[_t]",
-                                             _describe(grp, g.display)))
+                    out = f"M_{grp.index}" + ("" if grp.index in summed else "[_t]")
+                    forward_step.append(Gemm(src, f"Wt_{grp.index}", out, _describe(grp, g.display)))
         if k < L:
             outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
                     if grp.level == k + 1 and grp.index in operand_buffers]
@@ -160,6 +167,9 @@ def plan(d: Derivation) -> Plan:
             outs = [(Slot(arr_state(state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
             if not g.cell.output_is_state:
                 outs.append((Slot("ys", "t"), g.output))
+            for wi, ui in summed.items():
+                for k, (w, u) in enumerate(zip(groups[wi].members, groups[ui].members)):
+                    outs.append((Slot(f"X_{ui}", "t", k), u.symbol + w.symbol))
             forward_step.append(build("_forward_step", "new states" + ("" if g.cell.output_is_state else
                                                                         " and the output"),
                                       outs, [], forward_leaf(L)))
@@ -257,6 +267,8 @@ def plan(d: Derivation) -> Plan:
                 return Slot("dys", "td")
             if s in da_level:
                 return Slot(gemm_out[s], "row") if da_level[s] > max_da_level else None
+            if s in member_slot and member_slot[s][0] in summed:
+                return None  # not kept: its sum with the input product is
             return fwd(s)
         return slot
 
@@ -266,7 +278,7 @@ def plan(d: Derivation) -> Plan:
         if outs:
             backward_step.append(build(f"_backward_level{k}", f"adjoints ready after the level-{k + 1} GEMMs"
                                        if k < L else "adjoints from the step's outputs", outs, [],
-                                       backward_leaf(k)))
+                                       backward_leaf(k), definitions=bwd_defs, nodes=bwd_nodes))
         if k > 0:
             for grp in groups:
                 if grp.level == k:
@@ -288,7 +300,32 @@ def plan(d: Derivation) -> Plan:
                           [], [(Slot("dxs2", "flat"), sp.Add(*dx_terms))],
                           lambda s: input_leaf(s) or da_input.get(s), space="input")
     return Plan(d, groups, tuple(hoisted_kernels), tuple(forward_step), tuple(backward_step), dx_kernel,
-                dx_from_gemm, dm_alias, carry_from_gemm, vector_sums, operand_buffers)
+                dx_from_gemm, dm_alias, carry_from_gemm, vector_sums, operand_buffers, summed)
+
+
+def _sum_only_pairs(d: Derivation) -> tuple[dict[int, int], dict[sp.Symbol, sp.Expr]]:
+    """Recurrent groups whose products meet an input group's only in sums (W_k @ h + U_k @ x).
+
+    Writing u -> u - w must remove w from everything the backward computes: then BPTT
+    needs only u + w, which the forward stores in u's buffer."""
+    g = d.graph
+    exprs = [n.expr for n in g.nodes] + list(d.definitions.values())
+    pairs: dict[int, int] = {}
+    to_sum: dict[sp.Symbol, sp.Expr] = {}
+    inputs = [grp for grp in d.groups if grp.operand_size == "input"]
+    for w in d.groups:
+        if w.operand_size == "input":
+            continue
+        for u in inputs:
+            if u.index in pairs.values() or len(u.members) != len(w.members):
+                continue
+            sub = {pu.symbol: pu.symbol - pw.symbol for pu, pw in zip(u.members, w.members)}
+            gone = {pw.symbol for pw in w.members}
+            if all(not (e.xreplace(sub).free_symbols & gone) for e in exprs):
+                pairs[w.index] = u.index
+                to_sum.update(sub)
+                break
+    return pairs, to_sum
 
 
 def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> list:
