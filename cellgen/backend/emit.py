@@ -71,11 +71,8 @@ def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
             frozen.append(f"{_view_name(sl)}[:] = G_{sl.array[3:]}[_b, :_H]")
         elif sl.index in _ROW_INDEX:
             frozen.append(f"{_view_name(sl)}[:] = 0")
-    arrays = k.arrays
-    for line in frozen:
-        carry = re.search(r"= (G_\w+)\[", line)
-        if carry and carry.group(1) not in arrays:
-            arrays = tuple(sorted(arrays + (carry.group(1),)))
+    carries = {f"G_{sl.array[3:]}" for sl, _ in k.writes if sl.array.startswith("Gn_")}
+    arrays = tuple(sorted(set(k.arrays) | carries))
     return KernelText(k.name, k.purpose, k.space, arrays, tuple(used), tuple(views), tuple(frozen),
                       tuple(lines))
 
