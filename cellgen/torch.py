@@ -13,6 +13,7 @@ from types import ModuleType
 import numpy as np
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .pipeline import load, load_text
@@ -46,6 +47,7 @@ class _CellFunction(torch.autograd.Function):
         return (torch.from_numpy(ys),) + tuple(torch.from_numpy(f) for f in final)
 
     @staticmethod
+    @once_differentiable  # the kernels' backward is not itself differentiated: say so clearly
     def backward(ctx, dys, *dfinal):
         module = ctx.module
         dparams, dxs, dstate0 = module.backward(
