@@ -69,35 +69,50 @@ def arr_state(s: str) -> str:
 
 
 def plan(d: Derivation) -> Plan:
-    g = d.graph
-    L = g.levels
-    groups = d.groups
-    prev_of = {sym: name for name, sym in g.prev.items()}
-    new_of = {sym: name for name, sym in g.new.items()}
-    member_slot: dict[sp.Symbol, tuple[int, int]] = {}
-    for grp in groups:
-        for k, p in enumerate(grp.members):
-            member_slot[p.symbol] = (grp.index, k)
-    node_def = {n.symbol: n.expr for n in g.nodes}
-    node_rank = {s: i for i, s in enumerate(g.order)}
-    adj_rank = {s: i for i, s in enumerate(d.definitions)}
-    state_code = {name: sym.name for name, sym in g.prev.items()}
+    planner = _Planner(d)
+    hoisted, forward_step = planner.forward()
+    backward_step, dm_alias, carry_from_gemm, vector_sums = planner.backward()
+    dx_kernel, dx_from_gemm = planner.input_gradient()
+    return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias,
+                carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed)
 
-    def product_array(grp: Group) -> str:
-        return f"X_{grp.index}" if grp.operand_size == "input" else f"M_{grp.index}"
 
-    operand_buffers = tuple(grp.index for grp in groups
-                            if not (grp.operand == g.x or grp.operand in prev_of))
-    summed, to_sum = _sum_only_pairs(d)
-    # What the backward kernels compute from: with x- and h-products that only ever meet in
-    # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
-    bwd_nodes = {s: e.xreplace(to_sum) for s, e in node_def.items()}
-    bwd_defs = {s: e.xreplace(to_sum) for s, e in d.definitions.items()}
+class _Planner:
+    """What the planning steps of one derivation share: where every value lives."""
+
+    def __init__(self, d: Derivation):
+        self.d = d
+        self.g = g = d.graph
+        self.L = g.levels
+        self.groups = d.groups
+        self.prev_of = {sym: name for name, sym in g.prev.items()}
+        self.new_of = {sym: name for name, sym in g.new.items()}
+        self.state_code = {name: sym.name for name, sym in g.prev.items()}
+        self.member_slot = {p.symbol: (grp.index, k) for grp in self.groups for k, p in enumerate(grp.members)}
+        self.node_def = {n.symbol: n.expr for n in g.nodes}
+        self.node_rank = {s: i for i, s in enumerate(g.order)}
+        self.adj_rank = {s: i for i, s in enumerate(d.definitions)}
+        self.vector_slot = {sym: Slot(f"P_{name}", "col") for name, sym in g.vectors.items()}
+        self.operand_buffers = tuple(grp.index for grp in self.groups
+                                     if not (grp.operand == g.x or grp.operand in self.prev_of))
+        self.summed, to_sum = _sum_only_pairs(d)
+        # What the backward kernels compute from: with x- and h-products that only ever meet in
+        # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
+        self.bwd_nodes = {s: e.xreplace(to_sum) for s, e in self.node_def.items()}
+        self.bwd_defs = {s: e.xreplace(to_sum) for s, e in d.definitions.items()}
+        self.da_level = {grp.da: grp.level for grp in self.groups}
+        # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
+        # definition reads only adjoints defined before it.
+        self.deps_of: dict[sp.Symbol, frozenset] = {}
+        for adj, e in d.definitions.items():
+            self.deps_of[adj] = self.da_deps(e)
 
     # ------------------------------------------------------------------ kernels
-    def build(name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
-              definitions=d.definitions, nodes=node_def) -> Kernel:
+    def kernel(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
+               backward=False) -> Kernel:
         """Close over the definitions the outputs need, eliminate common subexpressions."""
+        definitions = self.bwd_defs if backward else self.d.definitions
+        nodes = self.bwd_nodes if backward else self.node_def
         needed: dict[sp.Symbol, sp.Expr] = {}
         reads: dict[sp.Symbol, Slot] = {}
         stack = [e for _, e in outputs + accum]
@@ -118,7 +133,8 @@ def plan(d: Derivation) -> Plan:
                 else:
                     raise AssertionError(f"{name}: no source for {s}")
         # Forward values first (in step order), then adjoints (in derivation order).
-        named = sorted(needed, key=lambda s: (0, node_rank[s]) if s in node_rank else (1, adj_rank[s]))
+        named = sorted(needed, key=lambda s: (0, self.node_rank[s]) if s in self.node_rank
+                       else (1, self.adj_rank[s]))
         exprs = [needed[s] for s in named] + [e for _, e in outputs] + [e for _, e in accum]
         replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_x"))
         body = list(replacements) + list(zip(named, reduced[:len(named)]))
@@ -133,174 +149,176 @@ def plan(d: Derivation) -> Plan:
                         | {sl.array for sl, _ in accs})
         return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays))
 
-    vector_slot = {sym: Slot(f"P_{name}", "col") for name, sym in g.vectors.items()}
+    def input_leaf(self, s: sp.Symbol) -> Slot | None:
+        return Slot("xs2", "flat") if s == self.g.x else None
 
-    def forward_leaf(max_level: int):
+    def forward_leaf(self, max_level: int):
+        """Where a kernel after the level-`max_level` GEMMs reads each forward value."""
         def slot(s):
-            if s in prev_of:
-                return Slot(arr_state(state_code[prev_of[s]]), "t")
-            if s in vector_slot:
-                return vector_slot[s]
-            if s in member_slot:
-                gi, k = member_slot[s]
-                grp = groups[gi]
+            if s in self.prev_of:
+                return Slot(arr_state(self.state_code[self.prev_of[s]]), "t")
+            if s in self.vector_slot:
+                return self.vector_slot[s]
+            if s in self.member_slot:
+                gi, k = self.member_slot[s]
+                grp = self.groups[gi]
                 if grp.level <= max_level:
-                    return Slot(product_array(grp), "row" if grp.index in summed else "t", k)
+                    array = f"X_{gi}" if grp.operand_size == "input" else f"M_{gi}"
+                    return Slot(array, "row" if gi in self.summed else "t", k)
             return None
         return slot
 
-    forward_step: list = []
-    for k in range(L + 1):
-        if k > 0:
+    # ------------------------------------------------------------------ forward
+    def forward(self) -> tuple[tuple[Kernel, ...], tuple]:
+        g, groups, L = self.g, self.groups, self.L
+        hoisted_outs = [(Slot(f"A_{grp.index}", "flat"), grp.operand) for grp in groups
+                        if grp.operand_size == "input" and grp.index in self.operand_buffers]
+        hoisted = (self.kernel("_input_operands", "input-sized operands of all steps", hoisted_outs, [],
+                               self.input_leaf, space="input"),) if hoisted_outs else ()
+        step: list = []
+        for level in range(L + 1):
             for grp in groups:
-                if grp.level == k:
-                    src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in prev_of else f"A_{grp.index}[_t]"
-                    out = f"M_{grp.index}" + ("" if grp.index in summed else "[_t]")
-                    forward_step.append(Gemm(src, f"Wt_{grp.index}", out, _describe(grp, g.display)))
-        if k < L:
-            outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
-                    if grp.level == k + 1 and grp.index in operand_buffers]
-            if outs:
-                forward_step.append(build(f"_forward_level{k}", f"operands of the level-{k + 1} products",
-                                          outs, [], forward_leaf(k)))
-        else:
-            outs = [(Slot(arr_state(state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
+                if level > 0 and grp.level == level:
+                    src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in self.prev_of \
+                        else f"A_{grp.index}[_t]"
+                    out = f"M_{grp.index}" + ("" if grp.index in self.summed else "[_t]")
+                    step.append(Gemm(src, f"Wt_{grp.index}", out, _describe(grp, g.display)))
+            if level < L:
+                outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
+                        if grp.level == level + 1 and grp.index in self.operand_buffers]
+                if outs:
+                    step.append(self.kernel(f"_forward_level{level}", f"operands of the level-{level + 1} products",
+                                            outs, [], self.forward_leaf(level)))
+                continue
+            outs = [(Slot(arr_state(self.state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
             if not g.cell.output_is_state:
                 outs.append((Slot("ys", "t"), g.output))
-            for wi, ui in summed.items():
+            for wi, ui in self.summed.items():
                 for k, (w, u) in enumerate(zip(groups[wi].members, groups[ui].members)):
                     outs.append((Slot(f"X_{ui}", "t", k), u.symbol + w.symbol))
-            forward_step.append(build("_forward_step", "new states" + ("" if g.cell.output_is_state else
-                                                                        " and the output"),
-                                      outs, [], forward_leaf(L)))
-
-    hoisted_kernels = []
-    hoisted_outs = [(Slot(f"A_{grp.index}", "flat"), grp.operand) for grp in groups
-                    if grp.operand_size == "input" and grp.index in operand_buffers]
-    input_leaf = lambda s: Slot("xs2", "flat") if s == g.x else None
-    if hoisted_outs:
-        hoisted_kernels.append(build("_input_operands", "input-sized operands of all steps", hoisted_outs, [],
-                                     input_leaf, space="input"))
+            purpose = "new states" + ("" if g.cell.output_is_state else " and the output")
+            step.append(self.kernel("_forward_step", purpose, outs, [], self.forward_leaf(L)))
+        return hoisted, tuple(step)
 
     # ------------------------------------------------------------------ backward
-    da_level = {grp.da: grp.level for grp in groups}
-    # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
-    # definition reads only adjoints defined before it.
-    deps_of: dict[sp.Symbol, frozenset] = {}
-    for adj, e in d.definitions.items():
-        deps_of[adj] = frozenset().union(*(deps_of.get(s, {s} if s in da_level else ()) for s in e.free_symbols))
+    def da_deps(self, e: sp.Expr) -> frozenset:
+        return frozenset().union(*(self.deps_of.get(s, {s} if s in self.da_level else ())
+                                   for s in e.free_symbols))
 
-    def da_deps(e: sp.Expr) -> frozenset:
-        return frozenset().union(*(deps_of.get(s, {s} if s in da_level else ()) for s in e.free_symbols))
+    def ready(self, e: sp.Expr) -> int:
+        """The backward kernel level at which `e` can be computed: after the GEMMs it needs."""
+        return min((self.da_level[s] for s in self.da_deps(e)), default=self.L + 1) - 1
 
-    def ready(e: sp.Expr) -> int:
-        return min((da_level[s] for s in da_deps(e)), default=L + 1) - 1
+    def adjoint_value(self, sym: sp.Symbol) -> sp.Expr:
+        adj = self.d.adjoint(sym)
+        return self.d.definitions.get(adj, adj)
 
-    carry_from_gemm: dict[str, int] = {}
-    quantities: list[tuple[int, Slot, sp.Expr]] = []  # (kernel level, where it goes, value)
-    dm_alias: dict[int, int] = {}
-    def adjoint_expr(p) -> sp.Expr:
-        adj = d.adjoint(p.symbol)
-        return d.definitions.get(adj, adj)
-
-    for grp in groups:
-        exprs = [d.adjoint(p.symbol) for p in grp.members]
-        if grp.operand_size == "input":
-            # Input products whose gradients equal those of recurrent products (x and h meeting in
-            # one sum, as in an LSTM) share their dM buffer: one stream less to write per step.
-            values = [adjoint_expr(p) for p in grp.members]
-            for other in groups:
-                if other.operand_size != "input" and [adjoint_expr(p) for p in other.members] == values \
-                        and all(e != 0 for e in values):
-                    dm_alias[grp.index] = other.index
-                    break
-            if grp.index in dm_alias:
+    def backward(self):
+        d, g, groups, L = self.d, self.g, self.groups, self.L
+        quantities: list[tuple[int, Slot, sp.Expr]] = []  # (kernel level, where it goes, value)
+        dm_alias: dict[int, int] = {}
+        for grp in groups:
+            exprs = [d.adjoint(p.symbol) for p in grp.members]
+            if grp.operand_size == "input":
+                # Input products whose gradients equal those of recurrent products (x and h meeting
+                # in one sum, as in an LSTM) share their dM buffer: one stream less per step.
+                values = [self.adjoint_value(p.symbol) for p in grp.members]
+                for other in groups:
+                    if other.operand_size != "input" and all(e != 0 for e in values) \
+                            and [self.adjoint_value(p.symbol) for p in other.members] == values:
+                        dm_alias[grp.index] = other.index
+                        break
+                if grp.index in dm_alias:
+                    continue
+                for k, e in enumerate(exprs):
+                    quantities.append((self.ready(e), Slot(f"dX_{grp.index}", "t", k), e))
+            else:
+                for k, e in enumerate(exprs):
+                    quantities.append((min(self.ready(e), grp.level), Slot(f"dM_{grp.index}", "t", k), e))
+        carry_from_gemm: dict[str, int] = {}
+        for s, sym in g.prev.items():
+            e = d.adjoint(sym)
+            # A carry that is exactly one operand gradient is written by that GEMM, with no kernel.
+            da = [grp for grp in groups
+                  if d.definitions.get(e) == grp.da and grp.index not in carry_from_gemm.values()]
+            if da:
+                carry_from_gemm[s] = da[0].index
+            else:
+                quantities.append((self.ready(e), Slot(f"Gn_{self.state_code[s]}", "row"), e))
+        # A vector parameter's gradient is a sum over batch and steps. Accumulating it inside a
+        # kernel stops LLVM from vectorizing the kernel, so each is a per-step stream summed after
+        # the loop; most (biases) equal a product's stream already written, and reuse it.
+        stored = {}
+        for grp in groups:
+            arr = f"dX_{grp.index}" if grp.operand_size == "input" and grp.index not in dm_alias \
+                else f"dM_{dm_alias.get(grp.index, grp.index)}"
+            for k, p in enumerate(grp.members):
+                stored.setdefault(self.adjoint_value(p.symbol), (arr, k))
+        vector_sums: dict[str, tuple[str, int]] = {}
+        for name, sym in g.vectors.items():
+            e = d.adjoint(sym)
+            if e == 0:
                 continue
-            arr = f"dX_{grp.index}"
-        else:
-            arr = f"dM_{grp.index}"
-        for k, e in enumerate(exprs):
-            lvl = min(ready(e), grp.level) if grp.operand_size != "input" else ready(e)
-            quantities.append((lvl, Slot(arr, "t", k), e))
-    for s, sym in g.prev.items():
-        e = d.adjoint(sym)
-        # A carry that is exactly one operand gradient is written by that GEMM, with no kernel.
-        da = [grp for grp in groups if d.definitions.get(e) == grp.da and grp.index not in carry_from_gemm.values()]
-        if da:
-            carry_from_gemm[s] = da[0].index
-            continue
-        quantities.append((ready(e), Slot(f"Gn_{state_code[s]}", "row"), e))
-    # A vector parameter's gradient is a sum over batch and steps. Accumulating it inside a
-    # kernel stops LLVM from vectorizing the kernel, so each is a per-step stream summed after
-    # the loop; most (biases) equal a product's stream already written, and reuse it.
-    stored = {}
-    for grp in groups:
-        arr = f"dM_{dm_alias.get(grp.index, grp.index)}" if grp.operand_size != "input" or grp.index in dm_alias \
-            else f"dX_{grp.index}"
-        for k, p in enumerate(grp.members):
-            stored.setdefault(adjoint_expr(p), (arr, k))
-    vector_sums: dict[str, tuple[str, int]] = {}
-    for name, sym in g.vectors.items():
-        e = d.adjoint(sym)
-        if e == 0:
-            continue
-        value = d.definitions.get(e, e)
-        if value in stored:
-            vector_sums[name] = stored[value]
-        else:
-            vector_sums[name] = (f"dV_{name}", 0)
-            quantities.append((ready(e), Slot(f"dV_{name}", "t"), e))
+            value = d.definitions.get(e, e)
+            if value in stored:
+                vector_sums[name] = stored[value]
+            else:
+                vector_sums[name] = (f"dV_{name}", 0)
+                quantities.append((self.ready(e), Slot(f"dV_{name}", "t"), e))
 
-    gemm_out = {grp.da: (f"Gn_{state_code[s]}" if s else f"dA_{grp.index}")
-                for grp in groups for s in [next((st for st, gi in carry_from_gemm.items() if gi == grp.index), None)]}
-    carry_slot = {d.carries[s]: Slot(f"G_{state_code[s]}", "row") for s in g.prev}
+        owner = {gi: s for s, gi in carry_from_gemm.items()}
+        gemm_out = {grp.da: f"Gn_{self.state_code[owner[grp.index]]}" if grp.index in owner else f"dA_{grp.index}"
+                    for grp in groups}
+        step: list = []
+        for level in range(L, -1, -1):
+            outs = [(slot, e) for lvl, slot, e in quantities if lvl == level]
+            if outs:
+                purpose = f"adjoints ready after the level-{level + 1} GEMMs" if level < L \
+                    else "adjoints from the step's outputs"
+                step.append(self.kernel(f"_backward_level{level}", purpose, outs, [],
+                                        self.backward_leaf(level, gemm_out), backward=True))
+            for grp in groups:
+                if level > 0 and grp.level == level:
+                    step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", gemm_out[grp.da],
+                                     "d" + _describe(grp, g.display, operand_only=True)))
+        return tuple(step), dm_alias, carry_from_gemm, vector_sums
 
-    def backward_leaf(max_da_level: int):
-        fwd = forward_leaf(L)
+    def backward_leaf(self, max_da_level: int, gemm_out: dict):
+        """Where a backward kernel after the level-`max_da_level + 1` GEMMs reads each value."""
+        forward = self.forward_leaf(self.L)
+        carry_slot = {self.d.carries[s]: Slot(f"G_{self.state_code[s]}", "row") for s in self.g.prev}
 
         def slot(s):
-            if s in new_of:
-                return Slot(arr_state(state_code[new_of[s]]), "t+1")
+            if s in self.new_of:
+                return Slot(arr_state(self.state_code[self.new_of[s]]), "t+1")
             if s in carry_slot:
                 return carry_slot[s]
-            if s == d.dy:
+            if s == self.d.dy:
                 return Slot("dys", "td")
-            if s in da_level:
-                return Slot(gemm_out[s], "row") if da_level[s] > max_da_level else None
-            if s in member_slot and member_slot[s][0] in summed:
+            if s in self.da_level:
+                return Slot(gemm_out[s], "row") if self.da_level[s] > max_da_level else None
+            if s in self.member_slot and self.member_slot[s][0] in self.summed:
                 return None  # not kept: its sum with the input product is
-            return fwd(s)
+            return forward(s)
         return slot
 
-    backward_step: list = []
-    for k in range(L, -1, -1):
-        outs = [(slot, e) for lvl, slot, e in quantities if lvl == k]
-        if outs:
-            backward_step.append(build(f"_backward_level{k}", f"adjoints ready after the level-{k + 1} GEMMs"
-                                       if k < L else "adjoints from the step's outputs", outs, [],
-                                       backward_leaf(k), definitions=bwd_defs, nodes=bwd_nodes))
-        if k > 0:
-            for grp in groups:
-                if grp.level == k:
-                    backward_step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", gemm_out[grp.da],
-                                              "d" + _describe(grp, g.display, operand_only=True)))
-
-    dx_kernel, dx_from_gemm = None, None
-    dx_terms = []
-    for grp in groups:
-        if grp.operand_size != "input":
-            continue
-        if grp.operand == g.x:
-            dx_from_gemm = grp.index
-        else:
-            dx_terms.append(d.dx_terms[grp.index])
-    if dx_terms:
-        da_input = {grp.da: Slot(f"dA_{grp.index}", "flat") for grp in groups if grp.operand_size == "input"}
-        dx_kernel = build("_input_gradient", "dx through input-sized operands",
-                          [], [(Slot("dxs2", "flat"), sp.Add(*dx_terms))],
-                          lambda s: input_leaf(s) or da_input.get(s), space="input")
-    return Plan(d, groups, tuple(hoisted_kernels), tuple(forward_step), tuple(backward_step), dx_kernel,
-                dx_from_gemm, dm_alias, carry_from_gemm, vector_sums, operand_buffers, summed)
+    def input_gradient(self) -> tuple[Kernel | None, int | None]:
+        """dx: the GEMM of the group whose operand is x itself, plus a kernel for the others."""
+        dx_from_gemm, terms = None, []
+        for grp in self.groups:
+            if grp.operand_size != "input":
+                continue
+            if grp.operand == self.g.x:
+                dx_from_gemm = grp.index
+            else:
+                terms.append(self.d.dx_terms[grp.index])
+        if not terms:
+            return None, dx_from_gemm
+        da_input = {grp.da: Slot(f"dA_{grp.index}", "flat") for grp in self.groups if grp.operand_size == "input"}
+        kernel = self.kernel("_input_gradient", "dx through input-sized operands", [],
+                             [(Slot("dxs2", "flat"), sp.Add(*terms))],
+                             lambda s: self.input_leaf(s) or da_input.get(s), space="input")
+        return kernel, dx_from_gemm
 
 
 def _sum_only_pairs(d: Derivation) -> tuple[dict[int, int], dict[sp.Symbol, sp.Expr]]:
