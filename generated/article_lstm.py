@@ -214,7 +214,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k):
-    # adjoints from the step's outputs
+    # adjoints from the step's outputs (an input product read here is its sum with the recurrent one)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
@@ -271,7 +271,7 @@ def _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, d
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k):
-    # adjoints ready after the level-1 GEMMs
+    # adjoints ready after the level-1 GEMMs (an input product read here is its sum with the recurrent one)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]

@@ -202,7 +202,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, 
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
-    # adjoints from the step's outputs
+    # adjoints from the step's outputs (an input product read here is its sum with the recurrent one)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_c_0 = G_c[_b, :_H]

@@ -155,7 +155,7 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, S_h, X_1, _L, _k):
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, S_h, dM_0, dys, _L, _k):
-    # adjoints from the step's outputs
+    # adjoints from the step's outputs (an input product read here is its sum with the recurrent one)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]

@@ -275,6 +275,8 @@ class _Planner:
             if outs:
                 purpose = f"adjoints ready after the level-{level + 1} GEMMs" if level < L \
                     else "adjoints from the step's outputs"
+                if self.summed:
+                    purpose += " (an input product read here is its sum with the recurrent one)"
                 step.append(self.kernel(f"_backward_level{level}", purpose, outs, [],
                                         self.backward_leaf(level, gemm_out), backward=True))
             for grp in groups:
