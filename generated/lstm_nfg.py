@@ -423,8 +423,8 @@ def forward(params, xs, state0=None, lengths=None):
     H = _hidden_size(H, state0)
     state0 = _check_state("state0", state0, B, H, dtype)
     L = _check_lengths(lengths, T, B)
-    tape = {"T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I), "lengths": L,
-            "masked": lengths is not None}
+    tape = {"cell": NAME, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I),
+            "lengths": L, "masked": lengths is not None}
     S_h = np.empty((T + 1, B, H), dtype)
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
@@ -446,9 +446,13 @@ def backward(params, tape, dys, dfinal=None):
     """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
     pk = pack(params)
     p, dtype = pk.p, pk.dtype
-    if not isinstance(tape, dict) or "xs2" not in tape:
-        raise TypeError("tape must be the third value returned by forward()")
+    if not isinstance(tape, dict) or tape.get("cell") != NAME:
+        raise TypeError(f"tape must be the third value returned by this cell's forward() ({NAME})")
     T, B = tape["T"], tape["B"]
+    for role, size in (("hidden", pk.H), ("input", pk.I)):
+        if size is not None and size != tape[role[0].upper()]:
+            raise ValueError(f"params have {role} size {size} but the tape was recorded with "
+                             f"{tape[role[0].upper()]}")
     H, I = tape["H"], tape["I"]
     if dtype != tape["dtype"]:
         raise TypeError(f"params have dtype {dtype} but the tape was recorded with {tape['dtype']}")

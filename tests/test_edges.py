@@ -107,6 +107,12 @@ def test_validation_names_the_array_and_shape():
     expect(ValueError, ["dys", "(2, 2, 4)"], m.backward, p, tape, np.zeros((2, 2, 5), np.float32))
     expect(ValueError, ["dfinal['h']"], m.backward, p, tape, None, (np.zeros((1, 4), np.float32), None))
     expect(TypeError, ["tape"], m.backward, p, {}, None)
+    other = generated("gru")
+    expect(TypeError, ["tape", "(lstm)"], m.backward, p, other.forward(other.init_params(3, 4), xs)[2], None)
+    expect(ValueError, ["hidden size 6", "recorded with 4"], m.backward, m.init_params(3, 6), tape, None)
+    expect(ValueError, ["input size 2", "recorded with 3"], m.backward, m.init_params(2, 4), tape, None)
+    expect(TypeError, ["float64", "recorded with float32"], m.backward, m.init_params(3, 4, dtype=np.float64),
+           tape, None)
     expect(TypeError, ["params must be a dict"], m.forward, [1, 2], xs)
 
 
