@@ -38,6 +38,8 @@ class _CellFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, module, lengths, xs, *tensors):
+        if any(t.device.type != "cpu" for t in (xs,) + tensors):
+            raise TypeError("cellgen kernels run on the CPU: move the input, states and layer there (.cpu())")
         n = len(module.STATES)
         state0, params = tensors[:n], tensors[n:]
         p = {k: _numpy(v) for k, v in zip(module.PARAMS, params)}
@@ -96,6 +98,13 @@ class Recurrent(nn.Module):
                                              dtype=np_dtype)
                 for k in self.cell.PARAMS:
                     self.register_parameter(self._name(k, layer, direction), nn.Parameter(torch.from_numpy(init[k])))
+
+    def extra_repr(self) -> str:
+        return (f"{self.cell.NAME}, {self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+                f"bidirectional={self.bidirectional}, batch_first={self.batch_first}, dropout={self.dropout}")
+
+    def flatten_parameters(self) -> None:
+        """As nn.LSTM's, for code that calls it: the kernels need no flattening."""
 
     @property
     def num_directions(self) -> int:

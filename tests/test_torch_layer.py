@@ -86,6 +86,8 @@ def test_spec_text_and_parameter_names():
     assert model.U_l1.shape == (4, 8) and model.U_l0.shape == (4, 3)
     out, h = model(torch.randn(5, 2, 3))
     assert out.shape == (5, 2, 8) and h.shape == (4, 2, 4) and out.dtype == torch.float32
+    model.flatten_parameters()
+    assert "cell, 3, 4, num_layers=2, bidirectional=True" in repr(model)
 
 
 def test_dropout_between_layers_only_in_training():
