@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from .backend.emit import render
+from typing import TYPE_CHECKING
+
 from .errors import Diagnostic, Reporter, SpecError
 from .frontend.checker import Cell, check
 from .frontend.parser import parse
-from .middle.derive import Derivation, derive
-from .middle.lower import lower
-from .middle.plan import Plan, plan
+
+if TYPE_CHECKING:
+    from .middle.derive import Derivation
+    from .middle.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ def check_text(text: str, path: str = "<spec>") -> Cell:
 
 
 def compile_spec(text: str, path: str = "<spec>") -> Compiled:
+    # SymPy and Jinja2 load only here: a warm cellgen.load of a cached module never needs them.
+    from .backend.emit import render
+    from .middle.derive import derive
+    from .middle.lower import lower
+    from .middle.plan import plan
     cell = check_text(text, path)
     derivation = derive(lower(cell))
     p = plan(derivation)
