@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 import cellgen
 from cellgen import SpecError
 from cellgen.gradcheck import check_module_object, import_source
-from conftest import generated
+from conftest import ROOT, generated
 from fuzz_specs import mutated_specs
 
 
@@ -208,3 +209,15 @@ def test_float32_tracks_float64_over_a_thousand_steps(name):
     assert np.max(np.abs(ys32 - ys64)) < 1e-4
     for k in d64:
         assert np.max(np.abs(d32[k] - d64[k])) <= 1e-3 * np.max(np.abs(d64[k])), k
+
+
+def test_concurrent_builds_into_one_folder(tmp_path):
+    specs = [str(p) for p in sorted((ROOT / "specs").glob("*.cell"))]
+    procs = [subprocess.Popen([sys.executable, "-m", "cellgen", "build", *specs, "-o", str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    built = sorted(p.name for p in tmp_path.iterdir())
+    assert built == sorted(f"{Path(s).stem}.py" for s in specs)  # no temporary files left behind
+    for name in built:
+        assert (tmp_path / name).read_bytes() == (ROOT / "generated" / name).read_bytes()
