@@ -4,6 +4,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import SpecError  # noqa: E402
-from .pipeline import build_source, compile_spec, load, load_text, write_module  # noqa: E402
+from .pipeline import compile_spec, load, load_text  # noqa: E402
 
-__all__ = ["SpecError", "build_source", "compile_spec", "load", "load_text", "write_module", "__version__"]
+__all__ = ["SpecError", "compile_spec", "load", "load_text", "__version__"]

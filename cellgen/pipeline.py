@@ -59,12 +59,6 @@ def compile_spec(text: str, path: str = "<spec>") -> Compiled:
     return Compiled(cell, derivation, p, render(p))
 
 
-def build_source(path: str | os.PathLike) -> tuple[str, str]:
-    """(module name, module source) for the spec at `path`."""
-    compiled = compile_spec(read_spec(path), str(path))
-    return compiled.cell.name, compiled.source
-
-
 def write_atomic(target: Path, data: str) -> bool:
     """Write only when the bytes change (Numba's cache keys on mtime); never leave half a file."""
     encoded = data.encode("utf-8")
@@ -82,12 +76,6 @@ def write_atomic(target: Path, data: str) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
-
-
-def write_module(name: str, source: str, out_dir: str | os.PathLike) -> Path:
-    target = Path(out_dir) / f"{name}.py"
-    write_atomic(target, source)
-    return target
 
 
 def cache_dir() -> Path:

@@ -90,6 +90,7 @@ def derive(graph: StepGraph) -> Derivation:
 
     done_groups = set()
     # Walk the step backwards: nodes and products interleaved in reverse creation order.
+    node_expr = {n.symbol: n.expr for n in graph.nodes}
     for value in reversed(graph.order):
         adj = finish(value)
         if value in group_of:
@@ -98,9 +99,8 @@ def derive(graph: StepGraph) -> Derivation:
                 done_groups.add(g.index)
                 propagate(g.da, g.operand)
             continue
-        node = graph.node_of(value)
         if adj is not None:
-            propagate(adj, node.expr)
+            propagate(adj, node_expr[value])
     # What is left are leaves: previous states, vector parameters, hoisted products.
     for leaf in list(graph.prev.values()) + list(graph.vectors.values()):
         finish(leaf)

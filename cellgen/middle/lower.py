@@ -57,7 +57,6 @@ class Node:
     expr: sp.Expr
     name: str
     is_state: bool
-    level: int
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,6 @@ class StepGraph:
     @property
     def levels(self) -> int:
         return max((p.level for p in self.products), default=0)
-
-    def node_of(self, sym: sp.Symbol) -> Node | None:
-        return next((n for n in self.nodes if n.symbol == sym), None)
 
 
 def to_sympy(expr: Expr, resolve) -> sp.Expr:
@@ -161,7 +157,7 @@ def lower(cell: Cell) -> StepGraph:
             inlined[d.name] = e
             continue
         level[sym] = level_of(e)
-        nodes.append(Node(sym, e, d.name, d.is_state, level[sym]))
+        nodes.append(Node(sym, e, d.name, d.is_state))
         order.append(sym)
     output = new[cell.output] if cell.output_is_state else named[cell.output]
     return StepGraph(cell, x, prev, new, vectors, tuple(products.values()), tuple(nodes), output, display,
