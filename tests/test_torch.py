@@ -49,9 +49,11 @@ def torch_module(kind, params, I, H, dtype):
 
 @pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_equals_torch_nn(kind, dtype, rtol):
+# B = 1 and B = 4500 run each step's products batch-major, B = 3 feature-major (_step_product).
+@pytest.mark.parametrize("T,B", [(7, 3), (5, 1), (3, 4500)])
+def test_equals_torch_nn(kind, dtype, rtol, T, B):
     module = generated(kind)
-    T, B, I, H = 7, 3, 5, 4
+    I, H = 5, 4
     params, xs, state0, dys, dfinal = problem(module, dtype, T, B, I, H)
     ys, final, dparams, dxs, dstate0 = run(module, params, xs, state0, dys, dfinal)
     m = torch_module(kind, params, I, H, dtype)

@@ -104,7 +104,7 @@ def render(plan: Plan) -> str:
         state_codes=[(s, g.prev[s].name) for s in cell.states],
         output_code=g.prev[cell.output].name if cell.output_is_state else None,
         vectors=list(g.vectors), product_params=product_params,
-        forward_ops=[_op(o) for o in plan.forward_step], backward_ops=[_op(o) for o in plan.backward_step],
+        forward_ops=_ops(plan.forward_step), backward_ops=_ops(plan.backward_step),
         hoisted_kernels=[k.name for k in plan.hoisted_kernels], kernel_arrays={k.name: k.arrays for k in kernels},
         operand_width={grp.index: ("_I" if grp.operand_size == "input" else "_H") for grp in plan.groups},
     )
@@ -143,6 +143,7 @@ def _buffers(plan: Plan) -> dict:
     fwd.update({f"A_{x['index']}": f'tape["A_{x["index"]}"]' for x in groups if x["has_operand"]})
     common = dict(fwd)
     fwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in groups})
+    fwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in recurrent})
     vectors = {f"P_{v}": f'p["{v}"]' for v in g.vectors}
     fwd.update(vectors)
     if not g.cell.output_is_state:
@@ -150,6 +151,7 @@ def _buffers(plan: Plan) -> dict:
     bwd = {k: v.replace("S_", 'tape["S_', 1) + '"]' if k.startswith("S_") else v for k, v in common.items()
            if not (k.startswith("M_") and int(k[2:]) in plan.summed)}
     bwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in groups})
+    bwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in recurrent})
     bwd.update(vectors)
     bwd["dys"] = "dys"
     bwd.update({f"G_{c}": f"G_{c}" for c in codes})
@@ -170,7 +172,14 @@ def _buffers(plan: Plan) -> dict:
                 gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm])
 
 
-def _op(o) -> dict:
-    if isinstance(o, Gemm):
-        return dict(kind="gemm", a=o.a, b=o.b, out=o.out, comment=o.comment)
-    return dict(kind="kernel", name=o.name)
+def _ops(step: tuple) -> list[dict]:
+    """A step's operations for the template; each GEMM numbered for its scratch buffer."""
+    out, gemms = [], 0
+    for o in step:
+        if isinstance(o, Gemm):
+            out.append(dict(kind="gemm", a=o.a, b=o.b, bt=o.b_transposed, out=o.out, comment=o.comment,
+                            number=gemms))
+            gemms += 1
+        else:
+            out.append(dict(kind="kernel", name=o.name))
+    return out

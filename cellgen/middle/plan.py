@@ -41,9 +41,11 @@ class Kernel:
 
 @dataclass(frozen=True)
 class Gemm:
-    """out = a @ b on the step's 2-D views; `a`, `b`, `out` are array expressions."""
+    """out = a @ b on the step's 2-D views; `a`, `b`, `out` are array expressions and
+    `b_transposed` names b's transpose (the backend may run the product as b^T @ a^T)."""
     a: str
     b: str
+    b_transposed: str
     out: str
     comment: str
 
@@ -182,7 +184,7 @@ class _Planner:
                     src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in self.prev_of \
                         else f"A_{grp.index}[_t]"
                     out = f"M_{grp.index}" + ("" if grp.index in self.summed else "[_t]")
-                    step.append(Gemm(src, f"Wt_{grp.index}", out, _describe(grp, g.display)))
+                    step.append(Gemm(src, f"Wt_{grp.index}", f"W_{grp.index}", out, _describe(grp, g.display)))
             if level < L:
                 outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
                         if grp.level == level + 1 and grp.index in self.operand_buffers]
@@ -281,7 +283,7 @@ class _Planner:
                                         self.backward_leaf(level, gemm_out), backward=True))
             for grp in groups:
                 if level > 0 and grp.level == level:
-                    step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", gemm_out[grp.da],
+                    step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", f"Wt_{grp.index}", gemm_out[grp.da],
                                      "d" + _describe(grp, g.display, operand_only=True)))
         return tuple(step), dm_alias, carry_from_gemm, vector_sums
 
