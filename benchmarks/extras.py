@@ -1,5 +1,5 @@
 """The rest of the performance picture: GEMM efficiency, step() latency, tape memory,
-compile and import times, and JAX (when installed). Run as benchmarks/run.py says."""
+compile and import times. Run as benchmarks/run.py says."""
 from __future__ import annotations
 
 import os
@@ -100,29 +100,6 @@ def compile_and_import_times():
     return build, cold, warm, baseline
 
 
-def jax_gru_cho(T, B, I, H, repeats=5):
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        return None
-    p = {k: jnp.asarray(v) for k, v in gru_cho.init_params(I, H, dtype=np.float32).items()}
-    xs = jnp.asarray(np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32))
-
-    def loss(p, xs):
-        def step(h, x):
-            r = jax.nn.sigmoid(h @ p["W_r"].T + x @ p["U_r"].T + p["b_r"])
-            z = jax.nn.sigmoid(h @ p["W_z"].T + x @ p["U_z"].T + p["b_z"])
-            n = jnp.tanh((r * h) @ p["W_n"].T + x @ p["U_n"].T + p["b_n"])
-            h = (1 - z) * n + z * h
-            return h, h
-        _, ys = jax.lax.scan(step, jnp.zeros((B, H), jnp.float32), xs)
-        return ys.sum()
-    g = jax.jit(jax.grad(loss, argnums=(0, 1)))
-    jax.block_until_ready(g(p, xs))
-    return min(_timed(lambda: jax.block_until_ready(g(p, xs))) for _ in range(repeats))
-
-
 def main() -> None:
     peak = sgemm_gflops()
     print(f"sgemm 2048^3 through numba's np.dot (scipy's OpenBLAS): {peak:.0f} GFLOP/s")
@@ -139,20 +116,6 @@ def main() -> None:
     build, cold, warm, base = compile_and_import_times()
     print(f"catalog (12 cells): cellgen build {build:.1f} s; first use of all, empty Numba cache {cold:.1f} s; "
           f"warm import + first call of one module {warm:.2f} s (python -c 'import numpy, numba': {base:.2f} s)")
-    for size in [(100, 32, 128, 128), (50, 16, 32, 32)]:
-        tj = jax_gru_cho(*size)
-        if tj is None:
-            print("jax not installed: JAX comparison skipped")
-            break
-        p = gru_cho.init_params(size[2], size[3], dtype=np.float32)
-        xs = np.random.default_rng(0).standard_normal(size[:2] + size[2:3]).astype(np.float32)
-
-        def ours_run():
-            ys, _, tape = gru_cho.forward(p, xs)
-            gru_cho.backward(p, tape, np.ones_like(ys))
-        ours_run()
-        tc = min(_timed(ours_run) for _ in range(5))
-        print(f"gru_cho {size}: cellgen {tc * 1e3:.2f} ms, JAX jit(grad(scan)) {tj * 1e3:.2f} ms, ratio {tj / tc:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
-"""cellgen against PyTorch on CPU: float32 forward + backward of whole sequences.
+"""cellgen against PyTorch and JAX on CPU: float32 forward + backward of whole sequences.
 
+lstm and gru race torch.nn.LSTM / nn.GRU; the custom cells (gru_cho, lstm_cifg from the
+catalog, and an MGU compiled here from benchmarks/mgu.cell) race the same equations in
+eager torch autograd and in JAX jit(grad(lax.scan)) (skipped when JAX is not installed).
 Each pair is timed alternately in the same run (best of N), so both sides see the same
 machine state. Run it with OpenBLAS's CPU overrides unset (see the README):
 
@@ -17,25 +20,37 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import cellgen  # noqa: E402
 from generated import gru, gru_cho, lstm, lstm_cifg  # noqa: E402
 
+mgu = cellgen.load(ROOT / "benchmarks" / "mgu.cell")
+
 SIZES = [(100, 32, 128, 128), (100, 64, 256, 256), (50, 16, 32, 32), (200, 8, 64, 64), (100, 1, 64, 64)]
-sig, tanh = torch.sigmoid, torch.tanh
 
 
-def eager_gru_cho(p, x, h):
+def eager_gru_cho(p, x, h, sig=torch.sigmoid, tanh=torch.tanh):
     r = sig(h @ p["W_r"].T + x @ p["U_r"].T + p["b_r"])
     z = sig(h @ p["W_z"].T + x @ p["U_z"].T + p["b_z"])
     n = tanh((r * h) @ p["W_n"].T + x @ p["U_n"].T + p["b_n"])
     return ((1 - z) * n + z * h,)
 
 
-def eager_lstm_cifg(p, x, h, c):
+def eager_lstm_cifg(p, x, h, c, sig=torch.sigmoid, tanh=torch.tanh):
     i = sig(h @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])
     g = tanh(h @ p["W_g"].T + x @ p["U_g"].T + p["b_g"])
     o = sig(h @ p["W_o"].T + x @ p["U_o"].T + p["b_o"])
     c2 = (1 - i) * c + i * g
     return o * tanh(c2), c2
+
+
+def eager_mgu(p, x, h, sig=torch.sigmoid, tanh=torch.tanh):
+    f = sig(h @ p["W_f"].T + x @ p["U_f"].T + p["b_f"])
+    n = tanh((f * h) @ p["W_n"].T + x @ p["U_n"].T + p["b_n"])
+    return ((1 - f) * h + f * n,)
+
+
+# One step of each custom cell, written once for eager torch and (with jax's sig/tanh) for JAX.
+EAGER = {"gru_cho": eager_gru_cho, "lstm_cifg": eager_lstm_cifg, "mgu": eager_mgu}
 
 
 def best(fn, repeats):
@@ -97,6 +112,27 @@ def torch_eager_job(step, params, n_states, T, B, I, H):
     return run
 
 
+def jax_job(step, params, n_states, T, B, I, H):
+    """The same equations as the eager torch step, as jit(grad) of a lax.scan; None without JAX."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    ops = {"sig": jax.nn.sigmoid, "tanh": jnp.tanh}
+    p = {k: jnp.asarray(v) for k, v in params.items()}
+    xs = jnp.asarray(np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32))
+
+    def loss(p, xs):
+        def body(state, x):
+            new = step(p, x, *state, **ops)
+            return new, new[0]
+        zeros = tuple(jnp.zeros((B, H), jnp.float32) for _ in range(n_states))
+        return jax.lax.scan(body, zeros, xs)[1].sum()
+    grad = jax.jit(jax.grad(loss, argnums=(0, 1)))
+    return lambda: jax.block_until_ready(grad(p, xs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -108,21 +144,25 @@ def main() -> None:
         print(f"{info['internal_api']} {info['version']} threads={info['num_threads']} "
               f"arch={info.get('architecture')} ({Path(info['filepath']).name})")
     rows = []
-    header = f"{'cell':<10} {'T,B,I,H':<18} {'cellgen ms':>10} {'torch ms':>9} {'vs':<16} {'ratio':>6}"
-    print(header)
+    print(f"{'cell':<10} {'T,B,I,H':<18} {'cellgen ms':>10} {'other ms':>9} {'other':<22} {'ratio':>6}")
     for T, B, I, H in SIZES:
-        for name, module, other in [("lstm", lstm, "nn.LSTM"), ("gru", gru, "nn.GRU"),
-                                    ("gru_cho", gru_cho, "eager autograd"), ("lstm_cifg", lstm_cifg, "eager autograd")]:
+        for name, module in [("lstm", lstm), ("gru", gru), ("gru_cho", gru_cho), ("lstm_cifg", lstm_cifg),
+                             ("mgu", mgu)]:
             ours, params = cellgen_job(module, T, B, I, H)
-            if other.startswith("nn."):
-                theirs = torch_nn_job(name, T, B, I, H)
+            if name in ("lstm", "gru"):
+                others = [("nn.LSTM" if name == "lstm" else "nn.GRU", torch_nn_job(name, T, B, I, H))]
             else:
-                step = eager_gru_cho if name == "gru_cho" else eager_lstm_cifg
-                theirs = torch_eager_job(step, params, len(module.STATES), T, B, I, H)
-            ta, tb = paired(ours, theirs, args.repeats)
-            rows.append((name, (T, B, I, H), ta, tb, other))
-            print(f"{name:<10} {str((T, B, I, H)):<18} {ta * 1e3:>10.2f} {tb * 1e3:>9.2f} {other:<16} {tb / ta:>6.2f}",
-                  flush=True)
+                n = len(module.STATES)
+                others = [("eager torch autograd", torch_eager_job(EAGER[name], params, n, T, B, I, H)),
+                          ("JAX jit(grad(scan))", jax_job(EAGER[name], params, n, T, B, I, H))]
+            for other, theirs in others:
+                if theirs is None:
+                    print(f"{name:<10} {str((T, B, I, H)):<18} {'':>10} {'':>9} {other:<22} skipped (not installed)")
+                    continue
+                ta, tb = paired(ours, theirs, args.repeats)
+                rows.append((name, (T, B, I, H), ta, tb, other))
+                print(f"{name:<10} {str((T, B, I, H)):<18} {ta * 1e3:>10.2f} {tb * 1e3:>9.2f} {other:<22} "
+                      f"{tb / ta:>6.2f}", flush=True)
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -130,19 +170,20 @@ def main() -> None:
     except ImportError:
         print("matplotlib not installed: no plot")
         return
-    fig, ax = plt.subplots(figsize=(9, 4))
-    names = sorted({r[0] for r in rows}, key=[r[0] for r in rows].index)
-    width = 0.8 / len(names)
-    for i, n in enumerate(names):
-        rs = [r for r in rows if r[0] == n]
-        ax.bar([j + i * width for j in range(len(rs))], [r[3] / r[2] for r in rs], width,
-               label=f"{n} vs {rs[0][4]}")
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    series = list(dict.fromkeys((r[0], r[4]) for r in rows))
+    width = 0.85 / len(series)
+    for i, (n, other) in enumerate(series):
+        rs = [r for r in rows if (r[0], r[4]) == (n, other)]
+        ax.bar([SIZES.index(r[1]) + i * width for r in rs], [r[3] / r[2] for r in rs], width,
+               label=f"{n} vs {other}")
     ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(SIZES))], [str(s) for s in SIZES], fontsize=8)
-    ax.set_ylabel("torch time / cellgen time")
+    ax.set_xticks([j + 0.425 - width / 2 for j in range(len(SIZES))], [str(s) for s in SIZES], fontsize=8)
+    ax.set_xlabel("(T, B, input, hidden)")
+    ax.set_ylabel("other time / cellgen time")
     ax.set_yscale("log")
     ax.set_title("float32 forward + backward, 2 cores (above 1: cellgen is faster)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(args.plot, dpi=100)
     print(f"plot: {args.plot}")
