@@ -237,26 +237,23 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, ys, 
             mv__U_s = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
             mv__U = _X_1_3[_j]
-            _x0 = mv__U_i + mv__W_s
-            _x1 = mv__U_s + mv__W_i
-            _x2 = mv__U_g + mv__W_g
-            _x3 = mv__U + mv__W
-            i = _sigmoid(_x0 + b_i)
-            s = _sigmoid(_x1 + b_s)
-            g = _sigmoid(_x2 + b_g)
-            h__new = h * s + i * _sigmoid(_x3 + b)
+            _x0 = mv__U + mv__W
+            i = _sigmoid(b_i + mv__U_i + mv__W_s)
+            s = _sigmoid(b_s + mv__U_s + mv__W_i)
+            g = _sigmoid(b_g + mv__U_g + mv__W_g)
+            h__new = h * s + i * _sigmoid(_x0 + b)
             o = g * _tanh(h__new)
             _S_h_next_0[_j] = h__new
             _ys_0[_j] = o
-            _X_1_0[_j] = _x0
-            _X_1_1[_j] = _x1
-            _X_1_2[_j] = _x2
-            _X_1_3[_j] = _x3
+            _X_1_0[_j] = i
+            _X_1_1[_j] = s
+            _X_1_2[_j] = g
+            _X_1_3[_j] = _x0
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k):
-    # adjoints from the step's outputs (an input product read here is its sum with the recurrent one)
+def _backward_level1(_t, _td, _B, _H, G_h, P_b, S_h, X_1, dM_0, dys, _L, _k):
+    # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
@@ -280,21 +277,15 @@ def _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, d
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
             b = P_b[_j]
-            b_g = P_b_g[_j]
-            b_i = P_b_i[_j]
-            b_s = P_b_s[_j]
             h = _S_h_0[_j]
             h__new = _S_h_next_0[_j]
-            mv__U_i = _X_1_0[_j]
-            mv__U_s = _X_1_1[_j]
-            mv__U_g = _X_1_2[_j]
+            i = _X_1_0[_j]
+            s = _X_1_1[_j]
+            g = _X_1_2[_j]
             mv__U = _X_1_3[_j]
             dy__out = _dys_0[_j]
             _x0 = _tanh(h__new)
             _x1 = _sigmoid(b + mv__U)
-            i = _sigmoid(b_i + mv__U_i)
-            s = _sigmoid(b_s + mv__U_s)
-            g = _sigmoid(b_g + mv__U_g)
             d__o = dy__out
             d__h__new = d__o * g * (_c_1 - _x0 * _x0) + g__h__new
             _x2 = _x1 * d__h__new
@@ -312,8 +303,8 @@ def _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, d
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k):
-    # adjoints ready after the level-1 GEMMs (an input product read here is its sum with the recurrent one)
+def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, S_h, X_1, dA_0, dys, _L, _k):
+    # adjoints ready after the level-1 GEMMs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]
@@ -328,15 +319,11 @@ def _backward_level0(_t, _td, _B, _H, G_h, Gn_h, P_b_g, P_b_s, S_h, X_1, dA_0, d
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            b_g = P_b_g[_j]
-            b_s = P_b_s[_j]
             h__new = _S_h_next_0[_j]
-            mv__U_s = _X_1_1[_j]
-            mv__U_g = _X_1_2[_j]
+            s = _X_1_1[_j]
+            g = _X_1_2[_j]
             da__0 = _dA_0_0[_j]
             dy__out = _dys_0[_j]
-            s = _sigmoid(b_s + mv__U_s)
-            g = _sigmoid(b_g + mv__U_g)
             d__o = dy__out
             d__h__new = d__o * g * (_c_1 - _pow2(_tanh(h__new))) + g__h__new
             d__h = d__h__new * s + da__0
@@ -366,9 +353,9 @@ def _backward_loop(xs2, S_h, X_1, W_0, W_1, Wt_0, P_b_i, P_b_s, P_b_g, P_b, dys,
     _P0 = np.empty((W_0.shape[1], _B), W_0.dtype)
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_h, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1, dM_0, dys, _L, _k)
+        _backward_level1(_t, _td, _B, _H, G_h, P_b, S_h, X_1, dM_0, dys, _L, _k)
         _step_product(dM_0[_t], W_0, Wt_0, dA_0, _P0)  # d(h) from d(W_s, W_i, W_g, W @ h)
-        _backward_level0(_t, _td, _B, _H, G_h, Gn_h, P_b_g, P_b_s, S_h, X_1, dA_0, dys, _L, _k)
+        _backward_level0(_t, _td, _B, _H, G_h, Gn_h, S_h, X_1, dA_0, dys, _L, _k)
         G_h, Gn_h = Gn_h, G_h
     # Weight gradients: one GEMM over all steps for each stacked group.
     np.dot(dM_0.reshape(_T * _B, 4 * _H).T, S_h[:_T].reshape(_T * _B, _H), dW_0)

@@ -241,27 +241,23 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
             mv__U_f = _X_1_1[_j]
             mv__U_g = _X_1_2[_j]
             mv__U_o = _X_1_3[_j]
-            _x0 = mv__U_i + mv__W_i
-            _x1 = mv__U_f + mv__W_f
-            _x2 = mv__U_g + mv__W_g
-            _x3 = mv__U_o + mv__W_o
-            i = _sigmoid(_x0 + b_i)
-            f = _sigmoid(_x1 + b_f)
-            g = _tanh(_x2 + b_g)
-            o = _sigmoid(_x3 + b_o)
+            i = _sigmoid(b_i + mv__U_i + mv__W_i)
+            f = _sigmoid(b_f + mv__U_f + mv__W_f)
+            g = _tanh(b_g + mv__U_g + mv__W_g)
+            o = _sigmoid(b_o + mv__U_o + mv__W_o)
             c__new = c * f + g * i
             h__new = o * _tanh(c__new)
             _S_h_next_0[_j] = h__new
             _S_c_next_0[_j] = c__new
-            _X_1_0[_j] = _x0
-            _X_1_1[_j] = _x1
-            _X_1_2[_j] = _x2
-            _X_1_3[_j] = _x3
+            _X_1_0[_j] = i
+            _X_1_1[_j] = f
+            _X_1_2[_j] = g
+            _X_1_3[_j] = o
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k):
-    # adjoints from the step's outputs (an input product read here is its sum with the recurrent one)
+def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k):
+    # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_c_0 = G_c[_b, :_H]
@@ -288,22 +284,14 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, P_b_f, P_b_g, P_b_i, P_b_o
         for _j in range(_H):
             g__c__new = _G_c_0[_j]
             g__h__new = _G_h_0[_j]
-            b_f = P_b_f[_j]
-            b_g = P_b_g[_j]
-            b_i = P_b_i[_j]
-            b_o = P_b_o[_j]
             c = _S_c_0[_j]
             c__new = _S_c_next_0[_j]
-            mv__U_i = _X_1_0[_j]
-            mv__U_f = _X_1_1[_j]
-            mv__U_g = _X_1_2[_j]
-            mv__U_o = _X_1_3[_j]
+            i = _X_1_0[_j]
+            f = _X_1_1[_j]
+            g = _X_1_2[_j]
+            o = _X_1_3[_j]
             dy__out = _dys_0[_j]
             _x0 = _tanh(c__new)
-            i = _sigmoid(b_i + mv__U_i)
-            f = _sigmoid(b_f + mv__U_f)
-            g = _tanh(b_g + mv__U_g)
-            o = _sigmoid(b_o + mv__U_o)
             d__h__new = dy__out + g__h__new
             d__c__new = d__h__new * o * (_c_1 - _x0 * _x0) + g__c__new
             d__o = _x0 * d__h__new
@@ -345,7 +333,7 @@ def _backward_loop(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_f, P_b_g, P_b_
     _P0 = np.empty((W_0.shape[1], _B), W_0.dtype)
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, P_b_f, P_b_g, P_b_i, P_b_o, S_c, X_1, dM_0, dys, _L, _k)
+        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k)
         _step_product(dM_0[_t], W_0, Wt_0, Gn_h, _P0)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
         _freeze_rows(_t, _L, G_h, Gn_h)
         G_h, Gn_h = Gn_h, G_h

@@ -189,15 +189,14 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b, S_h, X_1, _L, _k):
             mv__W = _M_0_0[_j]
             b = P_b[_j]
             mv__U = _X_1_0[_j]
-            _x0 = mv__U + mv__W
-            h__new = _tanh(_x0 + b)
+            h__new = _tanh(b + mv__U + mv__W)
             _S_h_next_0[_j] = h__new
-            _X_1_0[_j] = _x0
+            _X_1_0[_j] = h__new
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _backward_level1(_t, _td, _B, _H, G_h, S_h, dM_0, dys, _L, _k):
-    # adjoints from the step's outputs (an input product read here is its sum with the recurrent one)
+    # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     for _b in range(_B):
         _G_h_0 = G_h[_b, :_H]

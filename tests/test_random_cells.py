@@ -19,3 +19,32 @@ def test_random_cell_gradients(tmp_path_factory, text):
     rows = check_module_object(module, seed=1, T=3, B=2, I=2, H=3)
     bad = [r for r in rows if not r.ok]
     assert not bad, f"{text}\n{bad}"
+
+
+# Found by `tools/fuzz.py gradients`: s0 grows like s0**4 per step, the loss reaches 7e8
+# at seed 7, and the central difference's rounding (not the derived gradient) misses by 0.02.
+EXPLODING = """input x
+state s0
+output a3
+a2 = softplus(a0 * a0 + s0) + U8 @ x
+s0' = s0 + relu(a2) + U11 @ x
+a0 = s0 * s0 - W0 @ s0 + U1 @ x
+a4 = relu(softplus(s0) + a1) + U7 @ x
+a3 = relu(a4 / (1.5 + abs(v9))) + U10 @ x
+a1 = W2 @ ((s0 + v3) / (1.5 + abs(v4 + v5))) + U6 @ x
+"""
+
+
+def test_exploding_cell_is_judged_by_the_difference_rounding(tmp_path):
+    import numpy as np
+    from cellgen.gradcheck import (analytic_gradients, import_source, numerical_gradients,
+                                   random_problem)
+    module = import_source(cellgen.compile_spec(EXPLODING, "exploding.cell").source, "exploding", str(tmp_path))
+    problem = random_problem(module, seed=7, T=3, B=2, I=2, H=3)
+    exact = analytic_gradients(module, *problem)
+    # The derived gradient is right: the difference shrinks as the step grows (rounding ~ 1/step).
+    misses = [np.abs(numerical_gradients(module, *problem, eps=eps)["v3"] - exact["v3"]).max()
+              for eps in (1e-6, 1e-4, 1e-3)]
+    assert misses[0] > 1e-3 and misses[2] < misses[1] < misses[0]
+    rows = check_module_object(module, seed=7, T=3, B=2, I=2, H=3)
+    assert all(r.ok for r in rows), [r for r in rows if not r.ok]

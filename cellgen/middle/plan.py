@@ -102,12 +102,30 @@ class _Planner:
         # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
         self.bwd_nodes = {s: e.xreplace(to_sum) for s, e in self.node_def.items()}
         self.bwd_defs = {s: e.xreplace(to_sum) for s, e in d.definitions.items()}
+        self.stored = self.stored_activations()
         self.da_level = {grp.da: grp.level for grp in self.groups}
         # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
         # definition reads only adjoints defined before it.
         self.deps_of: dict[sp.Symbol, frozenset] = {}
         for adj, e in d.definitions.items():
             self.deps_of[adj] = self.da_deps(e)
+
+    def stored_activations(self) -> dict[sp.Symbol, sp.Symbol]:
+        """Summed slots whose sum the backward uses only through one activation (a gate).
+
+        Such a slot keeps the gate's value instead of its pre-activation: BPTT then reads
+        `i` rather than recomputing `sigmoid(sum + b_i)`. Returns sum symbol -> node."""
+        vectors = set(self.vector_slot)
+        stored = {}
+        for ui in self.summed.values():
+            for member in self.groups[ui].members:
+                u = member.symbol
+                users = [n for n, e in self.bwd_nodes.items() if u in e.free_symbols]
+                if len(users) != 1 or any(u in e.free_symbols for e in self.bwd_defs.values()):
+                    continue
+                if self.bwd_nodes[users[0]].free_symbols <= {u} | vectors:
+                    stored[u] = users[0]
+        return stored
 
     # ------------------------------------------------------------------ kernels
     def kernel(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
@@ -197,7 +215,7 @@ class _Planner:
                 outs.append((Slot("ys", "t"), g.output))
             for wi, ui in self.summed.items():
                 for k, (w, u) in enumerate(zip(groups[wi].members, groups[ui].members)):
-                    outs.append((Slot(f"X_{ui}", "t", k), u.symbol + w.symbol))
+                    outs.append((Slot(f"X_{ui}", "t", k), self.stored.get(u.symbol, u.symbol + w.symbol)))
             purpose = "new states" + ("" if g.cell.output_is_state else " and the output")
             step.append(self.kernel("_forward_step", purpose, outs, [], self.forward_leaf(L)))
         return hoisted, tuple(step)
@@ -277,7 +295,9 @@ class _Planner:
             if outs:
                 purpose = f"adjoints ready after the level-{level + 1} GEMMs" if level < L \
                     else "adjoints from the step's outputs"
-                if self.summed:
+                if self.stored:
+                    purpose += " (gates as the forward stored them)"
+                elif self.summed:
                     purpose += " (an input product read here is its sum with the recurrent one)"
                 step.append(self.kernel(f"_backward_level{level}", purpose, outs, [],
                                         self.backward_leaf(level, gemm_out), backward=True))
@@ -291,6 +311,7 @@ class _Planner:
         """Where a backward kernel after the level-`max_da_level + 1` GEMMs reads each value."""
         forward = self.forward_leaf(self.L)
         carry_slot = {self.d.carries[s]: Slot(f"G_{self.state_code[s]}", "row") for s in self.g.prev}
+        stored_node = {node: forward(u) for u, node in self.stored.items()}
 
         def slot(s):
             if s in self.new_of:
@@ -301,8 +322,12 @@ class _Planner:
                 return Slot("dys", "td")
             if s in self.da_level:
                 return Slot(gemm_out[s], "row") if self.da_level[s] > max_da_level else None
+            if s in self.stored:
+                raise AssertionError(f"{s}: only its activation {self.stored[s]} is on the tape")
             if s in self.member_slot and self.member_slot[s][0] in self.summed:
                 return None  # not kept: its sum with the input product is
+            if s in stored_node:
+                return stored_node[s]
             return forward(s)
         return slot
 
