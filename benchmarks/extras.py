@@ -90,10 +90,14 @@ def compile_and_import_times():
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
         cold = time.perf_counter() - t0
-        one = use.format(gen=str(Path(tmp) / "gen"), names=["lstm"])
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", one], check=True, env=env)
-        warm = time.perf_counter() - t0
+        # Warm: timed inside the new process, import and first call apart.
+        one = ("import time; t0 = time.perf_counter()\n"
+               "import numpy as np, sys; sys.path.insert(0, {gen!r}); import lstm as m\n"
+               "t1 = time.perf_counter(); p = m.init_params(3, 4)\n"
+               "ys, f, t = m.forward(p, np.ones((2, 1, 3), np.float32)); m.backward(p, t, np.ones_like(ys))\n"
+               "print(t1 - t0, time.perf_counter() - t1)\n").format(gen=str(Path(tmp) / "gen"))
+        out = subprocess.run([sys.executable, "-c", one], check=True, env=env, capture_output=True, text=True)
+        warm = tuple(float(v) for v in out.stdout.split())
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import numpy, numba"], check=True, env=env)
         baseline = time.perf_counter() - t0
@@ -101,9 +105,13 @@ def compile_and_import_times():
 
 
 def main() -> None:
-    peak = sgemm_gflops()
+    # Peak and LSTM measured in turns, best of each: a drifting machine affects both alike.
+    peak, t, gf = 0.0, float("inf"), 0.0
+    for _ in range(3):
+        peak = max(peak, sgemm_gflops())
+        t_i, gf_i = lstm_efficiency()
+        t, gf = min(t, t_i), max(gf, gf_i)
     print(f"sgemm 2048^3 through numba's np.dot (scipy's OpenBLAS): {peak:.0f} GFLOP/s")
-    t, gf = lstm_efficiency()
     print(f"lstm (100, 64, 256, 256) forward + backward: {t * 1e3:.1f} ms, {gf:.0f} GFLOP/s of products "
           f"= {gf / peak:.0%} of sgemm")
     ours, dict_params, theirs = step_latency()
@@ -115,7 +123,8 @@ def main() -> None:
               f"= {per_unit:.0f} floats per batch row and hidden unit")
     build, cold, warm, base = compile_and_import_times()
     print(f"catalog (12 cells): cellgen build {build:.1f} s; first use of all, empty Numba cache {cold:.1f} s; "
-          f"warm import + first call of one module {warm:.2f} s (python -c 'import numpy, numba': {base:.2f} s)")
+          f"warm: import of one module {warm[0]:.2f} s, then its first forward + backward {warm[1]:.2f} s "
+          f"(python -c 'import numpy, numba': {base:.2f} s)")
 
 
 if __name__ == "__main__":
