@@ -509,7 +509,7 @@ def forward(params, xs, state0=None, lengths=None):
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
-    M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums in X
+    M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
     tape["ys"] = np.empty((T, B, H), dtype)
     k = np.array(_CONSTANTS, dtype)
     _forward_loop(tape["xs2"], S_h, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_s"], p["b_g"], p["b"], tape["ys"], L, k)

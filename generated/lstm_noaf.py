@@ -492,7 +492,7 @@ def forward(params, xs, state0=None, lengths=None):
     S_c[0] = 0 if state0 is None or state0[1] is None else state0[1]
     tape["S_c"] = S_c
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
-    M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums in X
+    M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
     k = np.array(_CONSTANTS, dtype)
     _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
     ys = S_h[1:].copy()
