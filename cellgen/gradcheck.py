@@ -49,12 +49,17 @@ def random_problem(module: ModuleType, T=3, B=2, I=3, H=4, seed=0, scale=0.5):
     return params, xs, state0, dys, dfinal
 
 
-def loss(module, params, xs, state0, dys, dfinal) -> float:
+def loss_terms(module, params, xs, state0, dys, dfinal) -> list[np.ndarray]:
+    """The products whose sum is the loss: outputs times dys, final states times dfinal."""
     ys, final, _ = module.forward(params, xs, state0)
-    total = 0.0 if dys is None else float(np.sum(ys * dys))
+    terms = [] if dys is None else [ys * dys]
     if dfinal is not None:
-        total += sum(float(np.sum(f * d)) for f, d in zip(final, dfinal))
-    return total
+        terms += [f * d for f, d in zip(final, dfinal)]
+    return terms
+
+
+def loss(module, params, xs, state0, dys, dfinal) -> float:
+    return sum(float(np.sum(t)) for t in loss_terms(module, params, xs, state0, dys, dfinal))
 
 
 FD_STEP = 1e-6
@@ -91,15 +96,6 @@ def analytic_gradients(module, params, xs, state0, dys, dfinal):
     return grads
 
 
-def loss_magnitude(module, params, xs, state0, dys, dfinal) -> float:
-    """Sum of the loss's terms' sizes: what the float64 rounding of one loss value scales with."""
-    ys, final, _ = module.forward(params, xs, state0)
-    total = 0.0 if dys is None else float(np.sum(np.abs(ys * dys)))
-    if dfinal is not None:
-        total += sum(float(np.sum(np.abs(f * d))) for f, d in zip(final, dfinal))
-    return total
-
-
 def compare(analytic: dict, numeric: dict, rtol=1e-6, atol=1e-7, roundoff=0.0) -> list[Row]:
     """`roundoff`: the central difference's own rounding error, added to the tolerance."""
     rows = []
@@ -121,10 +117,11 @@ def check_module_object(module, seed=0, with_dfinal=True, **sizes) -> list[Row]:
     params, xs, state0, dys, dfinal = random_problem(module, seed=seed, **sizes)
     if not with_dfinal:
         dfinal = None
+    magnitude = sum(float(np.sum(np.abs(t))) for t in loss_terms(module, params, xs, state0, dys, dfinal))
     # A loss of size M is rounded to about M * 2.2e-16; divided by the step 2e-6 that is the
     # central difference's noise. Cells whose states explode over T steps (fuzzing makes
     # them) reach M = 1e9, where the noise, not the derived gradient, sets the error.
-    roundoff = 8 * np.finfo(np.float64).eps * loss_magnitude(module, params, xs, state0, dys, dfinal) / FD_STEP
+    roundoff = 8 * np.finfo(np.float64).eps * magnitude / FD_STEP
     return compare(analytic_gradients(module, params, xs, state0, dys, dfinal),
                    numerical_gradients(module, params, xs, state0, dys, dfinal), roundoff=roundoff)
 

@@ -1,8 +1,10 @@
 """Random valid cells (hypothesis): each one built, imported and checked by finite differences."""
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 import cellgen
-from cellgen.gradcheck import check_module_object
+from cellgen.gradcheck import (analytic_gradients, check_module_object, import_source, numerical_gradients,
+                               random_problem)
 from random_cells import cells
 
 
@@ -14,7 +16,6 @@ def test_random_cell_gradients(tmp_path_factory, text):
     spec = d / "random_cell.cell"
     spec.write_text(text)
     compiled = cellgen.compile_spec(text, str(spec))
-    from cellgen.gradcheck import import_source
     module = import_source(compiled.source, "random_cell", str(d))
     rows = check_module_object(module, seed=1, T=3, B=2, I=2, H=3)
     bad = [r for r in rows if not r.ok]
@@ -36,9 +37,6 @@ a1 = W2 @ ((s0 + v3) / (1.5 + abs(v4 + v5))) + U6 @ x
 
 
 def test_exploding_cell_is_judged_by_the_difference_rounding(tmp_path):
-    import numpy as np
-    from cellgen.gradcheck import (analytic_gradients, import_source, numerical_gradients,
-                                   random_problem)
     module = import_source(cellgen.compile_spec(EXPLODING, "exploding.cell").source, "exploding", str(tmp_path))
     problem = random_problem(module, seed=7, T=3, B=2, I=2, H=3)
     exact = analytic_gradients(module, *problem)
