@@ -1,6 +1,7 @@
 """lstm_niaf: a recurrent cell compiled by cellgen 0.1.0 from lstm_niaf.cell.
 
-Generated code: do not edit, rebuild with `cellgen build`. Imports only numpy and numba.
+Generated code: do not edit, rebuild with `cellgen build`. Imports only numpy, numba and the
+standard library (ctypes reaches the OpenBLAS numba loaded, to lend its threads to row blocks).
 
 Forward, one step (h, c are the states at t-1, primed names their values at t;
 x is the input at t; A @ v is a matrix-vector product):
@@ -41,6 +42,10 @@ where
     dy: gradient of the loss w.r.t. the output at step t (dys[t])
     dA0 = [W_i; W_f; W_g; W_o]^T @ [d(W_i @ h); d(W_f @ h); d(W_g @ h); d(W_o @ h)], one GEMM
 """
+import ctypes
+import sys
+import threading
+
 import numpy as np
 import numba
 import numba.extending
@@ -187,9 +192,9 @@ def _step_product(a, b, b_t, out, scratch):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _freeze_rows(t, lengths, carry, new_carry):
+def _freeze_rows(t, lengths, carry, new_carry, b0, b1):
     # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
-    for b in range(carry.shape[0]):
+    for b in range(b0, b1):
         if t >= lengths[b]:
             new_carry[b, :] = carry[b, :]
 
@@ -205,9 +210,9 @@ def _pow3(z):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k):
+def _forward_step(_t, _td, _b0, _b1, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k):
     # new states
-    for _b in range(_B):
+    for _b in range(_b0, _b1):
         _M_0_0 = M_0[_b, :_H]
         _M_0_1 = M_0[_b, _H:2 * _H]
         _M_0_2 = M_0[_b, 2 * _H:3 * _H]
@@ -256,10 +261,10 @@ def _forward_step(_t, _td, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k):
     # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
-    for _b in range(_B):
+    for _b in range(_b0, _b1):
         _G_c_0 = G_c[_b, :_H]
         _G_h_0 = G_h[_b, :_H]
         _Gn_c_0 = Gn_c[_b, :_H]
@@ -310,44 +315,158 @@ def _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _
             _Gn_c_0[_j] = d__c
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _forward_loop(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_f, P_b_g, P_b_o, _L, _k):
-    _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
-    _I = xs2.shape[1]
-    if _T == 0 or _B == 0:
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _forward_inputs(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_f, P_b_g, P_b_o, _L, _k, _r0, _r1):
+    # What the recurrence needs from the inputs, for rows _r0.._r1 of all steps' [T * B] rows.
+    _T, _B = S_h.shape[0] - 1, S_h.shape[1]
+    _H, _I = S_h.shape[2], xs2.shape[1]
+    if _r1 <= _r0:
         return
-    # input products of all steps: (U_i, U_f, U_g, U_o) @ x
-    np.dot(xs2, Wt_1, X_1.reshape(_T * _B, 4 * _H))
-    _P0 = np.empty((Wt_0.shape[1], _B), Wt_0.dtype)
+    # input products: (U_i, U_f, U_g, U_o) @ x
+    np.dot(xs2[_r0:_r1], Wt_1, X_1.reshape(_T * _B, 4 * _H)[_r0:_r1])
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _forward_rows(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_f, P_b_g, P_b_o, _L, _k, _b0, _b1):
+    # The recurrence for batch rows _b0.._b1 (rows never mix, so row blocks may run at once).
+    _T, _H = S_h.shape[0] - 1, S_h.shape[2]
+    if _T == 0 or _b1 <= _b0:
+        return
+    _P0 = np.empty((Wt_0.shape[1], _b1 - _b0), Wt_0.dtype)
     for _t in range(_T):
-        _step_product(S_h[_t], Wt_0, W_0, M_0, _P0)  # (W_i, W_f, W_g, W_o) @ h
-        _forward_step(_t, 0, _B, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k)
+        _step_product(S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_b0:_b1], _P0)  # (W_i, W_f, W_g, W_o) @ h
+        _forward_step(_t, 0, _b0, _b1, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k)
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _backward_loop(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k):
-    _T, _B, _H = S_h.shape[0] - 1, S_h.shape[1], S_h.shape[2]
-    _I = xs2.shape[1]
-    if _T == 0 or _B == 0:
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _backward_rows(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k, _b0, _b1):
+    # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
+    _T, _H = S_h.shape[0] - 1, S_h.shape[2]
+    if _T == 0 or _b1 <= _b0:
         return (G_h, G_c, )
-    _P0 = np.empty((W_0.shape[1], _B), W_0.dtype)
+    _P0 = np.empty((W_0.shape[1], _b1 - _b0), W_0.dtype)
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _B, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k)
-        _step_product(dM_0[_t], W_0, Wt_0, Gn_h, _P0)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
-        _freeze_rows(_t, _L, G_h, Gn_h)
+        _backward_level1(_t, _td, _b0, _b1, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k)
+        _step_product(dM_0[_t, _b0:_b1], W_0, Wt_0, Gn_h[_b0:_b1], _P0)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
+        _freeze_rows(_t, _L, G_h, Gn_h, _b0, _b1)
         G_h, Gn_h = Gn_h, G_h
         G_c, Gn_c = Gn_c, G_c
-    # Weight gradients: one GEMM over all steps for each stacked group.
-    np.dot(dM_0.reshape(_T * _B, 4 * _H).T, S_h[:_T].reshape(_T * _B, _H), dW_0)
-    np.dot(dM_0.reshape(_T * _B, 4 * _H).T, xs2, dW_1)
-    np.dot(dM_0.reshape(_T * _B, 4 * _H), W_1, dxs2)
-    # Vector parameter gradients: sums over batch and steps of their streams.
-    _column_sum(dM_0.reshape(_T * _B, 4 * _H), 0 * _H, dP_b_i)
-    _column_sum(dM_0.reshape(_T * _B, 4 * _H), 1 * _H, dP_b_f)
-    _column_sum(dM_0.reshape(_T * _B, 4 * _H), 2 * _H, dP_b_g)
-    _column_sum(dM_0.reshape(_T * _B, 4 * _H), 3 * _H, dP_b_o)
     return (G_h, G_c, )
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _backward_weights(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_f, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_f, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _k, _r0, _r1):
+    # Parameter and input gradients from rows _r0.._r1 of all steps' [T * B] adjoint rows,
+    # once BPTT has filled them: the parameter gradients of these rows alone.
+    _T, _B = S_h.shape[0] - 1, S_h.shape[1]
+    _H, _I = S_h.shape[2], xs2.shape[1]
+    if _r1 <= _r0:
+        return
+    # Weight gradients: one GEMM over the rows for each stacked group.
+    np.dot(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1].T, S_h[:_T].reshape(_T * _B, _H)[_r0:_r1], dW_0)
+    np.dot(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1].T, xs2[_r0:_r1], dW_1)
+    np.dot(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], W_1, dxs2[_r0:_r1])
+    # Vector parameter gradients: sums over the rows of their streams.
+    _column_sum(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], 0 * _H, dP_b_i)
+    _column_sum(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], 1 * _H, dP_b_f)
+    _column_sum(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], 2 * _H, dP_b_g)
+    _column_sum(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], 3 * _H, dP_b_o)
+
+
+class _OpenBLAS:
+    """get/set of the thread count of the BLAS that numba's np.dot calls (SciPy's OpenBLAS,
+    which numba loads on its first np.dot), through ctypes; None where that BLAS is not an
+    OpenBLAS with one pool of pthreads, or not loaded yet."""
+
+    _found = False
+
+    @classmethod
+    def found(cls):
+        if cls._found is False:
+            bindings = sys.modules.get("scipy.linalg.cython_blas")  # numba's, never imported here
+            if bindings is None:
+                return None
+            cls._found = cls._find(bindings.__file__)
+        return cls._found
+
+    @staticmethod
+    def _find(path):
+        try:
+            lib = ctypes.CDLL(path)  # its symbols include those of the OpenBLAS it links
+        except OSError:
+            return None
+        for prefix in ("scipy_", ""):
+            for suffix in ("", "64_", "_64"):
+                get, set_, parallel = (getattr(lib, f"{prefix}openblas_{f}{suffix}", None)
+                                       for f in ("get_num_threads", "set_num_threads", "get_parallel"))
+                # parallel() == 1: pthreads (an OpenMP build keeps a limit per calling thread)
+                if get and set_ and parallel:
+                    return (get, set_) if parallel() == 1 else None
+        return None
+
+
+# Positions in _backward_weights' arguments of the parameter gradients: sums over rows.
+_PARAMETER_SUMS = (17, 18, 19, 20, 21, 22, )
+
+# Fewest batch rows worth a thread of their own (8 measured slower on 2 cores at H = 32).
+_ROWS_PER_THREAD = 16
+_pool = None
+_pool_lock = threading.Lock()
+
+
+class _Threads:
+    """The threads of one call. The BLAS's threads are lent to cellgen for the call: the
+    step products are too small for a multi-threaded BLAS to use them (on 2 cores OpenBLAS
+    ran them no faster on 2 threads than on 1), but batch rows never mix in the recurrence,
+    so each thread takes a block of rows with a 1-thread BLAS, and the whole-sequence GEMMs
+    are split the same way. The BLAS gets its thread count back afterwards. n = 1 (a small
+    batch, or a BLAS limited to 1 thread by the user or by a call in flight on another
+    thread) runs everything on the calling thread and leaves the BLAS alone.
+    """
+
+    def __init__(self, B):
+        blas = _OpenBLAS.found()
+        self.blas_threads = blas[0]() if blas else 1
+        self.n = max(1, min(self.blas_threads, B // _ROWS_PER_THREAD))
+
+    def __enter__(self):
+        if self.n > 1:
+            _OpenBLAS.found()[1](1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.n > 1:
+            _OpenBLAS.found()[1](self.blas_threads)
+
+    def run(self, kernel, args, size, partial=()):
+        """kernel(*args, lo, hi) over the blocks of range(size), one thread each. The blocks
+        after the first get zeroed arrays at the positions `partial` (sums over rows), added
+        into the first's afterwards. Returns the first block's result."""
+        n = min(self.n, size)
+        if n <= 1:
+            return kernel(*args, 0, size)
+        global _pool
+        with _pool_lock:
+            if _pool is None:
+                import concurrent.futures  # on first use: importing the module brings only numpy and numba
+                _pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="cellgen")
+        bounds = [size * i // n for i in range(n + 1)]
+        own = [list(args) for _ in range(n - 1)]
+        for a in own:
+            for i in partial:
+                a[i] = np.zeros_like(a[i])
+        futures = [_pool.submit(kernel, *own[i - 1], bounds[i], bounds[i + 1]) for i in range(1, n)]
+        try:
+            result = kernel(*args, bounds[0], bounds[1])
+        finally:
+            for f in futures:  # no block may still be writing when this returns or raises
+                f.exception()
+        for f, a in zip(futures, own):
+            f.result()
+            for i in partial:
+                np.add(args[i], a[i], out=args[i])
+        return result
 
 
 def _floating(name, a):
@@ -495,7 +614,10 @@ def forward(params, xs, state0=None, lengths=None):
     tape["X_1"] = np.empty((T, B, 4 * H), dtype)
     M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
     k = np.array(_CONSTANTS, dtype)
-    _forward_loop(tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
+    args = (tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
+    with _Threads(B) as threads:
+        threads.run(_forward_inputs, args, T * B)
+        threads.run(_forward_rows, args, B)
     ys = S_h[1:].copy()
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -541,8 +663,10 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_o"] = np.zeros(H, np.float64)
     dxs2 = np.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
-    dstate0 = _backward_loop(tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(0, True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, tape["lengths"],
-                             dys.shape[0] == T and T > 0, k)
+    arrays = (tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(0, True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, )
+    with _Threads(B) as threads:
+        dstate0 = threads.run(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
+        threads.run(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
     dparams = {}
     dparams["W_i"] = work["dW_0"][0 * H:1 * H]
     dparams["U_i"] = work["dW_1"][0 * H:1 * H]

@@ -172,13 +172,21 @@ def _buffers(plan: Plan) -> dict:
                 gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm])
 
 
+def _block_rows(view: str) -> str:
+    """A step's [B, n] view (`M_0` or `S_h[_t]`) restricted to the row block _b0.._b1."""
+    m = re.fullmatch(r"(\w+)(\[_t\])?", view)
+    if m is None:
+        raise ValueError(f"cannot take the batch rows of {view!r}")
+    return f"{m[1]}[_t, _b0:_b1]" if m[2] else f"{m[1]}[_b0:_b1]"
+
+
 def _ops(step: tuple) -> list[dict]:
     """A step's operations for the template; each GEMM numbered for its scratch buffer."""
     out, gemms = [], 0
     for o in step:
         if isinstance(o, Gemm):
-            out.append(dict(kind="gemm", a=o.a, b=o.b, bt=o.b_transposed, out=o.out, comment=o.comment,
-                            number=gemms))
+            out.append(dict(kind="gemm", a=_block_rows(o.a), b=o.b, bt=o.b_transposed, out=_block_rows(o.out),
+                            comment=o.comment, number=gemms))
             gemms += 1
         else:
             out.append(dict(kind="kernel", name=o.name))
