@@ -166,7 +166,8 @@ def _buffers(plan: Plan) -> dict:
     sums = [dict(name=v, array=arr, width=widths.get(arr, 1), block=k) for v, (arr, k) in plan.vector_sums.items()]
     bwd.update({f"dW_{x['index']}": f'work["dW_{x["index"]}"]' for x in groups})
     bwd["dxs2"] = "dxs2"
-    return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd,
+    parameter_sums = [i for i, name in enumerate(bwd) if name.startswith(("dW_", "dP_"))]
+    return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd, parameter_sums=parameter_sums,
                 hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups, vector_sums=sums,
                 stacked_names=stacked, first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None,
                 gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm])
