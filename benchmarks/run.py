@@ -139,6 +139,7 @@ def main() -> None:
     ap.add_argument("--plot", default=str(ROOT / "benchmarks" / "ratios.png"))
     args = ap.parse_args()
     from threadpoolctl import threadpool_info
+    import scipy.linalg.cython_blas  # noqa: F401  numba's BLAS: loaded now so that it is listed
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {torch.backends.cpu.get_cpu_capability()}")
     for info in threadpool_info():
         print(f"{info['internal_api']} {info['version']} threads={info['num_threads']} "
