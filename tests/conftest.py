@@ -15,3 +15,9 @@ def generated(name: str):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    """A CELLGEN_CACHE_DIR shared by the tests that cellgen.load the same unseen cells."""
+    return tmp_path_factory.mktemp("cache")

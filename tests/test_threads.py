@@ -5,7 +5,9 @@ the BLAS is limited to one thread."""
 import numpy as np
 import pytest
 
+import cellgen
 from conftest import SPECS, generated
+from test_unseen_cells import CELLS
 
 
 class FakeBLAS:
@@ -35,9 +37,20 @@ def run(m, blas, monkeypatch, T=5, B=37, I=3, H=4):
     return [ys, *final, *dparams.values(), dxs, *dstate0]
 
 
-@pytest.mark.parametrize("name", SPECS)
-def test_blocks_on_threads_equal_one_thread(name, monkeypatch):
-    m = generated(name)
+def module_named(name, tmp_path, cache, monkeypatch):
+    if name in SPECS:
+        return generated(name)
+    # cells with input-space operands (U3 @ (x * x)) and an input-gradient kernel: paths no
+    # catalog cell takes
+    monkeypatch.setenv("CELLGEN_CACHE_DIR", str(cache))
+    spec = tmp_path / f"{name}.cell"
+    spec.write_text(CELLS[name][0])
+    return cellgen.load(spec)
+
+
+@pytest.mark.parametrize("name", SPECS + ["two_stage", "shapes", "indrnn"])
+def test_blocks_on_threads_equal_one_thread(name, tmp_path, cache, monkeypatch):
+    m = module_named(name, tmp_path, cache, monkeypatch)
     monkeypatch.setattr(m, "_ROWS_PER_THREAD", 2)
     serial = run(m, None, monkeypatch)
     blas = FakeBLAS(3)  # 37 rows in blocks of 12, 12, 13; 185 flat rows in 61, 62, 62

@@ -98,11 +98,6 @@ def _two_stage(p, x, h):
     return (h2,), h2
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
-
-
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_unseen_cell_matches_autograd(name, tmp_path, cache, monkeypatch):
     monkeypatch.setenv("CELLGEN_CACHE_DIR", str(cache))
