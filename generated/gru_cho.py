@@ -478,6 +478,8 @@ _PARAMETER_SUMS = (22, 23, 24, 25, 26, 27, )
 
 # Fewest batch rows worth a thread of their own (8 measured slower on 2 cores at H = 32).
 _ROWS_PER_THREAD = 16
+# Fewest of the [T * B] rows per block of a whole-sequence GEMM: rows for the GEMM to tile.
+_GEMM_ROWS_PER_THREAD = 64
 _pool = None
 _pool_lock = threading.Lock()
 
@@ -487,9 +489,10 @@ class _Threads:
     step products are too small for a multi-threaded BLAS to use them (on 2 cores OpenBLAS
     ran them no faster on 2 threads than on 1), but batch rows never mix in the recurrence,
     so each thread takes a block of rows with a 1-thread BLAS, and the whole-sequence GEMMs
-    are split the same way. The BLAS gets its thread count back afterwards. n = 1 (a small
-    batch, or a BLAS limited to 1 thread by the user or by a call in flight on another
-    thread) runs everything on the calling thread and leaves the BLAS alone.
+    are split the same way, over all of the BLAS's threads. The BLAS gets its thread count
+    back afterwards. n = 1 (a small batch, or a BLAS limited to 1 thread by the user or by a
+    call in flight on another thread) runs everything on the calling thread and leaves the
+    BLAS alone.
     """
 
     def __init__(self, B):
@@ -506,11 +509,18 @@ class _Threads:
         if self.n > 1:
             _OpenBLAS.found()[1](self.blas_threads)
 
-    def run(self, kernel, args, size, partial=()):
-        """kernel(*args, lo, hi) over the blocks of range(size), one thread each. The blocks
-        after the first get zeroed arrays at the positions `partial` (sums over rows), added
-        into the first's afterwards. Returns the first block's result."""
-        n = min(self.n, size)
+    def rows(self, kernel, args, B):
+        """kernel(*args, b0, b1) over blocks of the batch rows."""
+        return self._blocks(kernel, args, B, self.n)
+
+    def gemm_rows(self, kernel, args, size, partial=()):
+        """kernel(*args, r0, r1) over blocks of the [T * B] rows; the blocks after the first
+        get zeroed arrays at the positions `partial` (sums over rows), added into the first's."""
+        n = min(self.blas_threads, size // _GEMM_ROWS_PER_THREAD) if self.n > 1 else 1
+        return self._blocks(kernel, args, size, max(n, 1), partial)
+
+    def _blocks(self, kernel, args, size, n, partial=()):
+        # one thread per block; returns the first block's result
         if n <= 1:
             return kernel(*args, 0, size)
         global _pool
@@ -683,8 +693,8 @@ def forward(params, xs, state0=None, lengths=None):
     k = np.array(_CONSTANTS, dtype)
     args = (tape["xs2"], S_h, tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], pk.stacked(0, True), pk.stacked(1, True), pk.stacked(2, True), pk.stacked(0, False), pk.stacked(2, False), p["b_r"], p["b_z"], p["b_n"], L, k)
     with _Threads(B) as threads:
-        threads.run(_forward_inputs, args, T * B)
-        threads.run(_forward_rows, args, B)
+        threads.gemm_rows(_forward_inputs, args, T * B)
+        threads.rows(_forward_rows, args, B)
     ys = S_h[1:].copy()
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -734,8 +744,8 @@ def backward(params, tape, dys, dfinal=None):
     k = np.array(_CONSTANTS, dtype)
     arrays = (tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(2, False), pk.stacked(0, True), pk.stacked(2, True), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dM_0"], work["dM_2"], work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, )
     with _Threads(B) as threads:
-        dstate0 = threads.run(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
-        threads.run(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
+        dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
+        threads.gemm_rows(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
     dparams = {}
     dparams["W_r"] = work["dW_0"][0 * H:1 * H]
     dparams["U_r"] = work["dW_1"][0 * H:1 * H]

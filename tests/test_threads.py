@@ -52,6 +52,7 @@ def module_named(name, tmp_path, cache, monkeypatch):
 def test_blocks_on_threads_equal_one_thread(name, tmp_path, cache, monkeypatch):
     m = module_named(name, tmp_path, cache, monkeypatch)
     monkeypatch.setattr(m, "_ROWS_PER_THREAD", 2)
+    monkeypatch.setattr(m, "_GEMM_ROWS_PER_THREAD", 2)
     serial = run(m, None, monkeypatch)
     blas = FakeBLAS(3)  # 37 rows in blocks of 12, 12, 13; 185 flat rows in 61, 62, 62
     split = run(m, blas, monkeypatch)
@@ -101,5 +102,21 @@ def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(monkeypa
             raise RuntimeError(f"block {lo}")
     with pytest.raises(RuntimeError, match="block"):
         with m._Threads(4 * m._ROWS_PER_THREAD) as threads:
-            threads.run(kernel, (), 100)
+            threads.rows(kernel, (), 100)
     assert sorted(ended) == [0, 25, 50, 75]
+
+
+def test_whole_sequence_gemms_use_every_lent_thread(monkeypatch):
+    # 32 batch rows make 2 blocks of the recurrence on an 8-thread BLAS; the GEMMs over all
+    # steps' rows must not drop to those 2 threads.
+    m = generated("lstm")
+    monkeypatch.setattr(m._OpenBLAS, "_found", (lambda: 8, lambda n: None))
+    blocks = {}
+
+    def kernel(name):
+        return lambda lo, hi: blocks.setdefault(name, []).append((lo, hi))
+    with m._Threads(32) as threads:
+        threads.rows(kernel("rows"), (), 32)
+        threads.gemm_rows(kernel("gemm"), (), 100 * 32)
+    assert len(blocks["rows"]) == 2 and len(blocks["gemm"]) == 8
+    assert sorted(blocks["gemm"])[-1][1] == 3200
