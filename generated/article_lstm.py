@@ -39,6 +39,7 @@ where
     dA0 = [W_s; W_i; W_g; W]^T @ [d(W_s @ h); d(W_i @ h); d(W_g @ h); d(W @ h)], one GEMM
 """
 import ctypes
+import os
 import sys
 import threading
 
@@ -434,6 +435,15 @@ _ROWS_PER_THREAD = 16
 _GEMM_ROWS_PER_THREAD = 64
 _pool = None
 _pool_lock = threading.Lock()
+
+
+def _forget_pool():
+    # A forked child has none of the pool's threads: it starts a pool of its own.
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 class _Threads:

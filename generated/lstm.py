@@ -43,6 +43,7 @@ where
     dA0 = [W_i; W_f; W_g; W_o]^T @ [d(W_i @ h); d(W_f @ h); d(W_g @ h); d(W_o @ h)], one GEMM
 """
 import ctypes
+import os
 import sys
 import threading
 
@@ -415,6 +416,15 @@ _ROWS_PER_THREAD = 16
 _GEMM_ROWS_PER_THREAD = 64
 _pool = None
 _pool_lock = threading.Lock()
+
+
+def _forget_pool():
+    # A forked child has none of the pool's threads: it starts a pool of its own.
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 class _Threads:

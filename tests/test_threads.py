@@ -2,6 +2,9 @@
 rows (and of the [T * B] rows of the whole-sequence GEMMs). Splitting must not change a
 result beyond rounding, must hand the BLAS its thread count back, and must not run when
 the BLAS is limited to one thread."""
+import multiprocessing
+import os
+
 import numpy as np
 import pytest
 
@@ -120,3 +123,16 @@ def test_whole_sequence_gemms_use_every_lent_thread(monkeypatch):
         threads.gemm_rows(kernel("gemm"), (), 100 * 32)
     assert len(blocks["rows"]) == 2 and len(blocks["gemm"]) == 8
     assert sorted(blocks["gemm"])[-1][1] == 3200
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(monkeypatch):
+    m = generated("rnn")
+    monkeypatch.setattr(m._OpenBLAS, "_found", (lambda: 2, lambda n: None))
+    p = m.init_params(3, 4, dtype=np.float64)
+    xs = np.random.default_rng(0).standard_normal((4, 2 * m._ROWS_PER_THREAD, 3))
+    ys = m.forward(p, xs)[0]  # the parent's pool now has a thread
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:  # a child that inherited the pool but not its thread
+        child = pool.apply_async(m.forward, (p, xs)).get(timeout=120)[0]
+    assert np.array_equal(ys, child)
