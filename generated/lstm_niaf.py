@@ -439,18 +439,20 @@ class _Threads:
     """
 
     def __init__(self, B):
-        blas = _OpenBLAS.found()
+        # below two blocks' worth of rows, not even a ctypes call (step() comes here per token)
+        blas = _OpenBLAS.found() if B >= 2 * _ROWS_PER_THREAD else None
         self.blas_threads = blas[0]() if blas else 1
         self.n = max(1, min(self.blas_threads, B // _ROWS_PER_THREAD))
+        self._set_blas_threads = blas[1] if blas else None
 
     def __enter__(self):
         if self.n > 1:
-            _OpenBLAS.found()[1](1)
+            self._set_blas_threads(1)
         return self
 
     def __exit__(self, *exc):
         if self.n > 1:
-            _OpenBLAS.found()[1](self.blas_threads)
+            self._set_blas_threads(self.blas_threads)
 
     def rows(self, kernel, args, B):
         """kernel(*args, b0, b1) over blocks of the batch rows."""
@@ -469,7 +471,7 @@ class _Threads:
         global _pool
         with _pool_lock:
             if _pool is None:
-                import concurrent.futures  # on first use: importing the module brings only numpy and numba
+                import concurrent.futures  # here, not at import: the module loads nothing numba does not
                 _pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="cellgen")
         bounds = [size * i // n for i in range(n + 1)]
         own = [list(args) for _ in range(n - 1)]
