@@ -82,7 +82,7 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-@numba.njit(inline="always")
+@numba.njit(error_model="numpy")
 def _tanh_f32(z):
     x = min(max(z, np.float32(-7.90531110763549805)), np.float32(7.90531110763549805))
     x2 = x * x
@@ -98,14 +98,14 @@ def _tanh_f32(z):
     return x * p / q
 
 
-@numba.extending.overload(_tanh, inline="always")
+@numba.extending.overload(_tanh, jit_options={"error_model": "numpy"})
 def _tanh_overload(z):
     if z == numba.types.float32:
         return lambda z: _tanh_f32(z)
     return lambda z: np.tanh(z)
 
 
-@numba.extending.overload(_sigmoid, inline="always")
+@numba.extending.overload(_sigmoid, jit_options={"error_model": "numpy"})
 def _sigmoid_overload(z):
     if z == numba.types.float32:
         return lambda z: np.float32(0.5) * _tanh_f32(np.float32(0.5) * z) + np.float32(0.5)
