@@ -420,9 +420,10 @@ def _backward_weights(xs2, S_h, X_1, W_0, W_1, Wt_0, P_b_i, P_b_s, P_b_g, P_b, d
     _H, _I = S_h.shape[2], xs2.shape[1]
     if _r1 <= _r0:
         return
-    # Weight gradients: one GEMM over the rows for each stacked group.
-    np.dot(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1].T, S_h[:_T].reshape(_T * _B, _H)[_r0:_r1], dW_0)
-    np.dot(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1].T, xs2[_r0:_r1], dW_1)
+    # Weight gradients: one GEMM over the rows for each stacked group, transposed
+    # (operand^T @ adjoints: OpenBLAS ran it 1.5x faster than adjoints^T @ operand here).
+    np.dot(S_h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], dW_0)
+    np.dot(xs2[_r0:_r1].T, dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], dW_1)
     np.dot(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], W_1, dxs2[_r0:_r1])
     # Vector parameter gradients: sums over the rows of their streams.
     _column_sum(dM_0.reshape(_T * _B, 4 * _H)[_r0:_r1], 0 * _H, dP_b_i)
@@ -548,6 +549,12 @@ class _Threads:
 
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _transposed(a):
+    out = np.empty((a.shape[1], a.shape[0]), a.dtype)
+    _transpose(a, out)
+    return out
 
 
 def _floating(name, a, key=None):
@@ -746,8 +753,8 @@ def backward(params, tape, dys, dfinal=None):
     work = {}
     work["dM_0"] = np.empty((T, B, 4 * H), dtype)
     work["dA_0"] = np.empty((B, H), dtype)
-    work["dW_0"] = np.zeros((4 * H, H), dtype)
-    work["dW_1"] = np.zeros((4 * H, I), dtype)
+    work["dW_0"] = np.zeros((H, 4 * H), dtype)  # transposed
+    work["dW_1"] = np.zeros((I, 4 * H), dtype)  # transposed
     work["dP_b_i"] = np.zeros(H, np.float64)
     work["dP_b_s"] = np.zeros(H, np.float64)
     work["dP_b_g"] = np.zeros(H, np.float64)
@@ -758,6 +765,8 @@ def backward(params, tape, dys, dfinal=None):
     with _Threads(B) as threads:
         dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
         threads.gemm_rows(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
+    work["dW_0"] = _transposed(work["dW_0"])
+    work["dW_1"] = _transposed(work["dW_1"])
     dparams = {}
     dparams["W_s"] = work["dW_0"][0 * H:1 * H]
     dparams["U_i"] = work["dW_1"][0 * H:1 * H]
