@@ -608,12 +608,8 @@ class Packed:
         if key not in self._stacked:
             names = _GROUPS[group]
             w = self.p[names[0]] if len(names) == 1 else np.concatenate([self.p[n] for n in names])
-            if transpose:
-                # the kernel's blocked transpose: 2.6x numpy's copy of w.T at 256 x 1024
-                wt = np.empty((w.shape[1], w.shape[0]), w.dtype)
-                _transpose(w, wt)
-                w = wt
-            self._stacked[key] = w
+            # the kernel's blocked transpose: 2.6x numpy's copy of w.T at 256 x 1024
+            self._stacked[key] = _transposed(w) if transpose else w
         return self._stacked[key]
 
 
