@@ -24,21 +24,25 @@ def kernels(module) -> list[str]:
             if name.startswith(("_forward_step", "_backward_level"))]
 
 
-def float32_assembly(module, name: str) -> str:
-    # A fresh, uncached compile: a kernel loaded from Numba's cache keeps no assembly. Its
-    # float32 signature is the one its caller types it with (the caller runs from Python).
+def float32_assemblies(module) -> dict[str, str]:
+    # Fresh, uncached compiles: a kernel loaded from Numba's cache keeps no assembly. A
+    # kernel's float32 signature is the one its caller types it with, so the callers (run
+    # once from Python) are compiled afresh first.
     p = module.init_params(4, 16, dtype=np.float32)
     ys, _, tape = module.forward(p, np.ones((2, 3, 4), np.float32))
     module.backward(p, tape, np.ones_like(ys))
-    kernel = getattr(module, name)
-    caller = module._forward_rows if name.startswith("_forward") else module._backward_rows
-    for sig in caller.signatures:
-        if "float32" in str(sig):
-            numba.njit(error_model="numpy")(caller.py_func).compile(sig)
-    sig = next(s for s in kernel.signatures if "float32" in str(s))
-    fresh = numba.njit(error_model="numpy")(kernel.py_func)
-    fresh.compile(sig)
-    return fresh.inspect_asm(sig)
+    for caller in (module._forward_rows, module._backward_rows):
+        for sig in caller.signatures:
+            if "float32" in str(sig):
+                numba.njit(error_model="numpy")(caller.py_func).compile(sig)
+    out = {}
+    for name in kernels(module):
+        kernel = getattr(module, name)
+        sig = next(s for s in kernel.signatures if "float32" in str(s))
+        fresh = numba.njit(error_model="numpy")(kernel.py_func)
+        fresh.compile(sig)
+        out[name] = fresh.inspect_asm(sig)
+    return out
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -46,8 +50,7 @@ def test_element_wise_kernels_are_vectorized(cell):
     module = generated(cell)
     names = kernels(module)
     assert any(n.startswith("_forward_step") for n in names) and any(n.startswith("_backward") for n in names)
-    for name in names:
-        asm = float32_assembly(module, name)
+    for name, asm in float32_assemblies(module).items():
         assert not LIBM.findall(asm), f"{cell}.{name} calls libm: {sorted(set(LIBM.findall(asm)))}"
         packed = len(PACKED.findall(asm))
         # each activation alone is a dozen vector operations
