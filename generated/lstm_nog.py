@@ -510,11 +510,85 @@ class _Threads:
         return result
 
 
+def _references(buffers, i):
+    return sys.getrefcount(buffers[i])
+
+
+class _Buffers:
+    """The large arrays of a call (tape, outputs, work), recycled between calls. A training
+    loop asks for the same arrays every step; fresh ones cost page faults and munmap's TLB
+    shootdowns (20-25% of a forward + backward at (200, 8, 64, 64)). Each array handed out
+    is a view of a buffer kept here, and every view of a view still references the buffer,
+    so a buffer is reused only once nothing the caller holds (a tape, dxs, dparams, ys)
+    can reach it. At most KEEP_BYTES of unused buffers stay; release() drops them all.
+    """
+
+    MIN_BYTES = 1 << 16  # smaller arrays come from malloc's heap without page faults
+    KEEP_BYTES = 1 << 28
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._buffers = []  # least recently handed out first
+        # The count an unreferenced buffer shows, read through the same call as the test.
+        self._unused = _references([np.empty(0)], 0)
+
+    def empty(self, shape, dtype):
+        dtype = np.dtype(dtype)
+        size = 1
+        for d in shape:
+            size *= d
+        if size * dtype.itemsize < self.MIN_BYTES:
+            return np.empty(shape, dtype)
+        with self._lock:  # the test and the handing out are one step for any thread
+            found = None
+            for i in range(len(self._buffers)):
+                # no name may hold the buffer while its references are counted
+                fits = self._buffers[i].size == size and self._buffers[i].dtype == dtype
+                if fits and _references(self._buffers, i) == self._unused:
+                    found = self._buffers.pop(i)
+                    break
+            if found is None:
+                found = np.empty(size, dtype)
+            self._buffers.append(found)
+            out = found.reshape(shape)
+            self._trim()
+            return out
+
+    def zeros(self, shape, dtype):
+        out = self.empty(shape, dtype)
+        out.fill(0)
+        return out
+
+    def release(self):
+        """Drop every buffer no array references (they return to the system)."""
+        with self._lock:
+            self._trim(0)
+
+    def _trim(self, keep=None):
+        keep = self.KEEP_BYTES if keep is None else keep
+        kept = 0
+        for i in range(len(self._buffers) - 1, -1, -1):  # most recent first
+            if _references(self._buffers, i) == self._unused:
+                kept += self._buffers[i].nbytes
+                if kept > keep:
+                    del self._buffers[i]
+
+
+_buffers = _Buffers()
+# a fork while another thread held the lock would leave it held in the child
+os.register_at_fork(after_in_child=lambda: setattr(_buffers, "_lock", threading.Lock()))
+
+
+def release_buffers():
+    """Return the memory cellgen keeps for reuse between calls (see _Buffers) to the system."""
+    _buffers.release()
+
+
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _transposed(a):
-    out = np.empty((a.shape[1], a.shape[0]), a.dtype)
+def _transposed(a, buffers=None):
+    out = np.empty((a.shape[1], a.shape[0]), a.dtype) if buffers is None else buffers.empty((a.shape[1], a.shape[0]), a.dtype)
     _transpose(a, out)
     return out
 
@@ -659,20 +733,21 @@ def forward(params, xs, state0=None, lengths=None):
     tape = {"cell": NAME, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I),
             "params": params, "packed": pk,
             "lengths": L, "masked": lengths is not None}
-    S_h = np.empty((T + 1, B, H), dtype)
+    S_h = _buffers.empty((T + 1, B, H), dtype)
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
-    S_c = np.empty((T + 1, B, H), dtype)
+    S_c = _buffers.empty((T + 1, B, H), dtype)
     S_c[0] = 0 if state0 is None or state0[1] is None else state0[1]
     tape["S_c"] = S_c
-    tape["X_1"] = np.empty((T, B, 3 * H), dtype)
+    tape["X_1"] = _buffers.empty((T, B, 3 * H), dtype)
     M_0 = np.empty((B, 3 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
     k = np.array(_CONSTANTS, dtype)
     args = (tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_f"], p["b_g"], L, k)
     with _Threads(B) as threads:
         threads.gemm_rows(_forward_inputs, args, T * B)
         threads.rows(_forward_rows, args, B)
-    ys = S_h[1:].copy()
+    ys = _buffers.empty((T, B, H), dtype)
+    ys[...] = S_h[1:]
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
     final = (S_h[T].copy(), S_c[T].copy(), )
@@ -713,20 +788,20 @@ def backward(params, tape, dys, dfinal=None):
     G_c = np.zeros((B, H), dtype) if dfinal is None or dfinal[1] is None else dfinal[1].copy()
     Gn_c = np.empty((B, H), dtype)
     work = {}
-    work["dM_0"] = np.empty((T, B, 3 * H), dtype)
-    work["dW_0"] = np.zeros((H, 3 * H), dtype)  # transposed
-    work["dW_1"] = np.zeros((I, 3 * H), dtype)  # transposed
+    work["dM_0"] = _buffers.empty((T, B, 3 * H), dtype)
+    work["dW_0"] = _buffers.zeros((H, 3 * H), dtype)  # transposed
+    work["dW_1"] = _buffers.zeros((I, 3 * H), dtype)  # transposed
     work["dP_b_i"] = np.zeros(H, np.float64)
     work["dP_b_f"] = np.zeros(H, np.float64)
     work["dP_b_g"] = np.zeros(H, np.float64)
-    dxs2 = np.zeros((T * B, I), dtype)
+    dxs2 = _buffers.zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
     arrays = (tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(0, True), p["b_i"], p["b_f"], p["b_g"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dW_0"], work["dW_1"], dxs2, )
     with _Threads(B) as threads:
         dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
         threads.gemm_rows(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
-    work["dW_0"] = _transposed(work["dW_0"])
-    work["dW_1"] = _transposed(work["dW_1"])
+    work["dW_0"] = _transposed(work["dW_0"], _buffers)
+    work["dW_1"] = _transposed(work["dW_1"], _buffers)
     dparams = {}
     dparams["W_i"] = work["dW_0"][0 * H:1 * H]
     dparams["U_i"] = work["dW_1"][0 * H:1 * H]

@@ -1,0 +1,56 @@
+"""The generated modules recycle the large arrays of a call (see _Buffers): a buffer may
+be handed out again only once nothing the caller holds can reach it."""
+import numpy as np
+import pytest
+
+from conftest import generated
+
+# large enough that every tape and work array goes through the buffers
+T, B, I, H = 40, 16, 24, 32
+
+
+def run(m, xs, dys, p):
+    ys, final, tape = m.forward(p, xs)
+    dparams, dxs, dstate0 = m.backward(p, tape, dys)
+    return ys, final, tape, dparams, dxs, dstate0
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru_cho"])
+def test_arrays_held_by_the_caller_are_never_reused(name, rng):
+    m = generated(name)
+    assert T * B * H * 8 >= m._Buffers.MIN_BYTES
+    p = m.init_params(I, H, seed=3, dtype=np.float64)
+    xs = [rng.standard_normal((T, B, I)) for _ in range(3)]
+    dys = [rng.standard_normal((T, B, H)) for _ in range(3)]
+    alone = [run(m, x, d, p) for x, d in zip(xs, dys)]
+    expected = [(r[0].copy(), {k: v.copy() for k, v in r[3].items()}, r[4].copy()) for r in alone]
+    del alone
+    # all three forwards first, their tapes alive together; then the backwards in reverse
+    held = [m.forward(p, x) for x in xs]
+    grads = [m.backward(p, held[i][2], dys[i]) for i in (2, 1, 0)][::-1]
+    for (ys, _, _), (dparams, dxs, _), (ys0, dparams0, dxs0) in zip(held, grads, expected):
+        np.testing.assert_array_equal(ys, ys0)
+        np.testing.assert_array_equal(dxs, dxs0)
+        for k in dparams0:
+            np.testing.assert_array_equal(dparams[k], dparams0[k])
+
+
+def test_buffers_are_reused_and_released(rng):
+    m = generated("lstm")
+    p = m.init_params(I, H, dtype=np.float32)
+    xs = rng.standard_normal((T, B, I)).astype(np.float32)
+    dys = np.ones((T, B, H), np.float32)
+    m.release_buffers()
+    run(m, xs, dys, p)
+    kept = len(m._buffers._buffers)
+    assert kept > 0
+    for _ in range(3):  # each call finds the last one's buffers unused
+        run(m, xs, dys, p)
+        assert len(m._buffers._buffers) == kept
+    ys = run(m, xs, dys, p)[0]
+    m.release_buffers()
+    assert len(m._buffers._buffers) == 1  # ys is still held, so its buffer stays
+    assert ys.base is m._buffers._buffers[0]
+    del ys
+    m.release_buffers()
+    assert m._buffers._buffers == []
