@@ -612,8 +612,16 @@ def release_buffers():
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _transposed(a, buffers=None):
-    out = np.empty((a.shape[1], a.shape[0]), a.dtype) if buffers is None else buffers.empty((a.shape[1], a.shape[0]), a.dtype)
+def _allocators(largest):
+    """(empty, zeros) for a call whose largest array has `largest` bytes: numpy's own
+    below the buffers' threshold, so step() pays no lookups."""
+    if largest < _Buffers.MIN_BYTES:
+        return np.empty, np.zeros
+    return _buffers.empty, _buffers.zeros
+
+
+def _transposed(a, empty=np.empty):
+    out = empty((a.shape[1], a.shape[0]), a.dtype)
     _transpose(a, out)
     return out
 
@@ -693,6 +701,9 @@ def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
     return params
 
 
+# Rows of the widest stacked product, in hidden sizes: a call's largest array is [T, B, this * H].
+_WIDEST = 4
+
 # The weight matrices each stacked GEMM multiplies by, in the order of their products.
 _GROUPS = {
     0: ["W_i", "W_f", "W_g", "W_o"],
@@ -755,23 +766,24 @@ def forward(params, xs, state0=None, lengths=None):
     H = _hidden_size(H, state0)
     state0 = _check_state("state0", state0, B, H, dtype)
     L = _check_lengths(lengths, T, B)
+    empty, zeros = _allocators(T * B * max(H, I, 1) * _WIDEST * dtype.itemsize)
     tape = {"cell": NAME, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "xs2": xs.reshape(T * B, I),
             "params": params, "packed": pk,
             "lengths": L, "masked": lengths is not None}
-    S_h = _buffers.empty((T + 1, B, H), dtype)
+    S_h = empty((T + 1, B, H), dtype)
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
-    S_c = _buffers.empty((T + 1, B, H), dtype)
+    S_c = empty((T + 1, B, H), dtype)
     S_c[0] = 0 if state0 is None or state0[1] is None else state0[1]
     tape["S_c"] = S_c
-    tape["X_1"] = _buffers.empty((T, B, 4 * H), dtype)
+    tape["X_1"] = empty((T, B, 4 * H), dtype)
     M_0 = np.empty((B, 4 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
     k = np.array(_CONSTANTS, dtype)
     args = (tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_f"], p["b_g"], p["b_o"], L, k)
     with _Threads(B) as threads:
         threads.gemm_rows(_forward_inputs, args, T * B)
         threads.rows(_forward_rows, args, B)
-    ys = _buffers.empty((T, B, H), dtype)
+    ys = empty((T, B, H), dtype)
     ys[...] = S_h[1:]
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -808,26 +820,27 @@ def backward(params, tape, dys, dfinal=None):
     else:
         dys = np.zeros((1, B, H), dtype)
     dfinal = _check_state("dfinal", dfinal, B, H, dtype)
+    empty, zeros = _allocators(T * B * max(H, I, 1) * _WIDEST * dtype.itemsize)
     G_h = np.zeros((B, H), dtype) if dfinal is None or dfinal[0] is None else dfinal[0].copy()
     Gn_h = np.empty((B, H), dtype)
     G_c = np.zeros((B, H), dtype) if dfinal is None or dfinal[1] is None else dfinal[1].copy()
     Gn_c = np.empty((B, H), dtype)
     work = {}
-    work["dM_0"] = _buffers.empty((T, B, 4 * H), dtype)
-    work["dW_0"] = _buffers.zeros((H, 4 * H), dtype)  # transposed
-    work["dW_1"] = _buffers.zeros((I, 4 * H), dtype)  # transposed
+    work["dM_0"] = empty((T, B, 4 * H), dtype)
+    work["dW_0"] = zeros((H, 4 * H), dtype)  # transposed
+    work["dW_1"] = zeros((I, 4 * H), dtype)  # transposed
     work["dP_b_i"] = np.zeros(H, np.float64)
     work["dP_b_f"] = np.zeros(H, np.float64)
     work["dP_b_g"] = np.zeros(H, np.float64)
     work["dP_b_o"] = np.zeros(H, np.float64)
-    dxs2 = _buffers.zeros((T * B, I), dtype)
+    dxs2 = zeros((T * B, I), dtype)
     k = np.array(_CONSTANTS, dtype)
     arrays = (tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(0, True), p["b_i"], p["b_f"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_f"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, )
     with _Threads(B) as threads:
         dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
         threads.gemm_rows(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
-    work["dW_0"] = _transposed(work["dW_0"], _buffers)
-    work["dW_1"] = _transposed(work["dW_1"], _buffers)
+    work["dW_0"] = _transposed(work["dW_0"], empty)
+    work["dW_1"] = _transposed(work["dW_1"], empty)
     dparams = {}
     dparams["W_i"] = work["dW_0"][0 * H:1 * H]
     dparams["U_i"] = work["dW_1"][0 * H:1 * H]
