@@ -560,6 +560,7 @@ class _Buffers:
 
     MIN_BYTES = 1 << 16  # smaller arrays come from malloc's heap without page faults
     KEEP_BYTES = 1 << 28
+    MAX_TRACKED = 64
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -607,6 +608,10 @@ class _Buffers:
                 kept += self._buffers[i].nbytes
                 if kept > keep:
                     del self._buffers[i]
+        # A caller that keeps every result (ys of a long inference, say) would make each
+        # lookup longer: past MAX_TRACKED the oldest buffers become ordinary arrays, freed
+        # by numpy when their last view goes.
+        del self._buffers[:-self.MAX_TRACKED]
 
 
 _buffers = _Buffers()

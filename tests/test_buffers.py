@@ -60,3 +60,14 @@ def test_buffers_are_reused_and_released(rng):
     del ys
     m.release_buffers()
     assert m._buffers._buffers == []
+
+
+def test_results_kept_by_the_caller_stay_intact_and_the_lookup_bounded(rng):
+    m = generated("lstm")
+    p = m.init_params(I, H, dtype=np.float32)
+    xs = [rng.standard_normal((T, B, I)).astype(np.float32) for _ in range(3)]
+    kept = [m.forward(p, xs[i % 3])[0] for i in range(m._Buffers.MAX_TRACKED + 20)]
+    assert len(m._buffers._buffers) <= m._Buffers.MAX_TRACKED
+    for i, ys in enumerate(kept):
+        np.testing.assert_array_equal(ys, kept[i % 3])
+    assert len({ys.ctypes.data for ys in kept}) == len(kept)
