@@ -716,7 +716,8 @@ def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
     return params
 
 
-# Rows of the widest stacked product, in hidden sizes: a call's largest array is [T, B, this * H].
+# Columns of the widest stacked product, in hidden sizes: a call's arrays are about
+# [T, B, this * max(H, I)] at most, which decides whether it takes buffers (_allocators).
 _WIDEST = 3
 
 # The weight matrices each stacked GEMM multiplies by, in the order of their products.
