@@ -24,9 +24,11 @@ def test_arrays_held_by_the_caller_are_never_reused(name, rng):
     p = m.init_params(I, H, seed=3, dtype=np.float64)
     xs = [rng.standard_normal((T, B, I)) for _ in range(3)]
     dys = [rng.standard_normal((T, B, H)) for _ in range(3)]
-    alone = [run(m, x, d, p) for x, d in zip(xs, dys)]
-    expected = [(r[0].copy(), {k: v.copy() for k, v in r[3].items()}, r[4].copy()) for r in alone]
-    del alone
+    expected = []
+    for x, d in zip(xs, dys):  # one call at a time, copied before the next
+        ys, _, _, dparams, dxs, _ = run(m, x, d, p)
+        expected.append((ys.copy(), {k: v.copy() for k, v in dparams.items()}, dxs.copy()))
+    del ys, dparams, dxs
     # all three forwards first, their tapes alive together; then the backwards in reverse
     held = [m.forward(p, x) for x in xs]
     grads = [m.backward(p, held[i][2], dys[i]) for i in (2, 1, 0)][::-1]
