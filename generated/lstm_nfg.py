@@ -1,7 +1,8 @@
 """lstm_nfg: a recurrent cell compiled by cellgen 0.1.0 from lstm_nfg.cell.
 
 Generated code: do not edit, rebuild with `cellgen build`. Imports only numpy, numba and the
-standard library (ctypes reaches the OpenBLAS numba loaded, to lend its threads to row blocks).
+standard library (ctypes reaches numpy's OpenBLAS, or the one numba loaded, to call it and
+to lend its threads to row blocks).
 
 Forward, one step (h, c are the states at t-1, primed names their values at t;
 x is the input at t; A @ v is a matrix-vector product):
@@ -70,9 +71,11 @@ _CONSTANTS = (1.0, )
 _C_1 = 0
 
 
-# Largest step product (batch x columns) run feature-major, see _step_product: up to
-# 64 x 1024 it was faster on 1 and 2 threads, at 128 x 1024 even.
+# Step products (batch x columns) run feature-major, see _step_product: up to 64 x 1024 it
+# was faster on 1 and 2 threads, at 128 x 1024 even. On numpy's OpenBLAS only from 8192 on:
+# it runs smaller ones row-major faster still (4 x 256: 3.8 us against 6.6 feature-major).
 _FEATURE_MAJOR_MAX = 65536
+_FEATURE_MAJOR_MIN = 8192
 
 
 # tanh and sigmoid: float64 calls libm (exact); float32 uses a rational approximation that
@@ -182,18 +185,80 @@ def _transpose(src, dst):
             dst[j, i] = src[i, j]
 
 
+@numba.extending.intrinsic
+def _cblas_gemm(typingctx, address, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc):
+    # c = a @ b by the cblas_?gemm at `address` (row-major, 64-bit integers). An address
+    # passed at run time, not a symbol or a constant: Numba's cache keeps none of a process's.
+    integer = numba.types.int64
+    signature = numba.types.void(integer, integer, integer, integer, integer, integer,
+                                 a, integer, b, integer, c, integer)
+
+    def codegen(context, builder, signature, args):
+        ir = numba.core.cgutils.ir  # llvmlite's, through numba: the module imports numba only
+        real = context.get_value_type(signature.args[6].dtype)
+        i32, i64, pointer = ir.IntType(32), ir.IntType(64), real.as_pointer()
+        function_type = ir.FunctionType(ir.VoidType(), [
+            i32, i32, i32, i64, i64, i64, real, pointer, i64, pointer, i64, real, pointer, i64])
+        function = builder.inttoptr(args[0], function_type.as_pointer())
+
+        def data(i):
+            return context.make_array(signature.args[i])(context, builder, args[i]).data
+        row_major = ir.Constant(i32, 101)
+        builder.call(function, [
+            row_major, builder.trunc(args[1], i32), builder.trunc(args[2], i32), args[3], args[4], args[5],
+            ir.Constant(real, 1.0), data(6), args[7], data(8), args[9],
+            ir.Constant(real, 0.0), data(10), args[11]])
+        return context.get_dummy_value()
+    return signature, codegen
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _step_product(a, b, b_t, out, scratch):
+def _blas_layout(a):
+    # How BLAS reads matrix a: (111, ld) row-major, (112, ld) transposed; (0, 0) when neither
+    # (no unit stride, or rows that overlap).
+    rows, cols = a.shape
+    s0, s1, unit = a.strides[0], a.strides[1], a.itemsize
+    if cols == 1 or s1 == unit:
+        ld = cols if rows == 1 else s0 // unit
+        if ld >= max(cols, 1) and s0 % unit == 0:
+            return 111, ld
+    if rows == 1 or s0 == unit:
+        ld = rows if cols == 1 else s1 // unit
+        if ld >= max(rows, 1) and s1 % unit == 0:
+            return 112, ld
+    return 0, 0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _matmul(gemm, a, b, out):
+    # out = a @ b by the cblas_?gemm at address gemm (_OpenBLAS.gemm), or np.dot where gemm
+    # is 0. One-row products also take np.dot: 1.1 us against 4.4 through cblas (1 x 64 x 256).
+    m, k = a.shape
+    n = b.shape[1]
+    trans_a, lda = _blas_layout(a)
+    trans_b, ldb = _blas_layout(b)
+    trans_c, ldc = _blas_layout(out)
+    if gemm == 0 or m <= 1 or n == 0 or k == 0 or trans_a == 0 or trans_b == 0 or trans_c != 111:
+        np.dot(a, b, out)
+    else:
+        _cblas_gemm(gemm, trans_a, trans_b, m, n, k, a, lda, b, ldb, out, ldc)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _step_product(gemm, a, b, b_t, out, scratch):
     # out = a @ b for one step. OpenBLAS runs small-batch products much faster in the
-    # feature-major orientation b^T @ a^T (measured 1.3-2.5x at B = 4..16, 1.25x for the
-    # backward's at B = 64, 1.5x for a block of 32 rows x 1024 columns on one thread); the
-    # transpose back costs less than that while it is small.
+    # feature-major orientation b^T @ a^T (SciPy's 0.3.30: 1.3-2.5x at B = 4..16, 1.25x for
+    # the backward's at B = 64, 1.5x for a block of 32 rows x 1024 columns on one thread);
+    # the transpose back costs less than that while it is small.
     B, n = out.shape
-    if B >= 2 and B * n <= _FEATURE_MAJOR_MAX:
-        np.dot(b_t, a.T, scratch)
+    feature_major = B >= 2 and B * n <= _FEATURE_MAJOR_MAX
+    if gemm != 0:
+        feature_major = feature_major and B * n >= _FEATURE_MAJOR_MIN
+    if feature_major:
+        _matmul(gemm, b_t, a.T, scratch)
         _transpose(scratch, out)
     else:
-        np.dot(a, b, out)
+        _matmul(gemm, a, b, out)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -334,30 +399,31 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_inputs(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_g, P_b_o, _L, _k, _r0, _r1):
+def _forward_inputs(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_g, P_b_o, _L, _k, _gemm, _ys, _r0, _r1):
     # What the recurrence needs from the inputs, for rows _r0.._r1 of all steps' [T * B] rows.
     _T, _B = S_h.shape[0] - 1, S_h.shape[1]
     _H, _I = S_h.shape[2], xs2.shape[1]
     if _r1 <= _r0:
         return
     # input products: (U_i, U_g, U_o) @ x
-    np.dot(xs2[_r0:_r1], Wt_1, X_1.reshape(_T * _B, 3 * _H)[_r0:_r1])
+    _matmul(_gemm, xs2[_r0:_r1], Wt_1, X_1.reshape(_T * _B, 3 * _H)[_r0:_r1])
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_g, P_b_o, _L, _k, _b0, _b1):
+def _forward_rows(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_g, P_b_o, _L, _k, _gemm, _ys, _b0, _b1):
     # The recurrence for batch rows _b0.._b1 (rows never mix, so row blocks may run at once).
     _T, _H = S_h.shape[0] - 1, S_h.shape[2]
     if _T == 0 or _b1 <= _b0:
         return
     _P0 = np.empty((Wt_0.shape[1], _b1 - _b0), Wt_0.dtype)
     for _t in range(_T):
-        _step_product(S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_b0:_b1], _P0)  # (W_i, W_g, W_o) @ h
+        _step_product(_gemm, S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_b0:_b1], _P0)  # (W_i, W_g, W_o) @ h
         _forward_step(_t, 0, _b0, _b1, _H, M_0, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k)
+        _ys[_t, _b0:_b1] = S_h[_t + 1, _b0:_b1]  # the output, copied while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k, _b0, _b1):
+def _backward_rows(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _L, _has_dy, _k, _gemm, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S_h.shape[0] - 1, S_h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -366,7 +432,7 @@ def _backward_rows(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, dys,
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
         _backward_level1(_t, _td, _b0, _b1, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys, _L, _k)
-        _step_product(dM_0[_t, _b0:_b1], W_0, Wt_0, Gn_h[_b0:_b1], _P0)  # d(h) from d(W_i, W_g, W_o @ h)
+        _step_product(_gemm, dM_0[_t, _b0:_b1], W_0, Wt_0, Gn_h[_b0:_b1], _P0)  # d(h) from d(W_i, W_g, W_o @ h)
         _freeze_rows(_t, _L, G_h, Gn_h, _b0, _b1)
         G_h, Gn_h = Gn_h, G_h
         G_c, Gn_c = Gn_c, G_c
@@ -374,7 +440,7 @@ def _backward_rows(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, dys,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_weights(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _k, _r0, _r1):
+def _backward_weights(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, dys, G_h, G_c, Gn_h, Gn_c, dM_0, dP_b_i, dP_b_g, dP_b_o, dW_0, dW_1, dxs2, _k, _gemm, _r0, _r1):
     # Parameter and input gradients from rows _r0.._r1 of all steps' [T * B] adjoint rows,
     # once BPTT has filled them: the parameter gradients of these rows alone.
     _T, _B = S_h.shape[0] - 1, S_h.shape[1]
@@ -383,9 +449,9 @@ def _backward_weights(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, d
         return
     # Weight gradients: one GEMM over the rows for each stacked group, transposed
     # (operand^T @ adjoints: OpenBLAS ran it 1.5x faster than adjoints^T @ operand here).
-    np.dot(S_h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], dW_0)
-    np.dot(xs2[_r0:_r1].T, dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], dW_1)
-    np.dot(dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], W_1, dxs2[_r0:_r1])
+    _matmul(_gemm, S_h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], dW_0)
+    _matmul(_gemm, xs2[_r0:_r1].T, dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], dW_1)
+    _matmul(_gemm, dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], W_1, dxs2[_r0:_r1])
     # Vector parameter gradients: sums over the rows of their streams.
     _column_sum(dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], 0 * _H, dP_b_i)
     _column_sum(dM_0.reshape(_T * _B, 3 * _H)[_r0:_r1], 1 * _H, dP_b_g)
@@ -393,35 +459,64 @@ def _backward_weights(xs2, S_h, S_c, X_1, W_0, W_1, Wt_0, P_b_i, P_b_g, P_b_o, d
 
 
 class _OpenBLAS:
-    """get/set of the thread count of the BLAS that numba's np.dot calls (SciPy's OpenBLAS,
-    which numba loads on its first np.dot), through ctypes; None where that BLAS is not an
-    OpenBLAS with one pool of pthreads, or not loaded yet."""
+    """The BLAS the products run on, reached through ctypes: numpy's own OpenBLAS where numpy
+    ships one with 64-bit-integer cblas entry points (numpy 2's wheels), else the SciPy
+    OpenBLAS behind numba's np.dot. Here numpy's (0.3.31) ran the gradient GEMMs 1.17x and
+    small-batch step products up to 3.5x faster than SciPy's (0.3.30), one thread each.
+
+    gemm(dtype): the address of numpy's cblas_sgemm or cblas_dgemm, 0 for np.dot.
+    found(): get/set of that BLAS's thread count; None where it is not an OpenBLAS with one
+    pool of pthreads, or (np.dot's) not loaded yet.
+    """
 
     _found = False
+    _numpy = None  # numpy's (sgemm and dgemm addresses, get, set, parallel); () when it has none
+
+    @classmethod
+    def gemm(cls, dtype):
+        lib = cls._numpy_blas()
+        return lib[0 if dtype == np.float32 else 1] if lib else 0
 
     @classmethod
     def found(cls):
         if cls._found is False:
-            bindings = sys.modules.get("scipy.linalg.cython_blas")  # numba's, never imported here
-            if bindings is None:
-                return None
-            cls._found = cls._find(bindings.__file__)
+            lib = cls._numpy_blas()
+            if not lib:
+                bindings = sys.modules.get("scipy.linalg.cython_blas")  # numba's, never imported here
+                if bindings is None:
+                    return None
+                lib = (None, None) + (cls._entry_points(bindings.__file__, ("", "64_", "_64"), _THREAD_CALLS) or ())
+            # parallel() == 1: pthreads (an OpenMP build keeps a limit per calling thread)
+            cls._found = (lib[2], lib[3]) if len(lib) == 5 and lib[4]() == 1 else None
         return cls._found
 
+    @classmethod
+    def _numpy_blas(cls):
+        if cls._numpy is None:
+            umath = sys.modules.get("numpy._core._multiarray_umath") or sys.modules.get("numpy.core._multiarray_umath")
+            path = getattr(umath, "__file__", None)
+            # ILP64 only (suffix 64_): _cblas_gemm passes 64-bit integers
+            lib = path and cls._entry_points(path, ("64_", "_64"), ("cblas_sgemm", "cblas_dgemm") + _THREAD_CALLS)
+            addresses = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in lib[:2]) if lib else ()
+            cls._numpy = addresses + tuple(lib[2:]) if lib else ()
+        return cls._numpy
+
     @staticmethod
-    def _find(path):
+    def _entry_points(path, suffixes, names):
+        # the functions `names` under the first prefix and suffix that has them all
         try:
             lib = ctypes.CDLL(path)  # its symbols include those of the OpenBLAS it links
         except OSError:
             return None
         for prefix in ("scipy_", ""):
-            for suffix in ("", "64_", "_64"):
-                get, set_, parallel = (getattr(lib, f"{prefix}openblas_{f}{suffix}", None)
-                                       for f in ("get_num_threads", "set_num_threads", "get_parallel"))
-                # parallel() == 1: pthreads (an OpenMP build keeps a limit per calling thread)
-                if get and set_ and parallel:
-                    return (get, set_) if parallel() == 1 else None
+            for suffix in suffixes:
+                functions = tuple(getattr(lib, f"{prefix}{name}{suffix}", None) for name in names)
+                if all(functions):
+                    return functions
         return None
+
+
+_THREAD_CALLS = ("openblas_get_num_threads", "openblas_set_num_threads", "openblas_get_parallel")
 
 
 # Positions in _backward_weights' arguments of the parameter gradients: sums over rows.
@@ -757,13 +852,12 @@ def forward(params, xs, state0=None, lengths=None):
     tape["S_c"] = S_c
     tape["X_1"] = empty((T, B, 3 * H), dtype)
     M_0 = np.empty((B, 3 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
+    ys = empty((T, B, H), dtype)
     k = np.array(_CONSTANTS, dtype)
-    args = (tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_g"], p["b_o"], L, k)
+    args = (tape["xs2"], S_h, S_c, tape["X_1"], M_0, pk.stacked(0, True), pk.stacked(1, True), pk.stacked(0, False), p["b_i"], p["b_g"], p["b_o"], L, k, _OpenBLAS.gemm(dtype), ys)
     with _Threads(B) as threads:
         threads.gemm_rows(_forward_inputs, args, T * B)
         threads.rows(_forward_rows, args, B)
-    ys = empty((T, B, H), dtype)
-    ys[...] = S_h[1:]
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
     final = (S_h[T].copy(), S_c[T].copy(), )
@@ -806,17 +900,18 @@ def backward(params, tape, dys, dfinal=None):
     Gn_c = np.empty((B, H), dtype)
     work = {}
     work["dM_0"] = empty((T, B, 3 * H), dtype)
-    work["dW_0"] = zeros((H, 3 * H), dtype)  # transposed
-    work["dW_1"] = zeros((I, 3 * H), dtype)  # transposed
+    work["dW_0"] = (empty if T * B else zeros)((H, 3 * H), dtype)  # transposed; a GEMM writes it
+    work["dW_1"] = (empty if T * B else zeros)((I, 3 * H), dtype)  # transposed; a GEMM writes it
     work["dP_b_i"] = np.zeros(H, np.float64)
     work["dP_b_g"] = np.zeros(H, np.float64)
     work["dP_b_o"] = np.zeros(H, np.float64)
-    dxs2 = zeros((T * B, I), dtype)
+    dxs2 = empty((T * B, I), dtype)  # x's group's GEMM writes every row
     k = np.array(_CONSTANTS, dtype)
     arrays = (tape["xs2"], tape["S_h"], tape["S_c"], tape["X_1"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(0, True), p["b_i"], p["b_g"], p["b_o"], dys, G_h, G_c, Gn_h, Gn_c, work["dM_0"], work["dP_b_i"], work["dP_b_g"], work["dP_b_o"], work["dW_0"], work["dW_1"], dxs2, )
     with _Threads(B) as threads:
-        dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k), B)
-        threads.gemm_rows(_backward_weights, arrays + (k,), T * B, _PARAMETER_SUMS)
+        gemm = _OpenBLAS.gemm(dtype)
+        dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k, gemm), B)
+        threads.gemm_rows(_backward_weights, arrays + (k, gemm), T * B, _PARAMETER_SUMS)
     work["dW_0"] = _transposed(work["dW_0"], empty)
     work["dW_1"] = _transposed(work["dW_1"], empty)
     dparams = {}

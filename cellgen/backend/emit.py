@@ -170,7 +170,7 @@ def _buffers(plan: Plan) -> dict:
     return dict(fwd_arrays=list(fwd), fwd_source=fwd, bwd_arrays=list(bwd), bwd_source=bwd, parameter_sums=parameter_sums,
                 hoisted_groups=hoisted, recurrent_groups=recurrent, all_groups=groups, vector_sums=sums,
                 stacked_names=stacked, first_state=f"S_{codes[0]}", dx_kernel=plan.dx_kernel.name if plan.dx_kernel else None,
-                gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm])
+                gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm], dxs_written=plan.dx_from_gemm is not None)
 
 
 def _block_rows(view: str) -> str:

@@ -1,0 +1,90 @@
+"""The products' BLAS: a generated module calls numpy's own OpenBLAS through its cblas entry
+points where numpy ships one (_OpenBLAS.gemm), np.dot otherwise. Every layout a kernel
+hands it must give np.dot's result, and a cell must compute the same on either path."""
+import glob
+import os
+
+import numpy as np
+import numba
+import pytest
+
+from conftest import generated
+
+lstm = generated("lstm")
+
+
+def numpy_ships_ilp64_openblas() -> bool:
+    # numpy 2's wheels bundle scipy-openblas64 next to the package
+    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    return bool(glob.glob(os.path.join(libs, "*openblas64*")))
+
+
+@numba.njit
+def matmul(gemm, a, b, out):
+    lstm._matmul(gemm, a, b, out)
+
+
+def layouts(rng, dtype, m, k, n):
+    """(a, b) pairs of one product in every layout the kernels use, and some they do not."""
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    a_t = np.ascontiguousarray(a.T).T  # column-major: BLAS reads it transposed
+    b_t = np.ascontiguousarray(b.T).T
+    wide_a = np.zeros((m, k + 3), dtype)
+    wide_a[:, 1:k + 1] = a  # rows of a longer array: a leading dimension > k
+    strided = np.zeros((m, 2 * k), dtype)
+    strided[:, ::2] = a  # no unit stride: np.dot's copy
+    return [(a, b), (a_t, b), (a, b_t), (a_t, b_t), (wide_a[:, 1:k + 1], b), (strided[:, ::2], b_t)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", [(7, 5, 3), (1, 4, 6), (6, 1, 4), (5, 4, 1), (3, 0, 2), (0, 3, 2), (64, 33, 130)])
+def test_every_layout_gives_np_dot(dtype, m, k, n):
+    rng = np.random.default_rng(0)
+    gemm = lstm._OpenBLAS.gemm(np.dtype(dtype))
+    for a, b in layouts(rng, dtype, m, k, n):
+        for address in {gemm, 0}:
+            out = np.full((m, n), np.nan, dtype)
+            matmul(address, a, b, out)
+            expected = np.dot(a.astype(np.float64), b.astype(np.float64))
+            assert np.allclose(out, expected, rtol=1e-5, atol=1e-5), (a.strides, b.strides, address)
+
+
+def test_a_row_block_of_a_wider_output():
+    # out rows of a [B, n] array, as _step_product and the whole-sequence GEMMs write them
+    rng = np.random.default_rng(1)
+    gemm = lstm._OpenBLAS.gemm(np.dtype(np.float64))
+    a, b = rng.standard_normal((9, 4)), rng.standard_normal((4, 6))
+    out = np.zeros((20, 6))
+    matmul(gemm, a, b, out[5:14])
+    assert np.allclose(out[5:14], a @ b) and not out[:5].any() and not out[14:].any()
+
+
+@pytest.mark.skipif(not numpy_ships_ilp64_openblas(), reason="numpy here has no bundled ILP64 OpenBLAS")
+def test_numpy_s_openblas_is_found():
+    lib = lstm._OpenBLAS
+    assert lib.gemm(np.dtype(np.float32)) != 0 and lib.gemm(np.dtype(np.float64)) != 0
+    assert lib.gemm(np.dtype(np.float32)) != lib.gemm(np.dtype(np.float64))
+
+
+def train_step(m, dtype, T, B, I, H):
+    rng = np.random.default_rng(2)
+    p = {k: v + 0.1 * rng.standard_normal(v.shape).astype(dtype) for k, v in m.init_params(I, H, dtype=dtype).items()}
+    xs = rng.standard_normal((T, B, I)).astype(dtype)
+    ys, final, tape = m.forward(p, xs)
+    dparams, dxs, dstate0 = m.backward(p, tape, rng.standard_normal(ys.shape).astype(dtype))
+    return [ys, *final, *dparams.values(), dxs, *dstate0]
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+# B * 4H = 20 * 512 runs the step products feature-major on numpy's BLAS, 3 * 32 row-major
+@pytest.mark.parametrize("B,H", [(20, 128), (3, 8)])
+def test_numpy_s_blas_and_np_dot_give_the_same_cell(name, B, H, monkeypatch):
+    m = generated(name)
+    on_numpy = train_step(m, np.float64, 4, B, 6, H)
+    monkeypatch.setattr(m._OpenBLAS, "_numpy", ())  # as where numpy has no such BLAS
+    monkeypatch.setattr(m._OpenBLAS, "_found", None)
+    assert m._OpenBLAS.gemm(np.dtype(np.float64)) == 0
+    on_np_dot = train_step(m, np.float64, 4, B, 6, H)
+    for a, b in zip(on_numpy, on_np_dot):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-12)
