@@ -24,10 +24,14 @@ def _sgemm(a, b, c):
 
 
 def sgemm_gflops(n=2048, repeats=5):
+    """The machine's sgemm: the faster of numba's np.dot (SciPy's OpenBLAS) and numpy's own
+    BLAS, the one the generated modules call where numpy ships an OpenBLAS."""
     a = np.random.rand(n, n).astype(np.float32)
     c = np.empty_like(a)
     _sgemm(a, a, c)
+    np.dot(a, a, c)
     best = min(_timed(lambda: _sgemm(a, a, c)) for _ in range(repeats))
+    best = min(best, min(_timed(lambda: np.dot(a, a, c)) for _ in range(repeats)))
     return 2 * n ** 3 / best / 1e9
 
 
@@ -111,7 +115,7 @@ def main() -> None:
         peak = max(peak, sgemm_gflops())
         t_i, gf_i = lstm_efficiency()
         t, gf = min(t, t_i), max(gf, gf_i)
-    print(f"sgemm 2048^3 through numba's np.dot (scipy's OpenBLAS): {peak:.0f} GFLOP/s")
+    print(f"sgemm 2048^3, the faster of numpy's and numba's np.dot: {peak:.0f} GFLOP/s")
     print(f"lstm (100, 64, 256, 256) forward + backward: {t * 1e3:.1f} ms, {gf:.0f} GFLOP/s of products "
           f"= {gf / peak:.0%} of sgemm")
     ours, dict_params, theirs = step_latency()

@@ -1,6 +1,7 @@
 """The compiler as one function per use: spec text -> checked cell -> ... -> module source."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -87,16 +88,29 @@ def cache_dir() -> Path:
 def load(path: str | os.PathLike) -> ModuleType:
     """Build the spec at `path` (cached by its content) and import the generated module.
 
-    The module lives at a stable path named by the hash of the spec and of cellgen's
-    version, so Numba's on-disk cache of its kernels stays valid across processes.
+    The module lives at a stable path named by the hash of the spec and of cellgen (its
+    version and its code), so Numba's on-disk cache of its kernels stays valid across
+    processes and a changed compiler never serves a module it did not generate.
     """
     return load_text(read_spec(path), str(path))
+
+
+@functools.lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    """A hash of cellgen's own code and templates. Part of a cached module's name: a changed
+    compiler (an editable install, an upgrade that kept the version) never serves the
+    module an older one generated."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2") and p.is_file()):
+        h.update(f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def load_text(text: str, path: str = "<spec>") -> ModuleType:
     """`load` for spec text that is not in a file; `path` only names it in errors."""
     from . import __version__
-    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()[:20]
+    digest = hashlib.sha256(f"{__version__}\0{compiler_fingerprint()}\0{text}".encode()).hexdigest()[:20]
     cell = check_text(text, path)
     directory = cache_dir()
     target = directory / f"{cell.name}_{digest}.py"

@@ -221,3 +221,15 @@ def test_concurrent_builds_into_one_folder(tmp_path):
     assert built == sorted(f"{Path(s).stem}.py" for s in specs)  # no temporary files left behind
     for name in built:
         assert (tmp_path / name).read_bytes() == (ROOT / "generated" / name).read_bytes()
+
+
+def test_a_changed_compiler_never_reuses_a_cached_module(tmp_path, monkeypatch):
+    # same spec, same version, different cellgen code (an editable install, say)
+    monkeypatch.setenv("CELLGEN_CACHE_DIR", str(tmp_path))
+    text = "cell twin\n" + H + "h' = tanh(W @ h + U @ x + b)\n"
+    first = cellgen.load_text(text)
+    assert cellgen.load_text(text) is first
+    monkeypatch.setattr(cellgen.pipeline, "compiler_fingerprint", lambda: "another compiler")
+    second = cellgen.load_text(text)
+    assert second is not first and second.__file__ != first.__file__
+    assert len(list(tmp_path.glob("*.py"))) == 2
