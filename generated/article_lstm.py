@@ -530,14 +530,14 @@ class _OpenBLAS:
     @classmethod
     def found(cls):
         if cls._found is False:
-            lib = cls._numpy_blas()
-            if not lib:
+            threads = cls._numpy_blas()[2:]  # (get, set, parallel)
+            if not threads:
                 bindings = sys.modules.get("scipy.linalg.cython_blas")  # numba's, never imported here
                 if bindings is None:
                     return None
-                lib = (None, None) + (cls._entry_points(bindings.__file__, ("", "64_", "_64"), _THREAD_CALLS) or ())
+                threads = cls._entry_points(bindings.__file__, ("", "64_", "_64"), _THREAD_CALLS)
             # parallel() == 1: pthreads (an OpenMP build keeps a limit per calling thread)
-            cls._found = (lib[2], lib[3]) if len(lib) == 5 and lib[4]() == 1 else None
+            cls._found = threads[:2] if threads and threads[2]() == 1 else None
         return cls._found
 
     @classmethod
