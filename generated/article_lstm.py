@@ -270,7 +270,16 @@ def _freeze_rows(t, lengths, carry, new_carry, b0, b1):
     # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
     for b in range(b0, b1):
         if t >= lengths[b]:
-            new_carry[b, :] = carry[b, :]
+            _copy_rows(carry, new_carry, b, b + 1)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _copy_rows(src, dst, b0, b1):
+    # dst[b0:b1] = src[b0:b1] as loops: Numba compiles a slice assignment's broadcasting
+    # and error formatting in seconds, and this in a fraction of one.
+    for b in range(b0, b1):
+        for j in range(src.shape[1]):
+            dst[b, j] = src[b, j]
 
 
 @numba.extending.intrinsic
@@ -323,12 +332,13 @@ def _forward_step(_t, _td, _b0, _b1, _H, M_0, P_b, P_b_g, P_b_i, P_b_s, S_h, X_1
         _X_1_3 = X_1[_t, _b, 3 * _H:4 * _H]
         _ys_0 = ys[_t, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _S_h_next_0[:] = S_h[_t, _b, :_H]
-            _ys_0[:] = 0
-            _X_1_0[:] = 0
-            _X_1_1[:] = 0
-            _X_1_2[:] = 0
-            _X_1_3[:] = 0
+            for _j in range(_H):
+                _S_h_next_0[_j] = S_h[_t, _b, _j]
+                _ys_0[_j] = 0
+                _X_1_0[_j] = 0
+                _X_1_1[_j] = 0
+                _X_1_2[_j] = 0
+                _X_1_3[_j] = 0
             continue
         for _j in range(_H):
             mv__W_s = _M_0_0[_j]
@@ -382,10 +392,11 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_h, P_b, S_h, X_1, dM_0, dys, _L, _
         _dM_0_3 = dM_0[_t, _b, 3 * _H:4 * _H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _dM_0_0[:] = 0
-            _dM_0_1[:] = 0
-            _dM_0_2[:] = 0
-            _dM_0_3[:] = 0
+            for _j in range(_H):
+                _dM_0_0[_j] = 0
+                _dM_0_1[_j] = 0
+                _dM_0_2[_j] = 0
+                _dM_0_3[_j] = 0
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
@@ -434,7 +445,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, S_h, X_1, dA_0, dys, _L, 
         _dA_0_0 = dA_0[_b, :_H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _Gn_h_0[:] = G_h[_b, :_H]
+            for _j in range(_H):
+                _Gn_h_0[_j] = G_h[_b, _j]
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]

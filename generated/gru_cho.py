@@ -263,7 +263,16 @@ def _freeze_rows(t, lengths, carry, new_carry, b0, b1):
     # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
     for b in range(b0, b1):
         if t >= lengths[b]:
-            new_carry[b, :] = carry[b, :]
+            _copy_rows(carry, new_carry, b, b + 1)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _copy_rows(src, dst, b0, b1):
+    # dst[b0:b1] = src[b0:b1] as loops: Numba compiles a slice assignment's broadcasting
+    # and error formatting in seconds, and this in a fraction of one.
+    for b in range(b0, b1):
+        for j in range(src.shape[1]):
+            dst[b, j] = src[b, j]
 
 
 @numba.extending.intrinsic
@@ -306,7 +315,8 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k):
         _S_h_0 = S_h[_t, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _A_2_0[:] = 0
+            for _j in range(_H):
+                _A_2_0[_j] = 0
             continue
         for _j in range(_H):
             mv__W_r = _M_0_0[_j]
@@ -335,7 +345,8 @@ def _forward_step(_t, _td, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _S_h_next_0[:] = S_h[_t, _b, :_H]
+            for _j in range(_H):
+                _S_h_next_0[_j] = S_h[_t, _b, _j]
             continue
         for _j in range(_H):
             mv__W_z = _M_0_1[_j]
@@ -377,9 +388,10 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_
         _dX_1_2 = dX_1[_t, _b, 2 * _H:3 * _H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _dX_1_1[:] = 0
-            _dX_1_2[:] = 0
-            _dM_2_0[:] = 0
+            for _j in range(_H):
+                _dX_1_1[_j] = 0
+                _dX_1_2[_j] = 0
+                _dM_2_0[_j] = 0
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
@@ -437,9 +449,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, 
         _dX_1_0 = dX_1[_t, _b, :_H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _dM_0_0[:] = 0
-            _dM_0_1[:] = 0
-            _dX_1_0[:] = 0
+            for _j in range(_H):
+                _dM_0_0[_j] = 0
+                _dM_0_1[_j] = 0
+                _dX_1_0[_j] = 0
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
@@ -493,7 +506,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, d
         _dA_2_0 = dA_2[_b, :_H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _Gn_h_0[:] = G_h[_b, :_H]
+            for _j in range(_H):
+                _Gn_h_0[_j] = G_h[_b, _j]
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
@@ -537,7 +551,7 @@ def _forward_rows(xs2, S_h, X_1, M_0, M_2, A_2, Wt_0, Wt_1, Wt_2, W_0, W_2, P_b_
         _forward_level1(_t, 0, _b0, _b1, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k)
         _step_product(_gemm, A_2[_t, _b0:_b1], Wt_2, W_2, M_2[_t, _b0:_b1], _P1)  # (W_n) @ h*r
         _forward_step(_t, 0, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _k)
-        _ys[_t, _b0:_b1] = S_h[_t + 1, _b0:_b1]  # the output, copied while in cache
+        _copy_rows(S_h[_t + 1], _ys[_t], _b0, _b1)  # the output, copied while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)

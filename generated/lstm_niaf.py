@@ -274,7 +274,16 @@ def _freeze_rows(t, lengths, carry, new_carry, b0, b1):
     # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
     for b in range(b0, b1):
         if t >= lengths[b]:
-            new_carry[b, :] = carry[b, :]
+            _copy_rows(carry, new_carry, b, b + 1)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _copy_rows(src, dst, b0, b1):
+    # dst[b0:b1] = src[b0:b1] as loops: Numba compiles a slice assignment's broadcasting
+    # and error formatting in seconds, and this in a fraction of one.
+    for b in range(b0, b1):
+        for j in range(src.shape[1]):
+            dst[b, j] = src[b, j]
 
 
 @numba.extending.intrinsic
@@ -327,12 +336,13 @@ def _forward_step(_t, _td, _b0, _b1, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
         _X_1_3 = X_1[_t, _b, 3 * _H:4 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _S_h_next_0[:] = S_h[_t, _b, :_H]
-            _S_c_next_0[:] = S_c[_t, _b, :_H]
-            _X_1_0[:] = 0
-            _X_1_1[:] = 0
-            _X_1_2[:] = 0
-            _X_1_3[:] = 0
+            for _j in range(_H):
+                _S_h_next_0[_j] = S_h[_t, _b, _j]
+                _S_c_next_0[_j] = S_c[_t, _b, _j]
+                _X_1_0[_j] = 0
+                _X_1_1[_j] = 0
+                _X_1_2[_j] = 0
+                _X_1_3[_j] = 0
             continue
         for _j in range(_H):
             mv__W_i = _M_0_0[_j]
@@ -389,11 +399,12 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_c, G_h, Gn_c, S_c, X_1, dM_0, dys,
         _dM_0_3 = dM_0[_t, _b, 3 * _H:4 * _H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _dM_0_0[:] = 0
-            _dM_0_1[:] = 0
-            _dM_0_2[:] = 0
-            _dM_0_3[:] = 0
-            _Gn_c_0[:] = G_c[_b, :_H]
+            for _j in range(_H):
+                _dM_0_0[_j] = 0
+                _dM_0_1[_j] = 0
+                _dM_0_2[_j] = 0
+                _dM_0_3[_j] = 0
+                _Gn_c_0[_j] = G_c[_b, _j]
             continue
         for _j in range(_H):
             g__c__new = _G_c_0[_j]
@@ -445,7 +456,7 @@ def _forward_rows(xs2, S_h, S_c, X_1, M_0, Wt_0, Wt_1, W_0, P_b_i, P_b_f, P_b_g,
     for _t in range(_T):
         _step_product(_gemm, S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_b0:_b1], _P0)  # (W_i, W_f, W_g, W_o) @ h
         _forward_step(_t, 0, _b0, _b1, _H, M_0, P_b_f, P_b_g, P_b_i, P_b_o, S_c, S_h, X_1, _L, _k)
-        _ys[_t, _b0:_b1] = S_h[_t + 1, _b0:_b1]  # the output, copied while in cache
+        _copy_rows(S_h[_t + 1], _ys[_t], _b0, _b1)  # the output, copied while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)

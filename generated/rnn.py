@@ -244,7 +244,16 @@ def _freeze_rows(t, lengths, carry, new_carry, b0, b1):
     # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
     for b in range(b0, b1):
         if t >= lengths[b]:
-            new_carry[b, :] = carry[b, :]
+            _copy_rows(carry, new_carry, b, b + 1)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _copy_rows(src, dst, b0, b1):
+    # dst[b0:b1] = src[b0:b1] as loops: Numba compiles a slice assignment's broadcasting
+    # and error formatting in seconds, and this in a fraction of one.
+    for b in range(b0, b1):
+        for j in range(src.shape[1]):
+            dst[b, j] = src[b, j]
 
 
 @numba.extending.intrinsic
@@ -285,8 +294,9 @@ def _forward_step(_t, _td, _b0, _b1, _H, M_0, P_b, S_h, X_1, _L, _k):
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _S_h_next_0[:] = S_h[_t, _b, :_H]
-            _X_1_0[:] = 0
+            for _j in range(_H):
+                _S_h_next_0[_j] = S_h[_t, _b, _j]
+                _X_1_0[_j] = 0
             continue
         for _j in range(_H):
             mv__W = _M_0_0[_j]
@@ -311,7 +321,8 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_h, S_h, dM_0, dys, _L, _k):
         _dM_0_0 = dM_0[_t, _b, :_H]
         _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            _dM_0_0[:] = 0
+            for _j in range(_H):
+                _dM_0_0[_j] = 0
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
@@ -343,7 +354,7 @@ def _forward_rows(xs2, S_h, X_1, M_0, Wt_0, Wt_1, W_0, P_b, _L, _k, _gemm, _ys, 
     for _t in range(_T):
         _step_product(_gemm, S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_b0:_b1], _P0)  # (W) @ h
         _forward_step(_t, 0, _b0, _b1, _H, M_0, P_b, S_h, X_1, _L, _k)
-        _ys[_t, _b0:_b1] = S_h[_t + 1, _b0:_b1]  # the output, copied while in cache
+        _copy_rows(S_h[_t + 1], _ys[_t], _b0, _b1)  # the output, copied while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)

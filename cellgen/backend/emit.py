@@ -63,14 +63,16 @@ def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
     lines += [f"{_slot(sl)} = {printer(e)}" for sl, e in k.writes]
     lines += [f"{_slot(sl)} += {printer(e)}" for sl, e in k.accumulates]
     used = sorted(c for c in printer.constants if re.search(rf"\b{c}\b", "\n".join(lines)))
+    # Element by element in one loop: Numba compiles a slice assignment's broadcasting and
+    # error formatting in seconds per kernel.
     frozen = []
     for sl, _ in k.writes:
         if sl.index == "t+1":  # a new state: keep the old one
-            frozen.append(f"{_view_name(sl)}[:] = {sl.array}[_t, _b, :_H]")
+            frozen.append(f"{_view_name(sl)}[_j] = {sl.array}[_t, _b, _j]")
         elif sl.index == "row" and sl.array.startswith("Gn_"):  # a carry: pass it on
-            frozen.append(f"{_view_name(sl)}[:] = G_{sl.array[3:]}[_b, :_H]")
+            frozen.append(f"{_view_name(sl)}[_j] = G_{sl.array[3:]}[_b, _j]")
         elif sl.index in _ROW_INDEX:
-            frozen.append(f"{_view_name(sl)}[:] = 0")
+            frozen.append(f"{_view_name(sl)}[_j] = 0")
     carries = {f"G_{sl.array[3:]}" for sl, _ in k.writes if sl.array.startswith("Gn_")}
     arrays = tuple(sorted(set(k.arrays) | carries))
     return KernelText(k.name, k.purpose, k.space, arrays, tuple(used), tuple(views), tuple(frozen),
