@@ -311,7 +311,7 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k):
     X_1 = _unowned(X_1)
     for _b in range(_b0, _b1):
         _A_2_0 = A_2[_t, _b, :_H]
-        _M_0_0 = M_0[_t, _b, :_H]
+        _M_0_0 = M_0[_b, :_H]
         _S_h_0 = S_h[_t, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
@@ -328,49 +328,58 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k):
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _forward_step(_t, _td, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _k):
+def _forward_step(_t, _td, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X_1, _L, _k):
     # new states
     _c_1 = _k[_C_1]
     M_0 = _unowned(M_0)
     M_2 = _unowned(M_2)
     P_b_n = _unowned(P_b_n)
+    P_b_r = _unowned(P_b_r)
     P_b_z = _unowned(P_b_z)
     S_h = _unowned(S_h)
     X_1 = _unowned(X_1)
     for _b in range(_b0, _b1):
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_2_0 = M_2[_t, _b, :_H]
+        _M_0_0 = M_0[_b, :_H]
+        _M_0_1 = M_0[_b, _H:2 * _H]
+        _M_2_0 = M_2[_b, :_H]
         _S_h_0 = S_h[_t, _b, :_H]
         _S_h_next_0 = S_h[_t + 1, _b, :_H]
+        _X_1_0 = X_1[_t, _b, :_H]
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _S_h_next_0[_j] = S_h[_t, _b, _j]
+                _X_1_0[_j] = 0
+                _X_1_1[_j] = 0
+                _X_1_2[_j] = 0
             continue
         for _j in range(_H):
+            mv__W_r = _M_0_0[_j]
             mv__W_z = _M_0_1[_j]
             mv__W_n = _M_2_0[_j]
             b_n = P_b_n[_j]
+            b_r = P_b_r[_j]
             b_z = P_b_z[_j]
             h = _S_h_0[_j]
+            mv__U_r = _X_1_0[_j]
             mv__U_z = _X_1_1[_j]
             mv__U_n = _X_1_2[_j]
+            r = _sigmoid(b_r + mv__U_r + mv__W_r)
             z = _sigmoid(b_z + mv__U_z + mv__W_z)
             n = _tanh(b_n + mv__U_n + mv__W_n)
             h__new = h * z + n * (_c_1 - z)
             _S_h_next_0[_j] = h__new
+            _X_1_0[_j] = r
+            _X_1_1[_j] = z
+            _X_1_2[_j] = n
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _backward_level2(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_2, dX_1, dys, _L, _k):
-    # adjoints from the step's outputs
+def _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, _k):
+    # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     G_h = _unowned(G_h)
-    M_0 = _unowned(M_0)
-    M_2 = _unowned(M_2)
-    P_b_n = _unowned(P_b_n)
-    P_b_z = _unowned(P_b_z)
     S_h = _unowned(S_h)
     X_1 = _unowned(X_1)
     dM_2 = _unowned(dM_2)
@@ -378,8 +387,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_
     dys = _unowned(dys)
     for _b in range(_b0, _b1):
         _G_h_0 = G_h[_b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_2_0 = M_2[_t, _b, :_H]
         _S_h_0 = S_h[_t, _b, :_H]
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
@@ -395,17 +402,11 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv__W_z = _M_0_1[_j]
-            mv__W_n = _M_2_0[_j]
-            b_n = P_b_n[_j]
-            b_z = P_b_z[_j]
             h = _S_h_0[_j]
-            mv__U_z = _X_1_1[_j]
-            mv__U_n = _X_1_2[_j]
+            z = _X_1_1[_j]
+            n = _X_1_2[_j]
             dy__out = _dys_0[_j]
-            z = _sigmoid(b_z + mv__U_z + mv__W_z)
             _x0 = _c_1 - z
-            n = _tanh(b_n + mv__U_n + mv__W_n)
             d__h__new = dy__out + g__h__new
             d__n = _x0 * d__h__new
             _x1 = d__n * (_c_1 - n * n)
@@ -419,15 +420,10 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _backward_level1(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k):
-    # adjoints ready after the level-2 GEMMs
+def _backward_level1(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k):
+    # adjoints ready after the level-2 GEMMs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     G_h = _unowned(G_h)
-    M_0 = _unowned(M_0)
-    M_2 = _unowned(M_2)
-    P_b_n = _unowned(P_b_n)
-    P_b_r = _unowned(P_b_r)
-    P_b_z = _unowned(P_b_z)
     S_h = _unowned(S_h)
     X_1 = _unowned(X_1)
     dA_2 = _unowned(dA_2)
@@ -436,9 +432,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, 
     dys = _unowned(dys)
     for _b in range(_b0, _b1):
         _G_h_0 = G_h[_b, :_H]
-        _M_0_0 = M_0[_t, _b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
-        _M_2_0 = M_2[_t, _b, :_H]
         _S_h_0 = S_h[_t, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
@@ -456,21 +449,12 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, 
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv__W_r = _M_0_0[_j]
-            mv__W_z = _M_0_1[_j]
-            mv__W_n = _M_2_0[_j]
-            b_n = P_b_n[_j]
-            b_r = P_b_r[_j]
-            b_z = P_b_z[_j]
             h = _S_h_0[_j]
-            mv__U_r = _X_1_0[_j]
-            mv__U_z = _X_1_1[_j]
-            mv__U_n = _X_1_2[_j]
+            r = _X_1_0[_j]
+            z = _X_1_1[_j]
+            n = _X_1_2[_j]
             da__2 = _dA_2_0[_j]
             dy__out = _dys_0[_j]
-            r = _sigmoid(b_r + mv__U_r + mv__W_r)
-            z = _sigmoid(b_z + mv__U_z + mv__W_z)
-            n = _tanh(b_n + mv__U_n + mv__W_n)
             d__h__new = dy__out + g__h__new
             d__z = d__h__new * (h - n)
             d__mv__W_z = d__z * z * (_c_1 - z)
@@ -484,13 +468,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, 
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, dA_0, dA_2, dys, _L, _k):
-    # adjoints ready after the level-1 GEMMs
+def _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, X_1, dA_0, dA_2, dys, _L, _k):
+    # adjoints ready after the level-1 GEMMs (gates as the forward stored them)
     G_h = _unowned(G_h)
     Gn_h = _unowned(Gn_h)
-    M_0 = _unowned(M_0)
-    P_b_r = _unowned(P_b_r)
-    P_b_z = _unowned(P_b_z)
     X_1 = _unowned(X_1)
     dA_0 = _unowned(dA_0)
     dA_2 = _unowned(dA_2)
@@ -498,8 +479,6 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, d
     for _b in range(_b0, _b1):
         _G_h_0 = G_h[_b, :_H]
         _Gn_h_0 = Gn_h[_b, :_H]
-        _M_0_0 = M_0[_t, _b, :_H]
-        _M_0_1 = M_0[_t, _b, _H:2 * _H]
         _X_1_0 = X_1[_t, _b, :_H]
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _dA_0_0 = dA_0[_b, :_H]
@@ -511,17 +490,11 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, d
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
-            mv__W_r = _M_0_0[_j]
-            mv__W_z = _M_0_1[_j]
-            b_r = P_b_r[_j]
-            b_z = P_b_z[_j]
-            mv__U_r = _X_1_0[_j]
-            mv__U_z = _X_1_1[_j]
+            r = _X_1_0[_j]
+            z = _X_1_1[_j]
             da__0 = _dA_0_0[_j]
             da__2 = _dA_2_0[_j]
             dy__out = _dys_0[_j]
-            r = _sigmoid(b_r + mv__U_r + mv__W_r)
-            z = _sigmoid(b_z + mv__U_z + mv__W_z)
             d__h__new = dy__out + g__h__new
             d__h = d__h__new * z + da__0 + da__2 * r
             _Gn_h_0[_j] = d__h
@@ -547,15 +520,15 @@ def _forward_rows(xs2, S_h, X_1, M_0, M_2, A_2, Wt_0, Wt_1, Wt_2, W_0, W_2, P_b_
     _P0 = np.empty((Wt_0.shape[1], _b1 - _b0), Wt_0.dtype)
     _P1 = np.empty((Wt_2.shape[1], _b1 - _b0), Wt_2.dtype)
     for _t in range(_T):
-        _step_product(_gemm, S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_t, _b0:_b1], _P0)  # (W_r, W_z) @ h
+        _step_product(_gemm, S_h[_t, _b0:_b1], Wt_0, W_0, M_0[_b0:_b1], _P0)  # (W_r, W_z) @ h
         _forward_level1(_t, 0, _b0, _b1, _H, A_2, M_0, P_b_r, S_h, X_1, _L, _k)
-        _step_product(_gemm, A_2[_t, _b0:_b1], Wt_2, W_2, M_2[_t, _b0:_b1], _P1)  # (W_n) @ h*r
-        _forward_step(_t, 0, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_z, S_h, X_1, _L, _k)
+        _step_product(_gemm, A_2[_t, _b0:_b1], Wt_2, W_2, M_2[_b0:_b1], _P1)  # (W_n) @ h*r
+        _forward_step(_t, 0, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X_1, _L, _k)
         _copy_rows(S_h[_t + 1], _ys[_t], _b0, _b1)  # the output, copied while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(xs2, S_h, X_1, M_0, M_2, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dM_0, dM_2, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _L, _has_dy, _k, _gemm, _b0, _b1):
+def _backward_rows(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dM_0, dM_2, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _L, _has_dy, _k, _gemm, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S_h.shape[0] - 1, S_h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -564,17 +537,17 @@ def _backward_rows(xs2, S_h, X_1, M_0, M_2, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_
     _P1 = np.empty((W_0.shape[1], _b1 - _b0), W_0.dtype)
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level2(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_z, S_h, X_1, dM_2, dX_1, dys, _L, _k)
+        _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, _k)
         _step_product(_gemm, dM_2[_t, _b0:_b1], W_2, Wt_2, dA_2[_b0:_b1], _P0)  # d(h*r) from d(W_n @ h*r)
-        _backward_level1(_t, _td, _b0, _b1, _H, G_h, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k)
         _step_product(_gemm, dM_0[_t, _b0:_b1], W_0, Wt_0, dA_0[_b0:_b1], _P1)  # d(h) from d(W_r, W_z @ h)
-        _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, M_0, P_b_r, P_b_z, X_1, dA_0, dA_2, dys, _L, _k)
+        _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, X_1, dA_0, dA_2, dys, _L, _k)
         G_h, Gn_h = Gn_h, G_h
     return (G_h, )
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_weights(xs2, S_h, X_1, M_0, M_2, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dM_0, dM_2, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _k, _gemm, _r0, _r1):
+def _backward_weights(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dM_0, dM_2, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _k, _gemm, _r0, _r1):
     # Parameter and input gradients from rows _r0.._r1 of all steps' [T * B] adjoint rows,
     # once BPTT has filled them: the parameter gradients of these rows alone.
     _T, _B = S_h.shape[0] - 1, S_h.shape[1]
@@ -655,7 +628,7 @@ _THREAD_CALLS = ("openblas_get_num_threads", "openblas_set_num_threads", "openbl
 
 
 # Positions in _backward_weights' arguments of the parameter gradients: sums over rows.
-_PARAMETER_SUMS = (22, 23, 24, 25, 26, 27, )
+_PARAMETER_SUMS = (20, 21, 22, 23, 24, 25, )
 
 # Fewest batch rows worth a thread of their own (8 measured slower on 2 cores at H = 32).
 _ROWS_PER_THREAD = 16
@@ -984,12 +957,12 @@ def forward(params, xs, state0=None, lengths=None):
     S_h[0] = 0 if state0 is None or state0[0] is None else state0[0]
     tape["S_h"] = S_h
     tape["X_1"] = empty((T, B, 3 * H), dtype)
-    tape["M_0"] = empty((T, B, 2 * H), dtype)
-    tape["M_2"] = empty((T, B, 1 * H), dtype)
+    M_0 = np.empty((B, 2 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
+    M_2 = np.empty((B, 1 * H), dtype)  # one step's products; the tape keeps their sums, or the gates made of them, in X
     tape["A_2"] = empty((T, B, H), dtype)
     ys = empty((T, B, H), dtype)
     k = np.array(_CONSTANTS, dtype)
-    args = (tape["xs2"], S_h, tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], pk.stacked(0, True), pk.stacked(1, True), pk.stacked(2, True), pk.stacked(0, False), pk.stacked(2, False), p["b_r"], p["b_z"], p["b_n"], L, k, _OpenBLAS.gemm(dtype), ys)
+    args = (tape["xs2"], S_h, tape["X_1"], M_0, M_2, tape["A_2"], pk.stacked(0, True), pk.stacked(1, True), pk.stacked(2, True), pk.stacked(0, False), pk.stacked(2, False), p["b_r"], p["b_z"], p["b_n"], L, k, _OpenBLAS.gemm(dtype), ys)
     with _Threads(B) as threads:
         threads.gemm_rows(_forward_inputs, args, T * B)
         threads.rows(_forward_rows, args, B)
@@ -1045,7 +1018,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_n"] = np.zeros(H, np.float64)
     dxs2 = empty((T * B, I), dtype)  # x's group's GEMM writes every row
     k = np.array(_CONSTANTS, dtype)
-    arrays = (tape["xs2"], tape["S_h"], tape["X_1"], tape["M_0"], tape["M_2"], tape["A_2"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(2, False), pk.stacked(0, True), pk.stacked(2, True), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dM_0"], work["dM_2"], work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, )
+    arrays = (tape["xs2"], tape["S_h"], tape["X_1"], tape["A_2"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(2, False), pk.stacked(0, True), pk.stacked(2, True), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dM_0"], work["dM_2"], work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, )
     with _Threads(B) as threads:
         gemm = _OpenBLAS.gemm(dtype)
         dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k, gemm), B)

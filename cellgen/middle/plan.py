@@ -97,7 +97,7 @@ class _Planner:
         self.vector_slot = {sym: Slot(f"P_{name}", "col") for name, sym in g.vectors.items()}
         self.operand_buffers = tuple(grp.index for grp in self.groups
                                      if not (grp.operand == g.x or grp.operand in self.prev_of))
-        self.summed, to_sum = _sum_only_pairs(d)
+        self.summed, self.partner, to_sum = _sum_only_pairs(d)
         # What the backward kernels compute from: with x- and h-products that only ever meet in
         # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
         self.bwd_nodes = {s: e.xreplace(to_sum) for s, e in self.node_def.items()}
@@ -117,14 +117,12 @@ class _Planner:
         `i` rather than recomputing `sigmoid(sum + b_i)`. Returns sum symbol -> node."""
         vectors = set(self.vector_slot)
         stored = {}
-        for ui in self.summed.values():
-            for member in self.groups[ui].members:
-                u = member.symbol
-                users = [n for n, e in self.bwd_nodes.items() if u in e.free_symbols]
-                if len(users) != 1 or any(u in e.free_symbols for e in self.bwd_defs.values()):
-                    continue
-                if self.bwd_nodes[users[0]].free_symbols <= {u} | vectors:
-                    stored[u] = users[0]
+        for u in self.partner.values():
+            users = [n for n, e in self.bwd_nodes.items() if u in e.free_symbols]
+            if len(users) != 1 or any(u in e.free_symbols for e in self.bwd_defs.values()):
+                continue
+            if self.bwd_nodes[users[0]].free_symbols <= {u} | vectors:
+                stored[u] = users[0]
         return stored
 
     # ------------------------------------------------------------------ kernels
@@ -213,9 +211,9 @@ class _Planner:
             outs = [(Slot(arr_state(self.state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
             if not g.cell.output_is_state:
                 outs.append((Slot("ys", "t"), g.output))
-            for wi, ui in self.summed.items():
-                for k, (w, u) in enumerate(zip(groups[wi].members, groups[ui].members)):
-                    outs.append((Slot(f"X_{ui}", "t", k), self.stored.get(u.symbol, u.symbol + w.symbol)))
+            for w, u in self.partner.items():
+                ui, k = self.member_slot[u]
+                outs.append((Slot(f"X_{ui}", "t", k), self.stored.get(u, u + w)))
             purpose = "new states" + ("" if g.cell.output_is_state else " and the output")
             step.append(self.kernel("_forward_step", purpose, outs, [], self.forward_leaf(L)))
         return hoisted, tuple(step)
@@ -350,29 +348,42 @@ class _Planner:
         return kernel, dx_from_gemm
 
 
-def _sum_only_pairs(d: Derivation) -> tuple[dict[int, int], dict[sp.Symbol, sp.Expr]]:
-    """Recurrent groups whose products meet an input group's only in sums (W_k @ h + U_k @ x).
+def _sum_only_pairs(d: Derivation) -> tuple[dict[int, int], dict[sp.Symbol, sp.Symbol], dict[sp.Symbol, sp.Expr]]:
+    """Recurrent groups whose products each meet an input product only in a sum (W_k @ h + U_k @ x).
 
     Writing u -> u - w must remove w from everything the backward computes: then BPTT
-    needs only u + w, which the forward stores in u's buffer."""
+    needs only u + w, which the forward stores in u's buffer. Products pair one to one,
+    not group to group: a GRU's (W_r, W_z) @ h and W_n @ (r * h) both pair with members of
+    (U_r, U_z, U_n) @ x. Returns recurrent group -> input group, w -> u, and the substitution."""
     g = d.graph
     exprs = [n.expr for n in g.nodes] + list(d.definitions.values())
     pairs: dict[int, int] = {}
+    partner: dict[sp.Symbol, sp.Symbol] = {}
     to_sum: dict[sp.Symbol, sp.Expr] = {}
     inputs = [grp for grp in d.groups if grp.operand_size == "input"]
+
+    def removes(sub: dict, gone: set) -> bool:
+        return all(not (e.xreplace(sub).free_symbols & gone) for e in exprs)
+
     for w in d.groups:
         if w.operand_size == "input":
             continue
-        for u in inputs:
-            if u.index in pairs.values() or len(u.members) != len(w.members):
-                continue
-            sub = {pu.symbol: pu.symbol - pw.symbol for pu, pw in zip(u.members, w.members)}
-            gone = {pw.symbol for pw in w.members}
-            if all(not (e.xreplace(sub).free_symbols & gone) for e in exprs):
+        for u in inputs:  # the whole group pairs with members of one input group, or stays
+            found: dict[sp.Symbol, sp.Symbol] = {}
+            for pw in w.members:
+                for pu in u.members:
+                    if pu.symbol in partner.values() or pu.symbol in found.values():
+                        continue
+                    if removes({pu.symbol: pu.symbol - pw.symbol}, {pw.symbol}):
+                        found[pw.symbol] = pu.symbol
+                        break
+            sub = {pu: pu - pw for pw, pu in found.items()}
+            if len(found) == len(w.members) and removes(sub, set(found)):
                 pairs[w.index] = u.index
+                partner.update(found)
                 to_sum.update(sub)
                 break
-    return pairs, to_sum
+    return pairs, partner, to_sum
 
 
 def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> list:
