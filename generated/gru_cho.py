@@ -226,6 +226,19 @@ def _blas_layout(a):
     return 0, 0
 
 
+def _dense(a):
+    return a
+
+
+@numba.extending.overload(_dense, jit_options={"error_model": "numpy"})
+def _dense_overload(a):
+    # np.dot takes C- or F-ordered matrices; a column block of a wider buffer (a GRU's
+    # gradients read from dX) is copied first, in the np.dot path only.
+    if a.layout in ("C", "F"):
+        return lambda a: a
+    return lambda a: np.ascontiguousarray(a)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _matmul(gemm, a, b, out):
     # out = a @ b by the cblas_?gemm at address gemm (_OpenBLAS.gemm), or np.dot where gemm
@@ -236,7 +249,7 @@ def _matmul(gemm, a, b, out):
     trans_b, ldb = _blas_layout(b)
     trans_c, ldc = _blas_layout(out)
     if gemm == 0 or m <= 1 or n == 0 or k == 0 or trans_a == 0 or trans_b == 0 or trans_c != 111:
-        np.dot(a, b, out)
+        np.dot(_dense(a), _dense(b), out)
     else:
         _cblas_gemm(gemm, trans_a, trans_b, m, n, k, a, lda, b, ldb, out, ldc)
 
@@ -376,13 +389,12 @@ def _forward_step(_t, _td, _b0, _b1, _H, M_0, M_2, P_b_n, P_b_r, P_b_z, S_h, X_1
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, _k):
+def _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dX_1, dys, _L, _k):
     # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     G_h = _unowned(G_h)
     S_h = _unowned(S_h)
     X_1 = _unowned(X_1)
-    dM_2 = _unowned(dM_2)
     dX_1 = _unowned(dX_1)
     dys = _unowned(dys)
     for _b in range(_b0, _b1):
@@ -390,7 +402,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, 
         _S_h_0 = S_h[_t, _b, :_H]
         _X_1_1 = X_1[_t, _b, _H:2 * _H]
         _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
-        _dM_2_0 = dM_2[_t, _b, :_H]
         _dX_1_1 = dX_1[_t, _b, _H:2 * _H]
         _dX_1_2 = dX_1[_t, _b, 2 * _H:3 * _H]
         _dys_0 = dys[_td, _b, :_H]
@@ -398,7 +409,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, 
             for _j in range(_H):
                 _dX_1_1[_j] = 0
                 _dX_1_2[_j] = 0
-                _dM_2_0[_j] = 0
             continue
         for _j in range(_H):
             g__h__new = _G_h_0[_j]
@@ -409,61 +419,36 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, 
             _x0 = _c_1 - z
             d__h__new = dy__out + g__h__new
             d__n = _x0 * d__h__new
-            _x1 = d__n * (_c_1 - n * n)
-            d__mv__U_n = _x1
-            d__mv__W_n = _x1
+            d__mv__U_n = d__n * (_c_1 - n * n)
             d__z = d__h__new * (h - n)
             d__mv__U_z = _x0 * d__z * z
             _dX_1_1[_j] = d__mv__U_z
             _dX_1_2[_j] = d__mv__U_n
-            _dM_2_0[_j] = d__mv__W_n
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _backward_level1(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, S_h, X_1, dA_2, dX_1, _L, _k):
     # adjoints ready after the level-2 GEMMs (gates as the forward stored them)
     _c_1 = _k[_C_1]
-    G_h = _unowned(G_h)
     S_h = _unowned(S_h)
     X_1 = _unowned(X_1)
     dA_2 = _unowned(dA_2)
-    dM_0 = _unowned(dM_0)
     dX_1 = _unowned(dX_1)
-    dys = _unowned(dys)
     for _b in range(_b0, _b1):
-        _G_h_0 = G_h[_b, :_H]
         _S_h_0 = S_h[_t, _b, :_H]
         _X_1_0 = X_1[_t, _b, :_H]
-        _X_1_1 = X_1[_t, _b, _H:2 * _H]
-        _X_1_2 = X_1[_t, _b, 2 * _H:3 * _H]
         _dA_2_0 = dA_2[_b, :_H]
-        _dM_0_0 = dM_0[_t, _b, :_H]
-        _dM_0_1 = dM_0[_t, _b, _H:2 * _H]
         _dX_1_0 = dX_1[_t, _b, :_H]
-        _dys_0 = dys[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
-                _dM_0_0[_j] = 0
-                _dM_0_1[_j] = 0
                 _dX_1_0[_j] = 0
             continue
         for _j in range(_H):
-            g__h__new = _G_h_0[_j]
             h = _S_h_0[_j]
             r = _X_1_0[_j]
-            z = _X_1_1[_j]
-            n = _X_1_2[_j]
             da__2 = _dA_2_0[_j]
-            dy__out = _dys_0[_j]
-            d__h__new = dy__out + g__h__new
-            d__z = d__h__new * (h - n)
-            d__mv__W_z = d__z * z * (_c_1 - z)
             d__r = da__2 * h
-            _x0 = d__r * r * (_c_1 - r)
-            d__mv__U_r = _x0
-            d__mv__W_r = _x0
-            _dM_0_0[_j] = d__mv__W_r
-            _dM_0_1[_j] = d__mv__W_z
+            d__mv__U_r = d__r * r * (_c_1 - r)
             _dX_1_0[_j] = d__mv__U_r
 
 
@@ -528,7 +513,7 @@ def _forward_rows(xs2, S_h, X_1, M_0, M_2, A_2, Wt_0, Wt_1, Wt_2, W_0, W_2, P_b_
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dM_0, dM_2, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _L, _has_dy, _k, _gemm, _b0, _b1):
+def _backward_rows(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _L, _has_dy, _k, _gemm, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S_h.shape[0] - 1, S_h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -537,17 +522,17 @@ def _backward_rows(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, 
     _P1 = np.empty((W_0.shape[1], _b1 - _b0), W_0.dtype)
     for _t in range(_T - 1, -1, -1):
         _td = _t if _has_dy else 0
-        _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dM_2, dX_1, dys, _L, _k)
-        _step_product(_gemm, dM_2[_t, _b0:_b1], W_2, Wt_2, dA_2[_b0:_b1], _P0)  # d(h*r) from d(W_n @ h*r)
-        _backward_level1(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dA_2, dM_0, dX_1, dys, _L, _k)
-        _step_product(_gemm, dM_0[_t, _b0:_b1], W_0, Wt_0, dA_0[_b0:_b1], _P1)  # d(h) from d(W_r, W_z @ h)
+        _backward_level2(_t, _td, _b0, _b1, _H, G_h, S_h, X_1, dX_1, dys, _L, _k)
+        _step_product(_gemm, dX_1[_t, _b0:_b1, 2 * _H:3 * _H], W_2, Wt_2, dA_2[_b0:_b1], _P0)  # d(h*r) from d(W_n @ h*r)
+        _backward_level1(_t, _td, _b0, _b1, _H, S_h, X_1, dA_2, dX_1, _L, _k)
+        _step_product(_gemm, dX_1[_t, _b0:_b1, 0 * _H:2 * _H], W_0, Wt_0, dA_0[_b0:_b1], _P1)  # d(h) from d(W_r, W_z @ h)
         _backward_level0(_t, _td, _b0, _b1, _H, G_h, Gn_h, X_1, dA_0, dA_2, dys, _L, _k)
         G_h, Gn_h = Gn_h, G_h
     return (G_h, )
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_weights(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dM_0, dM_2, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _k, _gemm, _r0, _r1):
+def _backward_weights(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_z, P_b_n, dys, G_h, Gn_h, dX_1, dA_0, dA_2, dP_b_r, dP_b_z, dP_b_n, dW_0, dW_1, dW_2, dxs2, _k, _gemm, _r0, _r1):
     # Parameter and input gradients from rows _r0.._r1 of all steps' [T * B] adjoint rows,
     # once BPTT has filled them: the parameter gradients of these rows alone.
     _T, _B = S_h.shape[0] - 1, S_h.shape[1]
@@ -556,13 +541,13 @@ def _backward_weights(xs2, S_h, X_1, A_2, W_0, W_1, W_2, Wt_0, Wt_2, P_b_r, P_b_
         return
     # Weight gradients: one GEMM over the rows for each stacked group, transposed
     # (operand^T @ adjoints: OpenBLAS ran it 1.5x faster than adjoints^T @ operand here).
-    _matmul(_gemm, S_h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dM_0.reshape(_T * _B, 2 * _H)[_r0:_r1], dW_0)
+    _matmul(_gemm, S_h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1, 0 * _H:2 * _H], dW_0)
     _matmul(_gemm, xs2[_r0:_r1].T, dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1], dW_1)
-    _matmul(_gemm, A_2.reshape(_T * _B, _H)[_r0:_r1].T, dM_2.reshape(_T * _B, 1 * _H)[_r0:_r1], dW_2)
+    _matmul(_gemm, A_2.reshape(_T * _B, _H)[_r0:_r1].T, dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1, 2 * _H:3 * _H], dW_2)
     _matmul(_gemm, dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1], W_1, dxs2[_r0:_r1])
     # Vector parameter gradients: sums over the rows of their streams.
-    _column_sum(dM_0.reshape(_T * _B, 2 * _H)[_r0:_r1], 0 * _H, dP_b_r)
-    _column_sum(dM_0.reshape(_T * _B, 2 * _H)[_r0:_r1], 1 * _H, dP_b_z)
+    _column_sum(dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1], 0 * _H, dP_b_r)
+    _column_sum(dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1], 1 * _H, dP_b_z)
     _column_sum(dX_1.reshape(_T * _B, 3 * _H)[_r0:_r1], 2 * _H, dP_b_n)
 
 
@@ -628,7 +613,7 @@ _THREAD_CALLS = ("openblas_get_num_threads", "openblas_set_num_threads", "openbl
 
 
 # Positions in _backward_weights' arguments of the parameter gradients: sums over rows.
-_PARAMETER_SUMS = (20, 21, 22, 23, 24, 25, )
+_PARAMETER_SUMS = (18, 19, 20, 21, 22, 23, )
 
 # Fewest batch rows worth a thread of their own (8 measured slower on 2 cores at H = 32).
 _ROWS_PER_THREAD = 16
@@ -1005,9 +990,7 @@ def backward(params, tape, dys, dfinal=None):
     G_h = np.zeros((B, H), dtype) if dfinal is None or dfinal[0] is None else dfinal[0].copy()
     Gn_h = np.empty((B, H), dtype)
     work = {}
-    work["dM_0"] = empty((T, B, 2 * H), dtype)
     work["dA_0"] = np.empty((B, H), dtype)
-    work["dM_2"] = empty((T, B, 1 * H), dtype)
     work["dA_2"] = np.empty((B, H), dtype)
     work["dX_1"] = empty((T, B, 3 * H), dtype)
     work["dW_0"] = (empty if T * B else zeros)((H, 2 * H), dtype)  # transposed; a GEMM writes it
@@ -1018,7 +1001,7 @@ def backward(params, tape, dys, dfinal=None):
     work["dP_b_n"] = np.zeros(H, np.float64)
     dxs2 = empty((T * B, I), dtype)  # x's group's GEMM writes every row
     k = np.array(_CONSTANTS, dtype)
-    arrays = (tape["xs2"], tape["S_h"], tape["X_1"], tape["A_2"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(2, False), pk.stacked(0, True), pk.stacked(2, True), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dM_0"], work["dM_2"], work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, )
+    arrays = (tape["xs2"], tape["S_h"], tape["X_1"], tape["A_2"], pk.stacked(0, False), pk.stacked(1, False), pk.stacked(2, False), pk.stacked(0, True), pk.stacked(2, True), p["b_r"], p["b_z"], p["b_n"], dys, G_h, Gn_h, work["dX_1"], work["dA_0"], work["dA_2"], work["dP_b_r"], work["dP_b_z"], work["dP_b_n"], work["dW_0"], work["dW_1"], work["dW_2"], dxs2, )
     with _Threads(B) as threads:
         gemm = _OpenBLAS.gemm(dtype)
         dstate0 = threads.rows(_backward_rows, arrays + (tape["lengths"], dys.shape[0] == T and T > 0, k, gemm), B)

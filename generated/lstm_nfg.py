@@ -229,6 +229,19 @@ def _blas_layout(a):
     return 0, 0
 
 
+def _dense(a):
+    return a
+
+
+@numba.extending.overload(_dense, jit_options={"error_model": "numpy"})
+def _dense_overload(a):
+    # np.dot takes C- or F-ordered matrices; a column block of a wider buffer (a GRU's
+    # gradients read from dX) is copied first, in the np.dot path only.
+    if a.layout in ("C", "F"):
+        return lambda a: a
+    return lambda a: np.ascontiguousarray(a)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _matmul(gemm, a, b, out):
     # out = a @ b by the cblas_?gemm at address gemm (_OpenBLAS.gemm), or np.dot where gemm
@@ -239,7 +252,7 @@ def _matmul(gemm, a, b, out):
     trans_b, ldb = _blas_layout(b)
     trans_c, ldc = _blas_layout(out)
     if gemm == 0 or m <= 1 or n == 0 or k == 0 or trans_a == 0 or trans_b == 0 or trans_c != 111:
-        np.dot(a, b, out)
+        np.dot(_dense(a), _dense(b), out)
     else:
         _cblas_gemm(gemm, trans_a, trans_b, m, n, k, a, lda, b, ldb, out, ldc)
 

@@ -76,7 +76,8 @@ def train_step(m, dtype, T, B, I, H):
     return [ys, *final, *dparams.values(), dxs, *dstate0]
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru"])
+# gru_cho's BPTT reads its recurrent gradients as column blocks of dX (strided rows)
+@pytest.mark.parametrize("name", ["lstm", "gru", "gru_cho"])
 # B * 4H = 20 * 512 runs the step products feature-major on numpy's BLAS, 3 * 32 row-major
 @pytest.mark.parametrize("B,H", [(20, 128), (3, 8)])
 def test_numpy_s_blas_and_np_dot_give_the_same_cell(name, B, H, monkeypatch):

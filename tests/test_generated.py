@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, SPECS, generated
@@ -61,3 +62,22 @@ def test_contract_attributes_of_lstm():
     assert m.PARAMS["b_i"] == ("hidden",)
     p = m.init_params(3, 5, seed=0)
     assert set(p) == set(m.PARAMS) and p["U_f"].shape == (5, 3) and p["W_o"].dtype.name == "float32"
+
+
+def tape_floats_per_unit(m, T=3, B=2, I=4, H=8):
+    _, _, tape = m.forward(m.init_params(I, H, dtype=np.float32), np.zeros((T, B, I), np.float32))
+    arrays = [v for k, v in tape.items() if isinstance(v, np.ndarray) and k not in ("xs2", "lengths")]
+    return sum(a.size for a in arrays) / (T * B * H), sorted(k for k, v in tape.items() if isinstance(v, np.ndarray))
+
+
+@pytest.mark.parametrize("name,floats", [("lstm", 6), ("gru_cho", 5)])
+def test_tape_keeps_gates_not_products(name, floats):
+    # Products that meet an input product only in a sum keep that sum's gate on the tape
+    # (gru_cho: h, r, z, n and r * h), and BPTT reads the recurrent gradients where the
+    # input ones are (no dM streams): what BPTT needs, each once. The states have T + 1 steps.
+    m = generated(name)
+    per_unit, keys = tape_floats_per_unit(m, T=3)
+    assert per_unit == pytest.approx(floats + len(m.STATES) / 3), keys
+    assert not any(k.startswith("M_") for k in keys)
+    if name == "gru_cho":
+        assert 'work["dM_' not in open(m.__file__).read()

@@ -118,9 +118,12 @@ def _buffers(plan: Plan) -> dict:
     g = plan.derivation.graph
     codes = [g.prev[s].name for s in g.cell.states]
     groups = []
+    width = {f"dX_{grp.index}": len(grp.members) for grp in plan.groups if grp.operand_size == "input"}
+    width |= {f"dM_{grp.index}": len(grp.members) for grp in plan.groups if grp.operand_size != "input"}
     for grp in plan.groups:
         hoisted = grp.operand_size == "input"
         has_operand = grp.index in plan.operand_buffers
+        columns = ""
         if hoisted:
             source = f"A_{grp.index}" if has_operand else "xs2"
             dm = f"dM_{plan.dm_alias[grp.index]}" if grp.index in plan.dm_alias else f"dX_{grp.index}"
@@ -128,10 +131,14 @@ def _buffers(plan: Plan) -> dict:
             source = (f"A_{grp.index}.reshape(_T * _B, _H)" if has_operand
                       else f"S_{grp.operand.name}[:_T].reshape(_T * _B, _H)")
             dm = f"dM_{grp.index}"
+            if grp.index in plan.dm_within:
+                ui, first = plan.dm_within[grp.index]
+                dm, columns = f"dX_{ui}", f", {first} * _H:{first + len(grp.members)} * _H"
         groups.append(dict(
             index=grp.index, n=len(grp.members), params=[p.param for p in grp.members], hoisted=hoisted,
             operand_text=str(grp.operand), source=source, dm=dm, has_operand=has_operand,
-            width="I" if hoisted else "H", alias=grp.index in plan.dm_alias,
+            dm_rows=f"{dm}.reshape(_T * _B, {width[dm]} * _H)[_r0:_r1{columns}]",
+            width="I" if hoisted else "H", alias=grp.index in plan.dm_alias, within=grp.index in plan.dm_within,
             dx_direct=plan.dx_from_gemm == grp.index, carry=grp.index in plan.carry_from_gemm.values(),
             scratch=grp.index in plan.summed))
     hoisted = [x for x in groups if x["hoisted"]]
@@ -158,14 +165,13 @@ def _buffers(plan: Plan) -> dict:
     bwd["dys"] = "dys"
     bwd.update({f"G_{c}": f"G_{c}" for c in codes})
     bwd.update({f"Gn_{c}": f"Gn_{c}" for c in codes})
-    bwd.update({f"dM_{x['index']}": f'work["dM_{x["index"]}"]' for x in recurrent})
+    bwd.update({f"dM_{x['index']}": f'work["dM_{x["index"]}"]' for x in recurrent if not x["within"]})
     bwd.update({f"dX_{x['index']}": f'work["dX_{x["index"]}"]' for x in hoisted if not x["alias"]})
     bwd.update({f"dA_{x['index']}": f'work["dA_{x["index"]}"]' for x in groups
                 if (x["hoisted"] and x["has_operand"]) or (not x["hoisted"] and not x["carry"])})
     bwd.update({f"dV_{v}": f'work["dV_{v}"]' for v, (arr, _) in plan.vector_sums.items() if arr.startswith("dV_")})
     bwd.update({f"dP_{v}": f'work["dP_{v}"]' for v in g.vectors})
-    widths = {f"dM_{x['index']}": x["n"] for x in groups} | {f"dX_{x['index']}": x["n"] for x in groups}
-    sums = [dict(name=v, array=arr, width=widths.get(arr, 1), block=k) for v, (arr, k) in plan.vector_sums.items()]
+    sums = [dict(name=v, array=arr, width=width.get(arr, 1), block=k) for v, (arr, k) in plan.vector_sums.items()]
     bwd.update({f"dW_{x['index']}": f'work["dW_{x["index"]}"]' for x in groups})
     bwd["dxs2"] = "dxs2"
     parameter_sums = [i for i, name in enumerate(bwd) if name.startswith(("dW_", "dP_"))]
@@ -175,12 +181,14 @@ def _buffers(plan: Plan) -> dict:
                 gemm_carries=[g.prev[s].name for s in plan.carry_from_gemm], dxs_written=plan.dx_from_gemm is not None)
 
 
-def _block_rows(view: str) -> str:
-    """A step's [B, n] view (`M_0` or `S_h[_t]`) restricted to the row block _b0.._b1."""
+def _block_rows(view: str, columns: tuple[int, int] | None = None) -> str:
+    """A step's [B, n] view (`M_0` or `S_h[_t]`) restricted to the row block _b0.._b1 (and
+    to the column blocks `columns`, in hidden sizes)."""
     m = re.fullmatch(r"(\w+)(\[_t\])?", view)
     if m is None:
         raise ValueError(f"cannot take the batch rows of {view!r}")
-    return f"{m[1]}[_t, _b0:_b1]" if m[2] else f"{m[1]}[_b0:_b1]"
+    cols = f", {columns[0]} * _H:{columns[1]} * _H" if columns else ""
+    return f"{m[1]}[_t, _b0:_b1{cols}]" if m[2] else f"{m[1]}[_b0:_b1{cols}]"
 
 
 def _ops(step: tuple) -> list[dict]:
@@ -188,7 +196,7 @@ def _ops(step: tuple) -> list[dict]:
     out, gemms = [], 0
     for o in step:
         if isinstance(o, Gemm):
-            out.append(dict(kind="gemm", a=_block_rows(o.a), b=o.b, bt=o.b_transposed, out=_block_rows(o.out),
+            out.append(dict(kind="gemm", a=_block_rows(o.a, o.columns), b=o.b, bt=o.b_transposed, out=_block_rows(o.out),
                             comment=o.comment, number=gemms))
             gemms += 1
         else:

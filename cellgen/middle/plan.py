@@ -48,6 +48,7 @@ class Gemm:
     b_transposed: str
     out: str
     comment: str
+    columns: tuple[int, int] | None = None  # a's column blocks (in hidden sizes), when not all
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Plan:
     dx_kernel: Kernel | None
     dx_from_gemm: int | None  # the group whose operand is x itself: its GEMM writes dxs
     dm_alias: dict[int, int]  # hoisted group -> recurrent group whose dM it shares
+    dm_within: dict[int, tuple[int, int]]  # recurrent group -> (hoisted group, first column block) whose dX holds its dM
     carry_from_gemm: dict[str, int]  # state -> group whose operand gradient is the carry itself
     vector_sums: dict[str, tuple[str, int]]  # vector parameter -> (stream, block) its gradient sums
     operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
@@ -73,9 +75,9 @@ def arr_state(s: str) -> str:
 def plan(d: Derivation) -> Plan:
     planner = _Planner(d)
     hoisted, forward_step = planner.forward()
-    backward_step, dm_alias, carry_from_gemm, vector_sums = planner.backward()
+    backward_step, dm_alias, dm_within, carry_from_gemm, vector_sums = planner.backward()
     dx_kernel, dx_from_gemm = planner.input_gradient()
-    return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias,
+    return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
                 carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed)
 
 
@@ -234,23 +236,38 @@ class _Planner:
     def backward(self):
         d, g, groups, L = self.d, self.g, self.groups, self.L
         quantities: list[tuple[int, Slot, sp.Expr]] = []  # (kernel level, where it goes, value)
+        values = {grp.index: [self.adjoint_value(p.symbol) for p in grp.members] for grp in groups}
+        inputs = [grp for grp in groups if grp.operand_size == "input"]
+        recurrent = [grp for grp in groups if grp.operand_size != "input"]
+        # Input products whose gradients equal those of recurrent products (x and h meeting
+        # in one sum, as in an LSTM) share their dM buffer: one stream less per step.
         dm_alias: dict[int, int] = {}
+        for grp in inputs:
+            for other in recurrent:
+                if all(e != 0 for e in values[grp.index]) and values[other.index] == values[grp.index]:
+                    dm_alias[grp.index] = other.index
+                    break
+        # The other way round, a recurrent group whose gradients are a run of an input group's
+        # (a GRU's (W_r, W_z) @ h and U_r, U_z of (U_r, U_z, U_n) @ x) reads them from that
+        # group's dX: written once per step instead of twice.
+        dm_within: dict[int, tuple[int, int]] = {}
+        for grp in recurrent:
+            n = len(grp.members)
+            if grp.index in dm_alias.values() or any(e == 0 for e in values[grp.index]):
+                continue
+            for u in inputs:
+                runs = [c for c in range(len(u.members) - n + 1) if values[u.index][c:c + n] == values[grp.index]]
+                if u.index not in dm_alias and runs:
+                    dm_within[grp.index] = (u.index, runs[0])
+                    break
         for grp in groups:
             exprs = [d.adjoint(p.symbol) for p in grp.members]
             if grp.operand_size == "input":
-                # Input products whose gradients equal those of recurrent products (x and h meeting
-                # in one sum, as in an LSTM) share their dM buffer: one stream less per step.
-                values = [self.adjoint_value(p.symbol) for p in grp.members]
-                for other in groups:
-                    if other.operand_size != "input" and all(e != 0 for e in values) \
-                            and [self.adjoint_value(p.symbol) for p in other.members] == values:
-                        dm_alias[grp.index] = other.index
-                        break
                 if grp.index in dm_alias:
                     continue
                 for k, e in enumerate(exprs):
                     quantities.append((self.ready(e), Slot(f"dX_{grp.index}", "t", k), e))
-            else:
+            elif grp.index not in dm_within:
                 for k, e in enumerate(exprs):
                     quantities.append((min(self.ready(e), grp.level), Slot(f"dM_{grp.index}", "t", k), e))
         carry_from_gemm: dict[str, int] = {}
@@ -268,10 +285,12 @@ class _Planner:
         # the loop; most (biases) equal a product's stream already written, and reuse it.
         stored = {}
         for grp in groups:
-            arr = f"dX_{grp.index}" if grp.operand_size == "input" and grp.index not in dm_alias \
-                else f"dM_{dm_alias.get(grp.index, grp.index)}"
+            arr, first = (f"dX_{grp.index}" if grp.operand_size == "input" and grp.index not in dm_alias
+                          else f"dM_{dm_alias.get(grp.index, grp.index)}"), 0
+            if grp.index in dm_within:
+                arr, first = f"dX_{dm_within[grp.index][0]}", dm_within[grp.index][1]
             for k, p in enumerate(grp.members):
-                stored.setdefault(self.adjoint_value(p.symbol), (arr, k))
+                stored.setdefault(self.adjoint_value(p.symbol), (arr, first + k))
         vector_sums: dict[str, tuple[str, int]] = {}
         for name, sym in g.vectors.items():
             e = d.adjoint(sym)
@@ -301,9 +320,15 @@ class _Planner:
                                         self.backward_leaf(level, gemm_out), backward=True))
             for grp in groups:
                 if level > 0 and grp.level == level:
-                    step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", f"Wt_{grp.index}", gemm_out[grp.da],
-                                     "d" + _describe(grp, g.display, operand_only=True)))
-        return tuple(step), dm_alias, carry_from_gemm, vector_sums
+                    comment = "d" + _describe(grp, g.display, operand_only=True)
+                    if grp.index in dm_within:
+                        ui, first = dm_within[grp.index]
+                        step.append(Gemm(f"dX_{ui}[_t]", f"W_{grp.index}", f"Wt_{grp.index}", gemm_out[grp.da],
+                                         comment, (first, first + len(grp.members))))
+                    else:
+                        step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", f"Wt_{grp.index}",
+                                         gemm_out[grp.da], comment))
+        return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
 
     def backward_leaf(self, max_da_level: int, gemm_out: dict):
         """Where a backward kernel after the level-`max_da_level + 1` GEMMs reads each value."""
