@@ -1,6 +1,8 @@
-"""The products' BLAS: a generated module calls numpy's own OpenBLAS through its cblas entry
-points where numpy ships one (_OpenBLAS.gemm), np.dot otherwise. Every layout a kernel
-hands it must give np.dot's result, and a cell must compute the same on either path."""
+"""The products: the whole-sequence GEMMs call numpy's own OpenBLAS through its cblas entry
+points where numpy ships one (_OpenBLAS.gemm), np.dot otherwise; a step's products run on
+the module's register-tiled kernel over packed weights (_step_product). Every layout a
+kernel hands them must give np.dot's result, and a cell must compute the same on either
+BLAS path."""
 import glob
 import os
 
@@ -65,6 +67,33 @@ def test_numpy_s_openblas_is_found():
     lib = lstm._OpenBLAS
     assert lib.gemm(np.dtype(np.float32)) != 0 and lib.gemm(np.dtype(np.float64)) != 0
     assert lib.gemm(np.dtype(np.float32)) != lib.gemm(np.dtype(np.float64))
+
+
+@numba.njit
+def step_product(a, panels, out, tail):
+    lstm._step_product(a, panels, out, tail)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transpose", [False, True])
+# rows around the 4-row tile, columns around the 16/8-column panel, any inner size
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 64, 40),
+                                   (16, 128, 512), (2, 7, 8), (0, 3, 5), (6, 0, 9), (5, 4, 0)])
+def test_step_product_gives_np_dot(dtype, transpose, m, k, n):
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((n, k) if transpose else (k, n)).astype(dtype)
+    b = w.T if transpose else w
+    wide = rng.standard_normal((m + 2, k + 5)).astype(dtype)
+    a = wide[1:m + 1, 2:k + 2]  # a column block of a wider array: rows with a leading dimension
+    out = np.full((m + 3, n + 1), np.nan, dtype)
+    panels = lstm._pack_panels(w, transpose)
+    tail = np.empty((lstm._TILE_ROWS, lstm._PANEL // np.dtype(dtype).itemsize), dtype)
+    step_product(a, panels, out[2:m + 2, :n], tail)
+    expected = np.dot(a.astype(np.float64), b.astype(np.float64))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert np.allclose(out[2:m + 2, :n], expected, rtol=tol, atol=tol)
+    # nothing outside the output's rows and columns is written
+    assert np.isnan(out[:2]).all() and np.isnan(out[m + 2:]).all() and np.isnan(out[:, n:]).all()
 
 
 def train_step(m, dtype, T, B, I, H):

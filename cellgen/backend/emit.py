@@ -151,16 +151,16 @@ def _buffers(plan: Plan) -> dict:
                 for x in recurrent})
     fwd.update({f"A_{x['index']}": f'tape["A_{x["index"]}"]' for x in groups if x["has_operand"]})
     common = dict(fwd)
-    fwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in groups})
-    fwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in recurrent})
+    fwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in hoisted})
+    fwd.update({f"Wt_{x['index']}_panels": f"pk.panels({x['index']}, True)" for x in recurrent})
     vectors = {f"P_{v}": f'p["{v}"]' for v in g.vectors}
     fwd.update(vectors)
     if not g.cell.output_is_state:
         fwd["ys"] = 'tape["ys"]'
     bwd = {k: v.replace("S_", 'tape["S_', 1) + '"]' if k.startswith("S_") else v for k, v in common.items()
            if not (k.startswith("M_") and int(k[2:]) in plan.summed)}
-    bwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in groups})
-    bwd.update({f"Wt_{x['index']}": f"pk.stacked({x['index']}, True)" for x in recurrent})
+    bwd.update({f"W_{x['index']}": f"pk.stacked({x['index']}, False)" for x in hoisted})
+    bwd.update({f"W_{x['index']}_panels": f"pk.panels({x['index']}, False)" for x in recurrent})
     bwd.update(vectors)
     bwd["dys"] = "dys"
     bwd.update({f"G_{c}": f"G_{c}" for c in codes})
@@ -196,7 +196,7 @@ def _ops(step: tuple) -> list[dict]:
     out, gemms = [], 0
     for o in step:
         if isinstance(o, Gemm):
-            out.append(dict(kind="gemm", a=_block_rows(o.a, o.columns), b=o.b, bt=o.b_transposed, out=_block_rows(o.out),
+            out.append(dict(kind="gemm", a=_block_rows(o.a, o.columns), panels=f"{o.b}_panels", out=_block_rows(o.out),
                             comment=o.comment, number=gemms))
             gemms += 1
         else:

@@ -41,11 +41,9 @@ class Kernel:
 
 @dataclass(frozen=True)
 class Gemm:
-    """out = a @ b on the step's 2-D views; `a`, `b`, `out` are array expressions and
-    `b_transposed` names b's transpose (the backend may run the product as b^T @ a^T)."""
+    """out = a @ b on the step's 2-D views; `a`, `b`, `out` are array expressions."""
     a: str
     b: str
-    b_transposed: str
     out: str
     comment: str
     columns: tuple[int, int] | None = None  # a's column blocks (in hidden sizes), when not all
@@ -202,7 +200,7 @@ class _Planner:
                     src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in self.prev_of \
                         else f"A_{grp.index}[_t]"
                     out = f"M_{grp.index}" + ("" if grp.index in self.summed else "[_t]")
-                    step.append(Gemm(src, f"Wt_{grp.index}", f"W_{grp.index}", out, _describe(grp, g.display)))
+                    step.append(Gemm(src, f"Wt_{grp.index}", out, _describe(grp, g.display)))
             if level < L:
                 outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
                         if grp.level == level + 1 and grp.index in self.operand_buffers]
@@ -323,11 +321,10 @@ class _Planner:
                     comment = "d" + _describe(grp, g.display, operand_only=True)
                     if grp.index in dm_within:
                         ui, first = dm_within[grp.index]
-                        step.append(Gemm(f"dX_{ui}[_t]", f"W_{grp.index}", f"Wt_{grp.index}", gemm_out[grp.da],
+                        step.append(Gemm(f"dX_{ui}[_t]", f"W_{grp.index}", gemm_out[grp.da],
                                          comment, (first, first + len(grp.members))))
                     else:
-                        step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", f"Wt_{grp.index}",
-                                         gemm_out[grp.da], comment))
+                        step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", gemm_out[grp.da], comment))
         return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
 
     def backward_leaf(self, max_da_level: int, gemm_out: dict):
