@@ -338,20 +338,29 @@ def _tiles(a, a0, rows, panels, p, out, o0, j0):
 
 @numba.njit(cache=True, error_model="numpy")
 def _pack_panels(w, transpose):
-    # w (transpose: w^T) [K, N] as [ceil(N / width), K, width], zero past column N
+    # w (transpose: w^T) [K, N] as [ceil(N / width), K, width], zero past column N. w is
+    # read along its rows, each panel row written whole: 2-2.6x faster than panel by panel
+    # (H = 128 and 256), and this runs on one thread in every call.
     K, N = (w.shape[1], w.shape[0]) if transpose else w.shape
     width = _PANEL // w.itemsize
     out = np.empty(((N + width - 1) // width, K, width), w.dtype)
-    for p in range(out.shape[0]):
+    for c in range(N, out.shape[0] * width):  # the last panel's padding
         for k in range(K):
-            for j in range(width):
-                c = p * width + j
-                if c >= N:
-                    out[p, k, j] = 0
-                elif transpose:
-                    out[p, k, j] = w[c, k]
-                else:
-                    out[p, k, j] = w[k, c]
+            out[c // width, k, c % width] = 0
+    if transpose:
+        for c in range(N):
+            row, panel, j = w[c], out[c // width], c % width
+            for k in range(K):
+                panel[k, j] = row[k]
+    else:
+        for k in range(K):
+            row = w[k]
+            for p in range(N // width):
+                dst = out[p, k]
+                for j in range(width):
+                    dst[j] = row[p * width + j]
+            for c in range(N - N % width, N):
+                out[c // width, k, c % width] = row[c]
     return out
 
 
