@@ -626,10 +626,10 @@ def _backward_weights(xs2, S_h, X_1, M_0, W_1, W_0_panels, P_b_u, P_b_r, P_b, dy
 
 
 class _OpenBLAS:
-    """The BLAS the products run on, reached through ctypes: numpy's own OpenBLAS where numpy
-    ships one with 64-bit-integer cblas entry points (numpy 2's wheels), else the SciPy
-    OpenBLAS behind numba's np.dot. Here numpy's (0.3.31) ran the gradient GEMMs 1.17x and
-    small-batch step products up to 3.5x faster than SciPy's (0.3.30), one thread each.
+    """The BLAS the whole-sequence products run on, reached through ctypes: numpy's own
+    OpenBLAS where numpy ships one with 64-bit-integer cblas entry points (numpy 2's
+    wheels), else the SciPy OpenBLAS behind numba's np.dot. Here numpy's (0.3.31) ran the
+    gradient GEMMs 1.17x faster than SciPy's (0.3.30), one thread each.
 
     gemm(dtype): the address of numpy's cblas_sgemm or cblas_dgemm, 0 for np.dot.
     found(): get/set of that BLAS's thread count; None where it is not an OpenBLAS with one
@@ -707,11 +707,12 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 
 class _Threads:
-    """The threads of one call. The BLAS's threads are lent to cellgen for the call: the
-    step products are too small for a multi-threaded BLAS to use them (on 2 cores OpenBLAS
-    ran them no faster on 2 threads than on 1), but batch rows never mix in the recurrence,
-    so each thread takes a block of rows with a 1-thread BLAS, and the whole-sequence GEMMs
-    are split the same way, over all of the BLAS's threads. The BLAS gets its thread count
+    """The threads of one call. The BLAS's threads are lent to cellgen for the call: a
+    step's products are too small to split over threads (on 2 cores OpenBLAS ran them no
+    faster on 2 threads than on 1), but batch rows never mix in the recurrence, so each
+    thread takes a block of rows, and the whole-sequence GEMMs are split the same way, over
+    all of the BLAS's threads, each with a 1-thread BLAS. (An idle OpenBLAS thread spins
+    for a while after a threaded call, into the next phase's threads.) The BLAS gets its thread count
     back afterwards. n = 1 (a small batch, or a BLAS limited to 1 thread by the user or by a
     call in flight on another thread) runs everything on the calling thread and leaves the
     BLAS alone.
