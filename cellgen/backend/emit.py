@@ -192,13 +192,7 @@ def _block_rows(view: str, columns: tuple[int, int] | None = None) -> str:
 
 
 def _ops(step: tuple) -> list[dict]:
-    """A step's operations for the template; each GEMM numbered for its scratch buffer."""
-    out, gemms = [], 0
-    for o in step:
-        if isinstance(o, Gemm):
-            out.append(dict(kind="gemm", a=_block_rows(o.a, o.columns), panels=f"{o.b}_panels", out=_block_rows(o.out),
-                            comment=o.comment, number=gemms))
-            gemms += 1
-        else:
-            out.append(dict(kind="kernel", name=o.name))
-    return out
+    """A step's operations for the template; a GEMM reads its weights as packed panels."""
+    return [dict(kind="gemm", a=_block_rows(o.a, o.columns), panels=f"{o.b}_panels", out=_block_rows(o.out),
+                 comment=o.comment) if isinstance(o, Gemm) else dict(kind="kernel", name=o.name)
+            for o in step]
