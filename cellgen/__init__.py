@@ -1,9 +1,20 @@
-"""cellgen: recurrent-cell equations in, fast Numba kernels with derived BPTT out."""
+"""cellgen: recurrent-cell equations in, fast Numba kernels with derived BPTT out.
+
+The compiler (SymPy, Jinja2) loads only when it is used: a generated module imports
+cellgen.runtime, and importing it must not pay for the compiler.
+"""
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import SpecError  # noqa: E402
-from .pipeline import compile_spec, load, load_text  # noqa: E402
-
 __all__ = ["SpecError", "compile_spec", "load", "load_text", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "SpecError":
+        from .errors import SpecError
+        return SpecError
+    if name in ("compile_spec", "load", "load_text"):
+        from . import pipeline
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'cellgen' has no attribute {name!r}")

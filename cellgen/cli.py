@@ -15,6 +15,7 @@ from .pipeline import compile_spec, read_spec, write_atomic
 EXAMPLES = """examples:
   cellgen build specs/*.cell              write generated/NAME.py for each spec
   cellgen build my.cell -o build/         write build/my.py
+  cellgen build --check specs/*.cell      exit 1 with a diff when generated/ is stale
   cellgen check specs/gru.cell            finite-difference check of every gradient
   cellgen show specs/lstm.cell            forward and derived backward equations
   cellgen show --format latex specs/gru.cell
@@ -48,12 +49,36 @@ def cmd_build(args) -> int:
             return 1
         names[c.cell.name] = path
     out = Path(args.output)
+    if args.check:
+        return _check_up_to_date(out, compiled)
     for path, c in compiled:
         target = out / f"{c.cell.name}.py"
         changed = write_atomic(target, c.source)
         if args.verbose:
             print(f"{target} {'written' if changed else 'unchanged'}")
     return 0
+
+
+def _check_up_to_date(out: Path, compiled) -> int:
+    """Exit 1 with a unified diff per module that differs from what the specs build; write nothing."""
+    import difflib
+    stale = 0
+    for path, c in compiled:
+        target = out / f"{c.cell.name}.py"
+        try:
+            current = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current == c.source:
+            continue
+        stale += 1
+        before = [] if current is None else current.splitlines(keepends=True)
+        sys.stdout.writelines(difflib.unified_diff(before, c.source.splitlines(keepends=True),
+                                                   f"{target} (on disk)", f"{target} (built from {path})"))
+    if stale:
+        print(f"{stale} of {len(compiled)} modules in {out} are stale: run `cellgen build` "
+              f"with the same specs and -o {out}", file=sys.stderr)
+    return 1 if stale else 0
 
 
 def cmd_show(args) -> int:
@@ -87,6 +112,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("specs", nargs="+", metavar="SPEC")
     b.add_argument("-o", "--output", default="generated", metavar="DIR", help="output folder (default: generated)")
     b.add_argument("-v", "--verbose", action="store_true", help="name each file written")
+    b.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 and print a unified diff when DIR's modules are stale")
     b.set_defaults(run=cmd_build)
     c = sub.add_parser("check", help="check the derived gradients against finite differences")
     c.add_argument("specs", nargs="+", metavar="SPEC")

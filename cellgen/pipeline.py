@@ -48,7 +48,8 @@ def check_text(text: str, path: str = "<spec>") -> Cell:
     return cell
 
 
-def compile_spec(text: str, path: str = "<spec>") -> Compiled:
+def compile_spec(text: str, path: str = "<spec>", disable: frozenset[str] = frozenset()) -> Compiled:
+    """Spec text -> module source; `disable` names planner passes to leave out (see PASSES)."""
     # SymPy and Jinja2 load only here: a warm cellgen.load of a cached module never needs them.
     from .backend.emit import render
     from .middle.derive import derive
@@ -56,7 +57,7 @@ def compile_spec(text: str, path: str = "<spec>") -> Compiled:
     from .middle.plan import plan
     cell = check_text(text, path)
     derivation = derive(lower(cell))
-    p = plan(derivation)
+    p = plan(derivation, disable)
     return Compiled(cell, derivation, p, render(p))
 
 
@@ -109,8 +110,10 @@ def compiler_fingerprint() -> str:
 
 def load_text(text: str, path: str = "<spec>") -> ModuleType:
     """`load` for spec text that is not in a file; `path` only names it in errors."""
-    from . import __version__
-    digest = hashlib.sha256(f"{__version__}\0{compiler_fingerprint()}\0{text}".encode()).hexdigest()[:20]
+    from . import __version__, runtime
+    # runtime.VERSION as this process imported it: the module must pass runtime.require
+    key = f"{__version__}\0{runtime.VERSION}\0{compiler_fingerprint()}\0{text}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     cell = check_text(text, path)
     directory = cache_dir()
     target = directory / f"{cell.name}_{digest}.py"

@@ -29,7 +29,7 @@ def gradient_norms(module, seed=0, bias=None):
         params[bias[0]][:] = bias[1]
     xs = rng.standard_normal((T, B, I))
     _, _, tape = module.forward(params, xs)
-    states = [tape[f"S_{s}"] for s in module.STATES]  # every state at every step, from the tape
+    states = list(tape["states"])  # every state at every step, from the tape
     norms = []
     for t in range(T):
         state_t = tuple(S[t] for S in states)

@@ -103,6 +103,10 @@ def test_names_that_shadow_the_generated_code(tmp_path):
     assert all(r.ok for r in rows), [r for r in rows if not r.ok]
 
 
+def build_of(source: str) -> str:
+    return source.split('BUILD = "', 1)[1][:16]
+
+
 def test_generated_module_runs_nothing_from_the_spec(tmp_path):
     spec = tmp_path / 'evil"""\n.cell'
     spec.write_text('# """\nimport os; os.system("touch pwned")  # refused line\n' + H + "h' = tanh(W @ h)\n")
@@ -122,7 +126,8 @@ def test_generated_module_runs_nothing_from_the_spec(tmp_path):
                                                                        "import evil")]
     assert all(r.returncode == 0 and r.stderr == "" for r in runs), [r.stderr for r in runs]
     baseline, imported = (set(json.loads(r.stdout)) for r in runs)
-    assert imported - baseline == {"evil"}  # the module brings nothing but numpy and numba
+    # the module brings nothing but numpy, numba and the runtime, and names itself by its bytes
+    assert imported - baseline - {"evil", "cellgen"} == {f"_cellgen_cell_evil_{build_of(source)}"}
     assert set(os.listdir(tmp_path)) - before <= {"__pycache__", "nbcache"}
 
 

@@ -1,6 +1,7 @@
-"""The products: the whole-sequence GEMMs call numpy's own OpenBLAS through its cblas entry
-points where numpy ships one (_OpenBLAS.gemm), np.dot otherwise; a step's products run on
-the module's register-tiled kernel over packed weights (_step_product). Every layout a
+"""The products (cellgen.runtime.blas, .step_products): the whole-sequence GEMMs call numpy's
+own OpenBLAS through its cblas entry points where numpy ships one (OpenBLAS.gemm), np.dot
+otherwise; a step's products run on the register-tiled kernel over packed weights
+(step_product). Every layout a
 kernel hands them must give np.dot's result, and a cell must compute the same on either
 BLAS path."""
 import glob
@@ -10,9 +11,9 @@ import numpy as np
 import numba
 import pytest
 
+from cellgen.runtime import blas, step_products
+from cellgen.runtime.blas import OpenBLAS
 from conftest import generated
-
-lstm = generated("lstm")
 
 
 def numpy_ships_ilp64_openblas() -> bool:
@@ -23,7 +24,7 @@ def numpy_ships_ilp64_openblas() -> bool:
 
 @numba.njit
 def matmul(gemm, a, b, out):
-    lstm._matmul(gemm, a, b, out)
+    blas.matmul(gemm, a, b, out)
 
 
 def layouts(rng, dtype, m, k, n):
@@ -43,7 +44,7 @@ def layouts(rng, dtype, m, k, n):
 @pytest.mark.parametrize("m,k,n", [(7, 5, 3), (1, 4, 6), (6, 1, 4), (5, 4, 1), (3, 0, 2), (0, 3, 2), (64, 33, 130)])
 def test_every_layout_gives_np_dot(dtype, m, k, n):
     rng = np.random.default_rng(0)
-    gemm = lstm._OpenBLAS.gemm(np.dtype(dtype))
+    gemm = OpenBLAS.gemm(np.dtype(dtype))
     for a, b in layouts(rng, dtype, m, k, n):
         for address in {gemm, 0}:
             out = np.full((m, n), np.nan, dtype)
@@ -55,7 +56,7 @@ def test_every_layout_gives_np_dot(dtype, m, k, n):
 def test_a_row_block_of_a_wider_output():
     # out rows of a [B, n] array, as _step_product and the whole-sequence GEMMs write them
     rng = np.random.default_rng(1)
-    gemm = lstm._OpenBLAS.gemm(np.dtype(np.float64))
+    gemm = OpenBLAS.gemm(np.dtype(np.float64))
     a, b = rng.standard_normal((9, 4)), rng.standard_normal((4, 6))
     out = np.zeros((20, 6))
     matmul(gemm, a, b, out[5:14])
@@ -64,14 +65,14 @@ def test_a_row_block_of_a_wider_output():
 
 @pytest.mark.skipif(not numpy_ships_ilp64_openblas(), reason="numpy here has no bundled ILP64 OpenBLAS")
 def test_numpy_s_openblas_is_found():
-    lib = lstm._OpenBLAS
+    lib = OpenBLAS
     assert lib.gemm(np.dtype(np.float32)) != 0 and lib.gemm(np.dtype(np.float64)) != 0
     assert lib.gemm(np.dtype(np.float32)) != lib.gemm(np.dtype(np.float64))
 
 
 @numba.njit
 def step_product(a, panels, out, tail):
-    lstm._step_product(a, panels, out, tail)
+    step_products.step_product(a, panels, out, tail)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -86,8 +87,8 @@ def test_step_product_gives_np_dot(dtype, transpose, m, k, n):
     wide = rng.standard_normal((m + 2, k + 5)).astype(dtype)
     a = wide[1:m + 1, 2:k + 2]  # a column block of a wider array: rows with a leading dimension
     out = np.full((m + 3, n + 1), np.nan, dtype)
-    panels = lstm._pack_panels(w, transpose)
-    tail = np.empty((lstm._TILE_ROWS, lstm._PANEL // np.dtype(dtype).itemsize), dtype)
+    panels = step_products.pack_panels(w, transpose)
+    tail = np.empty((step_products.TILE_ROWS, step_products.PANEL // np.dtype(dtype).itemsize), dtype)
     step_product(a, panels, out[2:m + 2, :n], tail)
     expected = np.dot(a.astype(np.float64), b.astype(np.float64))
     tol = 1e-5 if dtype == np.float32 else 1e-12
@@ -112,9 +113,9 @@ def train_step(m, dtype, T, B, I, H):
 def test_numpy_s_blas_and_np_dot_give_the_same_cell(name, B, H, monkeypatch):
     m = generated(name)
     on_numpy = train_step(m, np.float64, 4, B, 6, H)
-    monkeypatch.setattr(m._OpenBLAS, "_numpy", ())  # as where numpy has no such BLAS
-    monkeypatch.setattr(m._OpenBLAS, "_found", None)
-    assert m._OpenBLAS.gemm(np.dtype(np.float64)) == 0
+    monkeypatch.setattr(OpenBLAS, "_numpy", ())  # as where numpy has no such BLAS
+    monkeypatch.setattr(OpenBLAS, "_found", None)
+    assert OpenBLAS.gemm(np.dtype(np.float64)) == 0
     on_np_dot = train_step(m, np.float64, 4, B, 6, H)
     for a, b in zip(on_numpy, on_np_dot):
         assert np.allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -1,10 +1,11 @@
-"""The generated modules recycle the large arrays of a call (see _Buffers): a buffer may
+"""The runtime recycles the large arrays of a call (cellgen.runtime.buffers): a buffer may
 be handed out again only once nothing the caller holds can reach it."""
 import gc
 
 import numpy as np
 import pytest
 
+from cellgen.runtime import buffers
 from conftest import generated
 
 # large enough that every tape and work array goes through the buffers
@@ -20,7 +21,7 @@ def run(m, xs, dys, p):
 @pytest.mark.parametrize("name", ["lstm", "gru_cho"])
 def test_arrays_held_by_the_caller_are_never_reused(name, rng):
     m = generated(name)
-    assert T * B * H * 8 >= m._Buffers.MIN_BYTES
+    assert T * B * H * 8 >= buffers.Buffers.MIN_BYTES
     p = m.init_params(I, H, seed=3, dtype=np.float64)
     xs = [rng.standard_normal((T, B, I)) for _ in range(3)]
     dys = [rng.standard_normal((T, B, H)) for _ in range(3)]
@@ -50,26 +51,26 @@ def test_buffers_are_reused_and_released(rng):
     gc.collect()
     m.release_buffers()
     run(m, xs, dys, p)
-    kept = len(m._buffers._buffers)
+    kept = len(buffers.pool._buffers)
     assert kept > 0
     for _ in range(3):  # each call finds the last one's buffers unused
         run(m, xs, dys, p)
-        assert len(m._buffers._buffers) == kept
+        assert len(buffers.pool._buffers) == kept
     ys = run(m, xs, dys, p)[0]
     m.release_buffers()
-    assert len(m._buffers._buffers) == 1  # ys is still held, so its buffer stays
-    assert ys.base is m._buffers._buffers[0]
+    assert len(buffers.pool._buffers) == 1  # ys is still held, so its buffer stays
+    assert ys.base is buffers.pool._buffers[0]
     del ys
     m.release_buffers()
-    assert m._buffers._buffers == []
+    assert buffers.pool._buffers == []
 
 
 def test_results_kept_by_the_caller_stay_intact_and_the_lookup_bounded(rng):
     m = generated("lstm")
     p = m.init_params(I, H, dtype=np.float32)
     xs = [rng.standard_normal((T, B, I)).astype(np.float32) for _ in range(3)]
-    kept = [m.forward(p, xs[i % 3])[0] for i in range(m._Buffers.MAX_TRACKED + 20)]
-    assert len(m._buffers._buffers) <= m._Buffers.MAX_TRACKED
+    kept = [m.forward(p, xs[i % 3])[0] for i in range(buffers.Buffers.MAX_TRACKED + 20)]
+    assert len(buffers.pool._buffers) <= buffers.Buffers.MAX_TRACKED
     for i, ys in enumerate(kept):
         np.testing.assert_array_equal(ys, kept[i % 3])
     assert len({ys.ctypes.data for ys in kept}) == len(kept)

@@ -1,4 +1,4 @@
-"""Row blocks on threads: a generated module lends the BLAS's threads to blocks of batch
+"""Row blocks on threads (cellgen.runtime.threads): the runtime lends the BLAS's threads to blocks of batch
 rows (and of the [T * B] rows of the whole-sequence GEMMs). Splitting must not change a
 result beyond rounding, must hand the BLAS its thread count back, and must not run when
 the BLAS is limited to one thread."""
@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import cellgen
+from cellgen.runtime import threads as rt_threads
+from cellgen.runtime.blas import OpenBLAS
 from conftest import SPECS, generated
 from test_unseen_cells import CELLS
 
@@ -27,7 +29,7 @@ class FakeBLAS:
 
 
 def run(m, blas, monkeypatch, T=5, B=37, I=3, H=4):
-    monkeypatch.setattr(m._OpenBLAS, "_found", (blas.get, blas.set) if blas else None)
+    monkeypatch.setattr(OpenBLAS, "_found", (blas.get, blas.set) if blas else None)
     rng = np.random.default_rng(0)
     p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=1, dtype=np.float64).items()}
     xs = rng.standard_normal((T, B, I))
@@ -54,8 +56,8 @@ def module_named(name, tmp_path, cache, monkeypatch):
 @pytest.mark.parametrize("name", SPECS + ["two_stage", "shapes", "indrnn"])
 def test_blocks_on_threads_equal_one_thread(name, tmp_path, cache, monkeypatch):
     m = module_named(name, tmp_path, cache, monkeypatch)
-    monkeypatch.setattr(m, "_ROWS_PER_THREAD", 2)
-    monkeypatch.setattr(m, "_GEMM_ROWS_PER_THREAD", 2)
+    monkeypatch.setattr(rt_threads, "ROWS_PER_THREAD", 2)
+    monkeypatch.setattr(rt_threads, "GEMM_ROWS_PER_THREAD", 2)
     serial = run(m, None, monkeypatch)
     blas = FakeBLAS(3)  # 37 rows in blocks of 12, 12, 13; 185 flat rows in 61, 62, 62
     split = run(m, blas, monkeypatch)
@@ -74,7 +76,7 @@ def test_a_one_thread_blas_is_left_alone(monkeypatch):
 def test_small_batches_stay_on_the_calling_thread(monkeypatch):
     m = generated("lstm")
     blas = FakeBLAS(2)
-    run(m, blas, monkeypatch, B=m._ROWS_PER_THREAD * 2 - 1)
+    run(m, blas, monkeypatch, B=rt_threads.ROWS_PER_THREAD * 2 - 1)
     assert blas.calls == []
 
 
@@ -86,7 +88,7 @@ def test_the_real_blas_gets_its_threads_back():
         ys, _, tape = m.forward(p, np.ones((3, 64, 8), np.float32))
         m.backward(p, tape, ys)
     train_step()  # numba loads its BLAS on the first np.dot
-    blas = m._OpenBLAS.found()
+    blas = OpenBLAS.found()
     if blas is None:
         pytest.skip("numba's BLAS is not a pthreads OpenBLAS here")
     before = blas[0]()
@@ -96,7 +98,7 @@ def test_the_real_blas_gets_its_threads_back():
 
 def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(monkeypatch):
     m = generated("rnn")
-    monkeypatch.setattr(m._OpenBLAS, "_found", (lambda: 4, lambda n: None))
+    monkeypatch.setattr(OpenBLAS, "_found", (lambda: 4, lambda n: None))
     ended = []
 
     def kernel(lo, hi):
@@ -104,7 +106,7 @@ def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(monkeypa
         if lo > 0:
             raise RuntimeError(f"block {lo}")
     with pytest.raises(RuntimeError, match="block"):
-        with m._Threads(4 * m._ROWS_PER_THREAD) as threads:
+        with rt_threads.Threads(4 * rt_threads.ROWS_PER_THREAD) as threads:
             threads.rows(kernel, (), 100)
     assert sorted(ended) == [0, 25, 50, 75]
 
@@ -113,12 +115,12 @@ def test_whole_sequence_gemms_use_every_lent_thread(monkeypatch):
     # 32 batch rows make 2 blocks of the recurrence on an 8-thread BLAS; the GEMMs over all
     # steps' rows must not drop to those 2 threads.
     m = generated("lstm")
-    monkeypatch.setattr(m._OpenBLAS, "_found", (lambda: 8, lambda n: None))
+    monkeypatch.setattr(OpenBLAS, "_found", (lambda: 8, lambda n: None))
     blocks = {}
 
     def kernel(name):
         return lambda lo, hi: blocks.setdefault(name, []).append((lo, hi))
-    with m._Threads(32) as threads:
+    with rt_threads.Threads(32) as threads:
         threads.rows(kernel("rows"), (), 32)
         threads.gemm_rows(kernel("gemm"), (), 100 * 32)
     assert len(blocks["rows"]) == 2 and len(blocks["gemm"]) == 8
@@ -128,9 +130,9 @@ def test_whole_sequence_gemms_use_every_lent_thread(monkeypatch):
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(monkeypatch):
     m = generated("rnn")
-    monkeypatch.setattr(m._OpenBLAS, "_found", (lambda: 2, lambda n: None))
+    monkeypatch.setattr(OpenBLAS, "_found", (lambda: 2, lambda n: None))
     p = m.init_params(3, 4, dtype=np.float64)
-    xs = np.random.default_rng(0).standard_normal((4, 2 * m._ROWS_PER_THREAD, 3))
+    xs = np.random.default_rng(0).standard_normal((4, 2 * rt_threads.ROWS_PER_THREAD, 3))
     ys = m.forward(p, xs)[0]  # the parent's pool now has a thread
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1) as pool:  # a child that inherited the pool but not its thread

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import keyword
-import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -19,19 +18,19 @@ from ..frontend.checker import HIDDEN, INPUT, Cell, fold
 from ..frontend.syntax import Call, Expr, MatVec, Name, Num, Unary
 from .functions import apply
 
-_RESERVED = set(dir(builtins)) | {"np", "numba", "math", "xs2", "dxs2", "ys", "dys"}
-# The kernels' array arguments (S_h, M_0, dP_b, ...): a user name must never shadow one.
-_ARRAY_NAME = re.compile(r"^(S|M|X|A|W|Wt|P|G|Gn|dM|dX|dA|dP|dW)_")
+# Globals a kernel reads: a local of the same name would shadow them.
+_RESERVED = set(dir(builtins)) | {"np", "numba", "math"}
 
 
 def ident(name: str) -> str:
     """A spec name as a Python identifier in generated code, injective and collision-free.
 
-    Names the generator makes itself start with '_' or contain '__'; a user name that
-    could be mistaken for one, or for a keyword or builtin, gets the prefix '_u_'.
+    Names the generator makes itself start with '_' or contain '__' (middle/names.py); a
+    user name that could be mistaken for one, or for a keyword or builtin, gets the prefix
+    '_u_', which no generated name has.
     """
     if name.startswith("_") or "__" in name or keyword.iskeyword(name) or keyword.issoftkeyword(name) \
-            or name in _RESERVED or _ARRAY_NAME.match(name):
+            or name in _RESERVED:
         return "_u_" + name
     return name
 
@@ -119,8 +118,10 @@ def lower(cell: Cell) -> StepGraph:
             key = (p, operand)
             if key not in products:
                 matrix_uses[p] = matrix_uses.get(p, 0) + 1
-                suffix = "" if matrix_uses[p] == 1 else f"__{matrix_uses[p]}"
-                sym = symbol(f"mv__{p}{suffix}")  # '__' keeps it apart from every user name
+                # mv__W, then mv2__W, ...: '__' keeps it apart from every user name, and the
+                # use count stands before it, so no parameter's name can fake another's.
+                uses = "" if matrix_uses[p] == 1 else str(matrix_uses[p])
+                sym = symbol(f"mv{uses}__{ident(p)}")
                 # The checker keeps input-sized and hidden-sized values apart, so x marks the size.
                 size = INPUT if x in operand.free_symbols else HIDDEN
                 lvl = 0 if size == INPUT else 1 + level_of(operand)

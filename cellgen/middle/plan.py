@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import names
 from .derive import Derivation, Group
 
 
@@ -37,16 +38,48 @@ class Kernel:
     writes: tuple[tuple[Slot, sp.Expr], ...]
     accumulates: tuple[tuple[Slot, sp.Expr], ...] = ()
     arrays: tuple[str, ...] = field(default=())
+    # What a batch row past its sequence's end writes to each slot instead: a copy of the
+    # slot given (a new state keeps the old one, a carry passes on), or zero when None.
+    frozen: tuple[tuple[Slot, Slot | None], ...] = ()
 
 
 @dataclass(frozen=True)
 class Gemm:
-    """out = a @ b on the step's 2-D views; `a`, `b`, `out` are array expressions."""
+    """A step's product out = a @ b over the batch rows; b is a weights array packed in panels."""
     a: str
+    a_per_step: bool  # a has a time axis: the product reads a[t]
     b: str
     out: str
+    out_per_step: bool
     comment: str
     columns: tuple[int, int] | None = None  # a's column blocks (in hidden sizes), when not all
+
+
+# The planner's optimisations, each one a named pass that can be switched off (the plan is
+# then slower, never wrong: tests/test_plan.py checks gradients with each one off).
+PASSES = {
+    "fuse_sums": "a recurrent product that meets an input product only in a sum (W @ h + U @ x) "
+                 "adds into the input product's buffer: the tape keeps the sum, the step's products are scratch",
+    "store_gates": "a kept sum used only through one activation keeps the activation (the gate): "
+                   "BPTT reads i instead of recomputing sigmoid(sum + b_i)",
+    "share_adjoint_stream": "an input group whose gradients equal a recurrent group's reads that group's dM",
+    "adjoints_from_input_stream": "a recurrent group whose gradients are a run of an input group's reads "
+                                  "them from that group's dX",
+    "carry_from_product": "a state gradient that is exactly one operand gradient is written by its product, "
+                          "with no kernel",
+    "bias_from_stream": "a vector parameter's gradient that equals a product's gradient sums that stream",
+}
+
+
+@dataclass(frozen=True)
+class PassResult:
+    name: str
+    enabled: bool
+    changes: tuple[str, ...]  # what the pass did to this cell, one line each; () when nothing
+
+    @property
+    def applied(self) -> bool:
+        return bool(self.changes)
 
 
 @dataclass(frozen=True)
@@ -64,45 +97,56 @@ class Plan:
     vector_sums: dict[str, tuple[str, int]]  # vector parameter -> (stream, block) its gradient sums
     operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
     summed: dict[int, int]  # recurrent group -> input group whose buffer keeps their sum for BPTT
+    passes: tuple[PassResult, ...] = ()
+
+    def applied(self, name: str) -> tuple[str, ...]:
+        """What the pass `name` changed in this plan."""
+        return next(p.changes for p in self.passes if p.name == name)
 
 
-def arr_state(s: str) -> str:
-    return f"S_{s}"
-
-
-def plan(d: Derivation) -> Plan:
-    planner = _Planner(d)
+def plan(d: Derivation, disable: frozenset[str] = frozenset()) -> Plan:
+    """The plan of a derivation; `disable` names passes (PASSES) to leave out."""
+    unknown = set(disable) - set(PASSES)
+    if unknown:
+        raise ValueError(f"unknown passes {sorted(unknown)}; the passes are {list(PASSES)}")
+    planner = _Planner(d, frozenset(disable))
     hoisted, forward_step = planner.forward()
     backward_step, dm_alias, dm_within, carry_from_gemm, vector_sums = planner.backward()
     dx_kernel, dx_from_gemm = planner.input_gradient()
     return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
-                carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed)
+                carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed,
+                tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES))
 
 
 class _Planner:
     """What the planning steps of one derivation share: where every value lives."""
 
-    def __init__(self, d: Derivation):
+    def __init__(self, d: Derivation, disable: frozenset[str]):
         self.d = d
+        self.enabled = {name: name not in disable for name in PASSES}
+        self.changes: dict[str, list[str]] = {name: [] for name in PASSES}
         self.g = g = d.graph
         self.L = g.levels
         self.groups = d.groups
         self.prev_of = {sym: name for name, sym in g.prev.items()}
         self.new_of = {sym: name for name, sym in g.new.items()}
         self.state_code = {name: sym.name for name, sym in g.prev.items()}
+        self.carry_of = {names.carry_next(c): names.carry(c) for c in self.state_code.values()}
         self.member_slot = {p.symbol: (grp.index, k) for grp in self.groups for k, p in enumerate(grp.members)}
         self.node_def = {n.symbol: n.expr for n in g.nodes}
         self.node_rank = {s: i for i, s in enumerate(g.order)}
         self.adj_rank = {s: i for i, s in enumerate(d.definitions)}
-        self.vector_slot = {sym: Slot(f"P_{name}", "col") for name, sym in g.vectors.items()}
+        self.vector_slot = {sym: Slot(names.vector(sym.name), "col") for name, sym in g.vectors.items()}
         self.operand_buffers = tuple(grp.index for grp in self.groups
                                      if not (grp.operand == g.x or grp.operand in self.prev_of))
-        self.summed, self.partner, to_sum = _sum_only_pairs(d)
+        self.summed, self.partner, to_sum = _sum_only_pairs(d) if self.enabled["fuse_sums"] else ({}, {}, {})
+        self.changes["fuse_sums"] += [f"group {w} adds into group {u}" for w, u in self.summed.items()]
         # What the backward kernels compute from: with x- and h-products that only ever meet in
         # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
         self.bwd_nodes = {s: e.xreplace(to_sum) for s, e in self.node_def.items()}
         self.bwd_defs = {s: e.xreplace(to_sum) for s, e in d.definitions.items()}
-        self.stored = self.stored_activations()
+        self.stored = self.stored_activations() if self.enabled["store_gates"] else {}
+        self.changes["store_gates"] += [f"{g.display[u]} keeps {g.display[node]}" for u, node in self.stored.items()]
         self.da_level = {grp.da: grp.level for grp in self.groups}
         # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
         # definition reads only adjoints defined before it.
@@ -163,25 +207,34 @@ class _Planner:
         used = set().union(*(e.free_symbols for _, e in body), *(e.free_symbols for e in out_exprs))
         kept_reads = tuple(sorted(((s, sl) for s, sl in reads.items() if s in used),
                                   key=lambda r: (r[1].array, r[1].offset, r[0].name)))
+        frozen = tuple((slot, self.frozen_source(slot)) for slot, _ in writes) if space == "hidden" else ()
         arrays = sorted({sl.array for _, sl in kept_reads} | {sl.array for sl, _ in writes}
-                        | {sl.array for sl, _ in accs})
-        return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays))
+                        | {sl.array for sl, _ in accs} | {src.array for _, src in frozen if src})
+        return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays), frozen)
+
+    def frozen_source(self, slot: Slot) -> Slot | None:
+        """Past a sequence's end its states stay and its carries pass through unchanged."""
+        if slot.index == "t+1":
+            return Slot(slot.array, "t", slot.offset)
+        if slot.array in self.carry_of:
+            return Slot(self.carry_of[slot.array], "row", slot.offset)
+        return None
 
     def input_leaf(self, s: sp.Symbol) -> Slot | None:
-        return Slot("xs2", "flat") if s == self.g.x else None
+        return Slot(names.X_ROWS, "flat") if s == self.g.x else None
 
     def forward_leaf(self, max_level: int):
         """Where a kernel after the level-`max_level` GEMMs reads each forward value."""
         def slot(s):
             if s in self.prev_of:
-                return Slot(arr_state(self.state_code[self.prev_of[s]]), "t")
+                return Slot(names.state(self.state_code[self.prev_of[s]]), "t")
             if s in self.vector_slot:
                 return self.vector_slot[s]
             if s in self.member_slot:
                 gi, k = self.member_slot[s]
                 grp = self.groups[gi]
                 if grp.level <= max_level:
-                    array = f"X_{gi}" if grp.operand_size == "input" else f"M_{gi}"
+                    array = names.input_products(gi) if grp.operand_size == "input" else names.products(gi)
                     return Slot(array, "row" if gi in self.summed else "t", k)
             return None
         return slot
@@ -189,7 +242,7 @@ class _Planner:
     # ------------------------------------------------------------------ forward
     def forward(self) -> tuple[tuple[Kernel, ...], tuple]:
         g, groups, L = self.g, self.groups, self.L
-        hoisted_outs = [(Slot(f"A_{grp.index}", "flat"), grp.operand) for grp in groups
+        hoisted_outs = [(Slot(names.operand(grp.index), "flat"), grp.operand) for grp in groups
                         if grp.operand_size == "input" and grp.index in self.operand_buffers]
         hoisted = (self.kernel("_input_operands", "input-sized operands of all steps", hoisted_outs, [],
                                self.input_leaf, space="input"),) if hoisted_outs else ()
@@ -197,23 +250,23 @@ class _Planner:
         for level in range(L + 1):
             for grp in groups:
                 if level > 0 and grp.level == level:
-                    src = f"{arr_state(grp.operand.name)}[_t]" if grp.operand in self.prev_of \
-                        else f"A_{grp.index}[_t]"
-                    out = f"M_{grp.index}" + ("" if grp.index in self.summed else "[_t]")
-                    step.append(Gemm(src, f"Wt_{grp.index}", out, _describe(grp, g.display)))
+                    src = names.state(grp.operand.name) if grp.operand in self.prev_of \
+                        else names.operand(grp.index)
+                    step.append(Gemm(src, True, names.panels(grp.index, True), names.products(grp.index),
+                                     grp.index not in self.summed, describe(grp, g.display)))
             if level < L:
-                outs = [(Slot(f"A_{grp.index}", "t"), grp.operand) for grp in groups
+                outs = [(Slot(names.operand(grp.index), "t"), grp.operand) for grp in groups
                         if grp.level == level + 1 and grp.index in self.operand_buffers]
                 if outs:
                     step.append(self.kernel(f"_forward_level{level}", f"operands of the level-{level + 1} products",
                                             outs, [], self.forward_leaf(level)))
                 continue
-            outs = [(Slot(arr_state(self.state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
+            outs = [(Slot(names.state(self.state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
             if not g.cell.output_is_state:
-                outs.append((Slot("ys", "t"), g.output))
+                outs.append((Slot(names.YS, "t"), g.output))
             for w, u in self.partner.items():
                 ui, k = self.member_slot[u]
-                outs.append((Slot(f"X_{ui}", "t", k), self.stored.get(u, u + w)))
+                outs.append((Slot(names.input_products(ui), "t", k), self.stored.get(u, u + w)))
             purpose = "new states" + ("" if g.cell.output_is_state else " and the output")
             step.append(self.kernel("_forward_step", purpose, outs, [], self.forward_leaf(L)))
         return hoisted, tuple(step)
@@ -240,16 +293,17 @@ class _Planner:
         # Input products whose gradients equal those of recurrent products (x and h meeting
         # in one sum, as in an LSTM) share their dM buffer: one stream less per step.
         dm_alias: dict[int, int] = {}
-        for grp in inputs:
+        for grp in inputs if self.enabled["share_adjoint_stream"] else ():
             for other in recurrent:
                 if all(e != 0 for e in values[grp.index]) and values[other.index] == values[grp.index]:
                     dm_alias[grp.index] = other.index
+                    self.changes["share_adjoint_stream"].append(f"group {grp.index} reads group {other.index}'s dM")
                     break
         # The other way round, a recurrent group whose gradients are a run of an input group's
         # (a GRU's (W_r, W_z) @ h and U_r, U_z of (U_r, U_z, U_n) @ x) reads them from that
         # group's dX: written once per step instead of twice.
         dm_within: dict[int, tuple[int, int]] = {}
-        for grp in recurrent:
+        for grp in recurrent if self.enabled["adjoints_from_input_stream"] else ():
             n = len(grp.members)
             if grp.index in dm_alias.values() or any(e == 0 for e in values[grp.index]):
                 continue
@@ -257,6 +311,8 @@ class _Planner:
                 runs = [c for c in range(len(u.members) - n + 1) if values[u.index][c:c + n] == values[grp.index]]
                 if u.index not in dm_alias and runs:
                     dm_within[grp.index] = (u.index, runs[0])
+                    self.changes["adjoints_from_input_stream"].append(
+                        f"group {grp.index} reads blocks {runs[0]}..{runs[0] + n - 1} of group {u.index}'s dX")
                     break
         for grp in groups:
             exprs = [d.adjoint(p.symbol) for p in grp.members]
@@ -264,29 +320,30 @@ class _Planner:
                 if grp.index in dm_alias:
                     continue
                 for k, e in enumerate(exprs):
-                    quantities.append((self.ready(e), Slot(f"dX_{grp.index}", "t", k), e))
+                    quantities.append((self.ready(e), Slot(names.input_products_grad(grp.index), "t", k), e))
             elif grp.index not in dm_within:
                 for k, e in enumerate(exprs):
-                    quantities.append((min(self.ready(e), grp.level), Slot(f"dM_{grp.index}", "t", k), e))
+                    quantities.append((min(self.ready(e), grp.level), Slot(names.products_grad(grp.index), "t", k), e))
         carry_from_gemm: dict[str, int] = {}
         for s, sym in g.prev.items():
             e = d.adjoint(sym)
             # A carry that is exactly one operand gradient is written by that GEMM, with no kernel.
-            da = [grp for grp in groups
-                  if d.definitions.get(e) == grp.da and grp.index not in carry_from_gemm.values()]
+            da = [grp for grp in groups if self.enabled["carry_from_product"]
+                  and d.definitions.get(e) == grp.da and grp.index not in carry_from_gemm.values()]
             if da:
                 carry_from_gemm[s] = da[0].index
+                self.changes["carry_from_product"].append(f"d{s} is written by group {da[0].index}'s product")
             else:
-                quantities.append((self.ready(e), Slot(f"Gn_{self.state_code[s]}", "row"), e))
+                quantities.append((self.ready(e), Slot(names.carry_next(self.state_code[s]), "row"), e))
         # A vector parameter's gradient is a sum over batch and steps. Accumulating it inside a
         # kernel stops LLVM from vectorizing the kernel, so each is a per-step stream summed after
         # the loop; most (biases) equal a product's stream already written, and reuse it.
         stored = {}
         for grp in groups:
-            arr, first = (f"dX_{grp.index}" if grp.operand_size == "input" and grp.index not in dm_alias
-                          else f"dM_{dm_alias.get(grp.index, grp.index)}"), 0
+            arr, first = (names.input_products_grad(grp.index) if grp.operand_size == "input"
+                          and grp.index not in dm_alias else names.products_grad(dm_alias.get(grp.index, grp.index))), 0
             if grp.index in dm_within:
-                arr, first = f"dX_{dm_within[grp.index][0]}", dm_within[grp.index][1]
+                arr, first = names.input_products_grad(dm_within[grp.index][0]), dm_within[grp.index][1]
             for k, p in enumerate(grp.members):
                 stored.setdefault(self.adjoint_value(p.symbol), (arr, first + k))
         vector_sums: dict[str, tuple[str, int]] = {}
@@ -295,14 +352,17 @@ class _Planner:
             if e == 0:
                 continue
             value = d.definitions.get(e, e)
-            if value in stored:
+            if value in stored and self.enabled["bias_from_stream"]:
                 vector_sums[name] = stored[value]
+                self.changes["bias_from_stream"].append(f"d{name} sums block {stored[value][1]} of {stored[value][0]}")
             else:
-                vector_sums[name] = (f"dV_{name}", 0)
-                quantities.append((self.ready(e), Slot(f"dV_{name}", "t"), e))
+                stream = names.vector_stream(sym.name)
+                vector_sums[name] = (stream, 0)
+                quantities.append((self.ready(e), Slot(stream, "t"), e))
 
         owner = {gi: s for s, gi in carry_from_gemm.items()}
-        gemm_out = {grp.da: f"Gn_{self.state_code[owner[grp.index]]}" if grp.index in owner else f"dA_{grp.index}"
+        gemm_out = {grp.da: names.carry_next(self.state_code[owner[grp.index]]) if grp.index in owner
+                    else names.operand_grad(grp.index)
                     for grp in groups}
         step: list = []
         for level in range(L, -1, -1):
@@ -318,28 +378,29 @@ class _Planner:
                                         self.backward_leaf(level, gemm_out), backward=True))
             for grp in groups:
                 if level > 0 and grp.level == level:
-                    comment = "d" + _describe(grp, g.display, operand_only=True)
+                    comment = "d" + describe(grp, g.display, operand_only=True)
                     if grp.index in dm_within:
                         ui, first = dm_within[grp.index]
-                        step.append(Gemm(f"dX_{ui}[_t]", f"W_{grp.index}", gemm_out[grp.da],
-                                         comment, (first, first + len(grp.members))))
+                        step.append(Gemm(names.input_products_grad(ui), True, names.panels(grp.index, False),
+                                         gemm_out[grp.da], False, comment, (first, first + len(grp.members))))
                     else:
-                        step.append(Gemm(f"dM_{grp.index}[_t]", f"W_{grp.index}", gemm_out[grp.da], comment))
+                        step.append(Gemm(names.products_grad(grp.index), True, names.panels(grp.index, False),
+                                         gemm_out[grp.da], False, comment))
         return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
 
     def backward_leaf(self, max_da_level: int, gemm_out: dict):
         """Where a backward kernel after the level-`max_da_level + 1` GEMMs reads each value."""
         forward = self.forward_leaf(self.L)
-        carry_slot = {self.d.carries[s]: Slot(f"G_{self.state_code[s]}", "row") for s in self.g.prev}
+        carry_slot = {self.d.carries[s]: Slot(names.carry(self.state_code[s]), "row") for s in self.g.prev}
         stored_node = {node: forward(u) for u, node in self.stored.items()}
 
         def slot(s):
             if s in self.new_of:
-                return Slot(arr_state(self.state_code[self.new_of[s]]), "t+1")
+                return Slot(names.state(self.state_code[self.new_of[s]]), "t+1")
             if s in carry_slot:
                 return carry_slot[s]
             if s == self.d.dy:
-                return Slot("dys", "td")
+                return Slot(names.DYS, "td")
             if s in self.da_level:
                 return Slot(gemm_out[s], "row") if self.da_level[s] > max_da_level else None
             if s in self.stored:
@@ -363,9 +424,9 @@ class _Planner:
                 terms.append(self.d.dx_terms[grp.index])
         if not terms:
             return None, dx_from_gemm
-        da_input = {grp.da: Slot(f"dA_{grp.index}", "flat") for grp in self.groups if grp.operand_size == "input"}
+        da_input = {grp.da: Slot(names.operand_grad(grp.index), "flat") for grp in self.groups if grp.operand_size == "input"}
         kernel = self.kernel("_input_gradient", "dx through input-sized operands", [],
-                             [(Slot("dxs2", "flat"), sp.Add(*terms))],
+                             [(Slot(names.DX_ROWS, "flat"), sp.Add(*terms))],
                              lambda s: self.input_leaf(s) or da_input.get(s), space="input")
         return kernel, dx_from_gemm
 
@@ -438,7 +499,7 @@ def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> 
     return order
 
 
-def _describe(grp: Group, display: dict, operand_only: bool = False) -> str:
+def describe(grp: Group, display: dict, operand_only: bool = False) -> str:
     params = ", ".join(p.param for p in grp.members)
     operand = str(grp.operand.xreplace({s: sp.Symbol(display.get(s, s.name)) for s in grp.operand.free_symbols}))
     if operand_only:

@@ -1,0 +1,154 @@
+"""forward, backward and step of any generated cell, from the cell's tables.
+
+A generated module's API calls these with its Cell table: the checks, the allocation of
+every array the table lists, the threads, and the assembly of the results are the same
+for every cell; only the jitted drivers the table names are the cell's own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import buffers
+from .blas import OpenBLAS, transposed
+from .packed import pack
+from .table import Array, Cell, dim
+from .threads import Threads
+from .validation import check_lengths, check_sequence, check_state, floating, hidden_size
+
+
+def _shape(a: Array, T: int, B: int, H: int, I: int) -> tuple[int, ...]:
+    return tuple(dim(d, T, B, H, I) for d in a.shape)
+
+
+def forward(cell: Cell, params, xs, state0=None, lengths=None):
+    """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
+    pk = pack(cell, params)
+    p, dtype, H, I = pk.p, pk.dtype, pk.H, pk.I
+    xs = floating("xs", xs)
+    if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
+        raise ValueError(f"xs has shape {xs.shape}; expected [T, B, input_size] = "
+                         f"[T, B, {I if I is not None else 'input_size'}]")
+    if xs.dtype != dtype:
+        raise TypeError(f"xs has dtype {xs.dtype}; expected {dtype} (the parameters' dtype)")
+    xs = np.ascontiguousarray(xs)
+    T, B, I = xs.shape
+    H = hidden_size(H, state0)
+    state0 = check_state("state0", state0, cell.states, B, H, dtype)
+    L = check_lengths(lengths, T, B)
+    empty, _ = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
+    tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "params": params,
+            "packed": pk, "lengths": L, "masked": lengths is not None}
+    args, states, ys = [], [None] * len(cell.states), None
+    for a in cell.forward_arrays:
+        if a.role == "input":
+            v = tape[a.name] = xs.reshape(T * B, I)
+        elif a.role == "state":
+            v = tape[a.name] = states[a.index] = empty(_shape(a, T, B, H, I), dtype)
+            s0 = None if state0 is None else state0[a.index]
+            v[0] = 0 if s0 is None else s0
+        elif a.role == "tape":
+            v = tape[a.name] = empty(_shape(a, T, B, H, I), dtype)
+        elif a.role == "scratch":
+            v = np.empty(_shape(a, T, B, H, I), dtype)
+        elif a.role == "output":
+            v = ys = empty(_shape(a, T, B, H, I), dtype)
+        else:
+            v = _parameter(a, pk, p)
+        args.append(v)
+    args += [L, np.array(cell.constants, dtype), OpenBLAS.gemm(dtype)]
+    drivers = cell.drivers
+    with Threads(B) as threads:
+        threads.gemm_rows(drivers.forward_inputs, args, T * B)
+        threads.rows(drivers.forward_rows, args, B)
+    if tape["masked"]:
+        ys[np.arange(T)[:, None] >= L[None, :]] = 0
+    tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
+    final = tuple(s[T].copy() for s in states)
+    return ys, final, tape
+
+
+def _parameter(a: Array, pk, p: dict) -> np.ndarray:
+    if a.role == "weights":
+        return pk.stacked(a.group, a.transpose)
+    if a.role == "panels":
+        return pk.panels(a.group, a.transpose)
+    if a.role == "vector":
+        return p[a.param]
+    raise ValueError(f"array {a.name!r} has the unknown role {a.role!r}: rebuild with `cellgen build`")
+
+
+def backward(cell: Cell, params, tape, dys, dfinal=None):
+    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
+    if not isinstance(tape, dict) or tape.get("cell") != cell.name:
+        raise TypeError(f"tape must be the third value returned by this cell's forward() ({cell.name})")
+    # the forward's checks and stacked weights: a dict costs ~70 us to check and stack again
+    pk = tape["packed"] if params is tape["params"] else pack(cell, params)
+    p, dtype = pk.p, pk.dtype
+    T, B, H, I = tape["T"], tape["B"], tape["H"], tape["I"]
+    for role, size, recorded in (("hidden", pk.H, H), ("input", pk.I, I)):
+        if size is not None and size != recorded:
+            raise ValueError(f"params have {role} size {size} but the tape was recorded with {recorded}")
+    if dtype != tape["dtype"]:
+        raise TypeError(f"params have dtype {dtype} but the tape was recorded with {tape['dtype']}")
+    if dys is not None:
+        dys = check_sequence("dys", dys, (T, B, H), dtype, f"[T, B, hidden] = {(T, B, H)}")
+    else:
+        dys = np.zeros((1, B, H), dtype)
+    dfinal = check_state("dfinal", dfinal, cell.states, B, H, dtype)
+    empty, zeros = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
+    args, named, sums = [], {}, []
+    for a in cell.backward_arrays:
+        shape = _shape(a, T, B, H, I)
+        if a.role in ("input", "tape"):
+            v = tape[a.name]
+        elif a.role == "dy":
+            v = dys
+        elif a.role == "carry":
+            d = None if dfinal is None else dfinal[a.index]
+            v = np.zeros(shape, dtype) if d is None else d.copy()
+        elif a.role in ("carry_next", "scratch"):
+            v = np.empty(shape, dtype)
+        elif a.role == "work":
+            v = empty(shape, dtype)
+        elif a.role == "weight_grad":  # a GEMM writes it, unless there are no rows
+            v = (empty if T * B else zeros)(shape, dtype)
+            sums.append(len(args))
+        elif a.role == "vector_grad":
+            v = np.zeros(shape, np.float64)
+            sums.append(len(args))
+        elif a.role == "dx":
+            v = (zeros if a.zero else empty)(shape, dtype)
+        else:
+            v = _parameter(a, pk, p)
+        named[a.name] = v
+        args.append(v)
+    k = np.array(cell.constants, dtype)
+    gemm = OpenBLAS.gemm(dtype)
+    drivers = cell.drivers
+    with Threads(B) as threads:
+        dstate0 = threads.rows(drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k, gemm], B)
+        threads.gemm_rows(drivers.backward_weights, args + [k, gemm], T * B, sums)
+    for a in cell.backward_arrays:
+        if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
+            named[a.name] = transposed(named[a.name], empty)
+    dparams = {}
+    for name, parts in cell.param_grads.items():
+        if parts[0][1] < 0:
+            dparams[name] = named[parts[0][0]].astype(dtype)
+            continue
+        grad = None
+        for array, block in parts:
+            part = named[array][block * H:(block + 1) * H]
+            grad = part if grad is None else grad + part
+        dparams[name] = grad
+    dx = next(named[a.name] for a in cell.backward_arrays if a.role == "dx")
+    return dparams, dx.reshape(T, B, I), tuple(dstate0)
+
+
+def step(cell: Cell, params, x, state=None):
+    """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
+    x = floating("x", x)
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}; expected [B, input_size]")
+    ys, final, _ = forward(cell, params, x[None], state)
+    return ys[0], final

@@ -1,0 +1,60 @@
+"""Small jitted helpers the generated drivers call on batch rows and streams."""
+from __future__ import annotations
+
+import numba
+import numba.core.cgutils
+import numba.extending
+import numpy as np
+
+
+@numba.extending.intrinsic
+def unowned(typingctx, a):
+    """The same array without its owner (NULL meminfo), for kernels only.
+
+    Views of it need no reference count: a kernel's per-row views otherwise cost two
+    atomic operations each per row (10-15% of the forward kernel at H = 32). A kernel
+    keeps no view past its return, so nothing outlives the owner."""
+    def codegen(context, builder, signature, args):
+        src = context.make_array(a)(context, builder, args[0])
+        out = context.make_array(a)(context, builder)
+        for field in ("nitems", "itemsize", "data", "shape", "strides"):
+            setattr(out, field, getattr(src, field))
+        out.meminfo = numba.core.cgutils.get_null_value(out.meminfo.type)
+        out.parent = numba.core.cgutils.get_null_value(out.parent.type)
+        return out._getvalue()
+    return a(a), codegen
+
+
+@numba.njit(cache=True, error_model="numpy")
+def copy_rows(src, dst, b0, b1):
+    # dst[b0:b1] = src[b0:b1] as loops: Numba compiles a slice assignment's broadcasting
+    # and error formatting in seconds, and this in a fraction of one.
+    for b in range(b0, b1):
+        for j in range(src.shape[1]):
+            dst[b, j] = src[b, j]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def freeze_rows(t, lengths, carry, new_carry, b0, b1):
+    # A carry the GEMM wrote directly: rows past their sequence's end hand theirs on unchanged.
+    for b in range(b0, b1):
+        if t >= lengths[b]:
+            copy_rows(carry, new_carry, b, b + 1)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def column_sum(a, begin, out):
+    """out += the sums of a's columns begin..begin + len(out), over all rows.
+
+    Blocks of 32 rows are summed in the data's dtype (vectorized, in cache), the blocks
+    into float64 out: thousands of float32 terms lose no precision."""
+    n = out.shape[0]
+    block = np.zeros(n, a.dtype)
+    for r0 in range(0, a.shape[0], 32):
+        block[:] = 0
+        for r in range(r0, min(r0 + 32, a.shape[0])):
+            row = a[r, begin:begin + n]
+            for j in range(n):
+                block[j] += row[j]
+        for j in range(n):
+            out[j] += block[j]

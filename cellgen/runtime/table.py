@@ -1,0 +1,80 @@
+"""The tables a generated module hands the runtime: its arrays and what each one holds.
+
+The compiler decides every array of a cell once (cellgen/middle/arrays.py) and the
+generated module prints the decision as these records; the driver allocates and passes
+them to the cell's jitted drivers in table order. Plain Python: the compiler imports this
+file without loading Numba.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+# Where an array of a call comes from, and what becomes of it.
+FORWARD_ROLES = {
+    "input": "the input xs as [T * B, input] rows; kept on the tape",
+    "state": "a state at every step, [T + 1, B, hidden], row 0 the initial state; kept on the tape",
+    "tape": "a new buffer the forward fills and the backward reads; kept on the tape",
+    "scratch": "a new buffer for one call, not kept",
+    "weights": "a stacked group of weight matrices (transposed if `transpose`)",
+    "panels": "a stacked group of weight matrices packed for the step products",
+    "vector": "a vector parameter",
+    "output": "the outputs ys, [T, B, hidden]",
+}
+BACKWARD_ROLES = {
+    "input": "the input rows, from the tape",
+    "tape": "an array the forward kept, by name",
+    "weights": FORWARD_ROLES["weights"],
+    "panels": FORWARD_ROLES["panels"],
+    "vector": FORWARD_ROLES["vector"],
+    "dy": "the output gradients dys (one zero row when None)",
+    "carry": "a state's gradient handed back from the next step: dfinal, else zeros",
+    "carry_next": "the carry being computed for the step before",
+    "work": "a new buffer for one call, not kept",
+    "scratch": "a small new array for one call",
+    "weight_grad": "a stacked weight gradient, transposed, summed over row blocks",
+    "vector_grad": "a vector parameter's gradient in float64, summed over row blocks",
+    "dx": "the input gradient as [T * B, input] rows",
+}
+
+
+class Array(NamedTuple):
+    name: str
+    role: str
+    shape: tuple[str, ...] = ()  # dims: "T", "T+1", "B", "T*B", "I", "H" or "<n>H"
+    index: int = -1  # state, carry: which state
+    group: int = -1  # weights, panels: which stacked product group
+    transpose: bool = False  # weights, panels
+    param: str = ""  # vector: which parameter
+    zero: bool = False  # allocated zeroed (dx when no product writes every row)
+
+
+class Drivers(NamedTuple):
+    forward_inputs: Callable
+    forward_rows: Callable
+    backward_rows: Callable
+    backward_weights: Callable
+
+
+class Cell(NamedTuple):
+    name: str
+    states: tuple[str, ...]
+    output_is_state: bool
+    params: dict[str, tuple[str, ...]]
+    init: dict[str, float]
+    constants: tuple[float, ...]
+    groups: dict[int, tuple[str, ...]]  # stacked group -> its weight matrices, in order
+    widest: int  # columns of the widest stacked product, in hidden sizes
+    forward_arrays: tuple[Array, ...]
+    backward_arrays: tuple[Array, ...]
+    # parameter -> where its gradient is: ((weight_grad, block), ...) summed, or ((vector_grad, -1),)
+    param_grads: dict[str, tuple[tuple[str, int], ...]]
+    drivers: Drivers
+
+
+def dim(text: str, T: int, B: int, H: int, I: int) -> int:
+    """The size a dim of Array.shape stands for."""
+    named = {"T": T, "T+1": T + 1, "B": B, "T*B": T * B, "I": I, "H": H}
+    if text in named:
+        return named[text]
+    return int(text[:-1]) * H

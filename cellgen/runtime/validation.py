@@ -1,0 +1,92 @@
+"""Argument checks: every wrong input is a ValueError or TypeError naming the array and the
+shape expected, never a crash inside Numba."""
+from __future__ import annotations
+
+import numpy as np
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def floating(name: str, a, key=None) -> np.ndarray:
+    # name (or name[key]) is formatted only for the error: a call checks a dozen arrays
+    a = np.asarray(a)
+    if a.dtype not in FLOATS:
+        label = name if key is None else f"{name}[{key!r}]"
+        raise TypeError(f"{label} has dtype {a.dtype}; expected float32 or float64")
+    return a
+
+
+def check_params(params, expected: dict[str, tuple[str, ...]]):
+    """The parameters as C-ordered arrays of one float dtype: (arrays, dtype, hidden, input)."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays with the keys {list(expected)}, "
+                        f"not {type(params).__name__}")
+    if params.keys() != expected.keys():
+        missing = [k for k in expected if k not in params]
+        extra = [k for k in params if k not in expected]
+        raise ValueError(f"params has missing keys {missing} and unknown keys {extra}; expected {list(expected)}")
+    arrays = {k: floating("params", params[k], k) for k in expected}
+    dtype = next(iter(arrays.values())).dtype if arrays else np.dtype(np.float64)
+    sizes: dict[str, int] = {}
+    for k, a in arrays.items():
+        if a.dtype != dtype:
+            raise TypeError(f"params[{k!r}] has dtype {a.dtype} but the other parameters have {dtype}")
+        if a.ndim != len(expected[k]):
+            raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {expected[k]}")
+        for size, role in zip(a.shape, expected[k]):
+            if sizes.setdefault(role, size) != size:
+                shape = tuple(sizes[r] for r in expected[k])
+                raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {expected[k]} = {shape}")
+    arrays = {k: a if a.flags.c_contiguous else np.ascontiguousarray(a) for k, a in arrays.items()}
+    return arrays, dtype, sizes.get("hidden"), sizes.get("input")
+
+
+def check_state(name: str, state, states: tuple[str, ...], B: int, H: int, dtype):
+    """A tuple of [B, H] arrays (or None entries) in `states` order; None stays None."""
+    if state is None:
+        return None
+    if not isinstance(state, (tuple, list)) or len(state) != len(states):
+        raise ValueError(f"{name} must be a tuple of {len(states)} arrays of shape [B, hidden], "
+                         f"one per state {states}")
+    out = []
+    for s, a in zip(states, state):
+        if a is None:
+            out.append(None)
+            continue
+        a = floating(name, a, s)
+        if a.dtype != dtype:
+            raise TypeError(f"{name}[{s!r}] has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
+        if a.shape != (B, H):
+            raise ValueError(f"{name}[{s!r}] has shape {a.shape}; expected [B, hidden] = {(B, H)}")
+        out.append(a)
+    return out
+
+
+def hidden_size(H: int | None, state0) -> int:
+    if H is not None:
+        return H
+    for a in state0 or ():
+        if a is not None:
+            return np.shape(a)[-1]
+    raise ValueError("the hidden size cannot be inferred: this cell has no parameters; pass state0")
+
+
+def check_lengths(lengths, T: int, B: int) -> np.ndarray:
+    if lengths is None:
+        return np.full(B, T, np.int64)
+    a = np.asarray(lengths)
+    if a.shape != (B,) or a.dtype.kind not in "iu":
+        raise TypeError(f"lengths must be integers of shape [B] = ({B},), not {a.dtype} {a.shape}")
+    if B and (a.min() < 0 or a.max() > T):
+        raise ValueError(f"lengths must lie in [0, T] = [0, {T}]; got {a.min()}..{a.max()}")
+    return np.ascontiguousarray(a, np.int64)
+
+
+def check_sequence(name: str, a, shape: tuple, dtype, expected: str) -> np.ndarray:
+    """A float array of `shape` (None entries: any size) and `dtype`, C-ordered."""
+    a = floating(name, a)
+    if a.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, a.shape)):
+        raise ValueError(f"{name} has shape {a.shape}; expected {expected}")
+    if a.dtype != dtype:
+        raise TypeError(f"{name} has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
+    return np.ascontiguousarray(a)
