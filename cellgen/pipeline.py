@@ -86,13 +86,36 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+CATALOG = Path(__file__).resolve().parent / "catalog"
+
+
+def catalog() -> list[str]:
+    """The names of the cells that ship with cellgen (lstm, gru, ...)."""
+    return sorted(p.stem for p in CATALOG.glob("*.cell"))
+
+
+def catalog_path(name: str) -> Path:
+    """The spec file of a catalog cell; ValueError naming the catalog when there is none."""
+    path = CATALOG / f"{name}.cell"
+    if name not in catalog():
+        raise ValueError(f"no cell {name!r} in cellgen's catalog; it has {catalog()}")
+    return path
+
+
 def load(path: str | os.PathLike) -> ModuleType:
     """Build the spec at `path` (cached by its content) and import the generated module.
+
+    `path` may also name a catalog cell: cellgen.load("lstm") where no file ./lstm exists.
 
     The module lives at a stable path named by the hash of the spec and of cellgen (its
     version and its code), so Numba's on-disk cache of its kernels stays valid across
     processes and a changed compiler never serves a module it did not generate.
     """
+    if isinstance(path, str) and not Path(path).exists() and path.isidentifier():
+        if path not in catalog():
+            raise SpecError([Diagnostic(1, 1, f"no such file, and no cell of that name in the catalog "
+                                              f"{catalog()}", path)])
+        path = catalog_path(path)
     return load_text(read_spec(path), str(path))
 
 

@@ -16,7 +16,7 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from .pipeline import load, load_text
+from .pipeline import catalog_path, load, load_text
 
 __all__ = ["Recurrent", "from_torch", "to_torch", "cell_function"]
 
@@ -167,7 +167,7 @@ _TORCH_CELLS = {nn.LSTM: ("lstm", "ifgo"), nn.GRU: ("gru", "rzn")}
 
 
 def _catalog(name: str) -> Path:
-    return Path(__file__).resolve().parent.parent / "specs" / f"{name}.cell"
+    return catalog_path(name)
 
 
 def from_torch(m: nn.LSTM | nn.GRU, cell=None) -> Recurrent:
