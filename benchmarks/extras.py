@@ -2,6 +2,7 @@
 compile and import times. Run as benchmarks/run.py says."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numba
 import numpy as np
 import torch
 
@@ -18,20 +18,12 @@ sys.path.insert(0, str(ROOT))
 from generated import gru_cho, lstm  # noqa: E402
 
 
-@numba.njit
-def _sgemm(a, b, c):
-    np.dot(a, b, c)
-
-
 def sgemm_gflops(n=2048, repeats=5):
-    """The machine's sgemm: the faster of numba's np.dot (SciPy's OpenBLAS) and numpy's own
-    BLAS, the one the generated modules call where numpy ships an OpenBLAS."""
+    """The machine's sgemm through numpy's BLAS, the one cellgen's whole-sequence products run on."""
     a = np.random.rand(n, n).astype(np.float32)
     c = np.empty_like(a)
-    _sgemm(a, a, c)
-    np.dot(a, a, c)
-    best = min(_timed(lambda: _sgemm(a, a, c)) for _ in range(repeats))
-    best = min(best, min(_timed(lambda: np.dot(a, a, c)) for _ in range(repeats)))
+    np.matmul(a, a, out=c)
+    best = min(_timed(lambda: np.matmul(a, a, out=c)) for _ in range(repeats))
     return 2 * n ** 3 / best / 1e9
 
 
@@ -76,36 +68,89 @@ def tape_bytes_per_step(module, B=32, I=128, H=128, T=10):
     return total / T, total / T / (B * H * 4)
 
 
-def compile_and_import_times():
-    """Cold: build the catalog and compile every module's kernels with an empty Numba cache.
-    Warm: a new process importing one module and running it from that cache."""
+# A new cell's first use, in a process of its own: cellgen.load (build and import), then the
+# first float32 forward + backward at a small size, timed, with Numba's compile events
+# summed per function (its own time, without what it compiled inside).
+FIRST_USE = """
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np, cellgen
+from numba.core import event
+t1 = time.perf_counter()
+m = cellgen.load(sys.argv[1])
+t2 = time.perf_counter()
+with event.install_recorder("numba:compile") as rec:
+    p = m.init_params(8, 16)
+    ys, final, tape = m.forward(p, np.ones((5, 4, 8), np.float32))
+    m.backward(p, tape, np.ones_like(ys))
+t3 = time.perf_counter()
+stack, own = [], {}
+for ts, ev in rec.buffer:
+    if ev.is_start:
+        stack.append([ev.data["dispatcher"].py_func.__qualname__.split(".")[0], ts, 0.0])
+    else:
+        name, start, inner = stack.pop()
+        own[name] = own.get(name, 0.0) + (ts - start) - inner
+        if stack:
+            stack[-1][2] += ts - start
+print(json.dumps({"import": t1 - t0, "load": t2 - t1, "call": t3 - t2, "compile": own}))
+"""
+
+JAX_FIRST_CALL = """
+import json, sys, time
+t0 = time.perf_counter()
+import jax, jax.numpy as jnp
+t1 = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from run import eager_mgu
+import numpy as np
+rng = np.random.default_rng(0)
+p = {k: jnp.asarray(rng.standard_normal(s).astype(np.float32) * 0.1) for k, s in
+     {"W_f": (16, 16), "U_f": (16, 8), "b_f": (16,), "W_n": (16, 16), "U_n": (16, 8), "b_n": (16,)}.items()}
+xs = jnp.ones((5, 4, 8), jnp.float32)
+def loss(p, xs):
+    def body(h, x):
+        (h,) = eager_mgu(p, x, h, sig=jax.nn.sigmoid, tanh=jnp.tanh)
+        return h, h
+    return jax.lax.scan(body, jnp.zeros((4, 16), jnp.float32), xs)[1].sum()
+jax.block_until_ready(jax.jit(jax.grad(loss, argnums=(0, 1)))(p, xs))
+print(json.dumps({"import": t1 - t0, "call": time.perf_counter() - t1}))
+"""
+
+
+def _first_use(spec: Path, env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-c", FIRST_USE, str(spec)], env=env, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def first_use_times():
+    """A new cell (an MGU) from empty caches; again with the runtime already compiled in the
+    cache (another cell ran first); and a warm import + first call (the same cell again)."""
+    mgu = (ROOT / "benchmarks" / "mgu.cell").read_text()
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba"), PYTHONPATH=tmp)
-        specs = sorted(str(p) for p in (ROOT / "specs").glob("*.cell"))
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cellgen", "build", *specs, "-o", str(Path(tmp) / "gen")], check=True)
-        build = time.perf_counter() - t0
-        names = [Path(s).stem for s in specs]
-        use = ("import numpy as np, importlib, sys; sys.path.insert(0, {gen!r})\n"
-               "for n in {names!r}:\n"
-               "    m = importlib.import_module(n); p = m.init_params(3, 4)\n"
-               "    ys, f, t = m.forward(p, np.ones((2, 1, 3), np.float32)); m.backward(p, t, np.ones_like(ys))\n")
-        code = use.format(gen=str(Path(tmp) / "gen"), names=names)
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=env)
-        cold = time.perf_counter() - t0
-        # Warm: timed inside the new process, import and first call apart.
-        one = ("import time; t0 = time.perf_counter()\n"
-               "import numpy as np, sys; sys.path.insert(0, {gen!r}); import lstm as m\n"
-               "t1 = time.perf_counter(); p = m.init_params(3, 4)\n"
-               "ys, f, t = m.forward(p, np.ones((2, 1, 3), np.float32)); m.backward(p, t, np.ones_like(ys))\n"
-               "print(t1 - t0, time.perf_counter() - t1)\n").format(gen=str(Path(tmp) / "gen"))
-        out = subprocess.run([sys.executable, "-c", one], check=True, env=env, capture_output=True, text=True)
-        warm = tuple(float(v) for v in out.stdout.split())
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import numpy, numba"], check=True, env=env)
-        baseline = time.perf_counter() - t0
-    return build, cold, warm, baseline
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba"),
+                   CELLGEN_CACHE_DIR=str(Path(tmp) / "cellgen"))
+        specs = {name: Path(tmp) / f"{name}.cell" for name in ("mgu", "mgu_b")}
+        for name, path in specs.items():
+            path.write_text(mgu.replace("cell mgu", f"cell {name}") if "cell mgu" in mgu else mgu)
+        cold = _first_use(specs["mgu"], env)  # compiles the runtime and the cell
+        new_cell = _first_use(specs["mgu_b"], env)  # the runtime from the cache, the cell new
+        warm = _first_use(specs["mgu_b"], env)  # everything from the caches
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        jax_times = None
+    else:
+        out = subprocess.run([sys.executable, "-c", JAX_FIRST_CALL, str(ROOT / "benchmarks")], check=True,
+                             capture_output=True, text=True)
+        jax_times = json.loads(out.stdout.strip().splitlines()[-1])
+    return cold, new_cell, warm, jax_times
+
+
+def _breakdown(times: dict, top: int = 6) -> str:
+    parts = sorted(times["compile"].items(), key=lambda kv: -kv[1])[:top]
+    return ", ".join(f"{name} {t:.2f}" for name, t in parts)
 
 
 def main() -> None:
@@ -115,7 +160,7 @@ def main() -> None:
         peak = max(peak, sgemm_gflops())
         t_i, gf_i = lstm_efficiency()
         t, gf = min(t, t_i), max(gf, gf_i)
-    print(f"sgemm 2048^3, the faster of numpy's and numba's np.dot: {peak:.0f} GFLOP/s")
+    print(f"sgemm 2048^3 through numpy's BLAS: {peak:.0f} GFLOP/s")
     print(f"lstm (100, 64, 256, 256) forward + backward: {t * 1e3:.1f} ms, {gf:.0f} GFLOP/s of products "
           f"= {gf / peak:.0%} of sgemm")
     ours, dict_params, theirs = step_latency()
@@ -125,10 +170,20 @@ def main() -> None:
         per_step, per_unit = tape_bytes_per_step(m)
         print(f"tape of {m.NAME} at B=32, H=128: {per_step / 1024:.0f} KiB per step "
               f"= {per_unit:.0f} floats per batch row and hidden unit")
-    build, cold, warm, base = compile_and_import_times()
-    print(f"catalog (12 cells): cellgen build {build:.1f} s; first use of all, empty Numba cache {cold:.1f} s; "
-          f"warm: import of one module {warm[0]:.2f} s, then its first forward + backward {warm[1]:.2f} s "
-          f"(python -c 'import numpy, numba': {base:.2f} s)")
+    cold, new_cell, warm, jax_times = first_use_times()
+    print("first use of a new cell (an MGU; float32 forward + backward at T=5, B=4, I=8, H=16), "
+          "each in a new process:")
+    for label, t in (("empty caches", cold), ("runtime in the cache, new cell", new_cell)):
+        print(f"  {label}: cellgen.load {t['load']:.2f} s + first call {t['call']:.2f} s "
+              f"= {t['load'] + t['call']:.2f} s (import cellgen, numpy, numba {t['import']:.2f} s)")
+        print(f"    Numba compile, own seconds per function: {_breakdown(t)}")
+    print(f"  warm (both caches): cellgen.load {warm['load']:.2f} s + first call {warm['call']:.2f} s "
+          f"= {warm['load'] + warm['call']:.2f} s (import {warm['import']:.2f} s)")
+    if jax_times:
+        print(f"  JAX jit(grad(scan)) of the same cell: first call {jax_times['call']:.2f} s "
+              f"(import jax {jax_times['import']:.2f} s)")
+    else:
+        print("  JAX: not installed")
 
 
 if __name__ == "__main__":

@@ -139,13 +139,11 @@ def main() -> None:
     ap.add_argument("--plot", default=str(ROOT / "benchmarks" / "ratios.png"))
     args = ap.parse_args()
     from threadpoolctl import threadpool_info
-    import scipy.linalg.cython_blas  # noqa: F401  numba's np.dot BLAS: loaded now so that it is listed
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {torch.backends.cpu.get_cpu_capability()}")
     for info in threadpool_info():
         print(f"{info['internal_api']} {info['version']} threads={info['num_threads']} "
               f"arch={info.get('architecture')} ({Path(info['filepath']).name})")
-    on_numpy = lstm._OpenBLAS.gemm(np.dtype(np.float32)) != 0
-    print("cellgen's products: " + ("numpy's OpenBLAS (cblas)" if on_numpy else "numba's np.dot (SciPy's BLAS)"))
+    print("cellgen's whole-sequence products: numpy's matmul; a step's: cellgen.runtime.step_products")
     rows = []
     print(f"{'cell':<10} {'T,B,I,H':<18} {'cellgen ms':>10} {'other ms':>9} {'other':<22} {'ratio':>6}")
     for T, B, I, H in SIZES:

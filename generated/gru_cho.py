@@ -40,14 +40,13 @@ import numpy as np
 import cellgen.runtime as _runtime
 from cellgen.runtime import buffers as _buffers, driver as _driver, packed as _packed
 from cellgen.runtime.activations import sigmoid as _sigmoid, tanh as _tanh
-from cellgen.runtime.blas import matmul as _matmul
-from cellgen.runtime.rows import column_sum as _column_sum, copy_rows as _copy_rows
-from cellgen.runtime.rows import freeze_rows as _freeze_rows, unowned as _unowned
+from cellgen.runtime.rows import copy_rows as _copy_rows, freeze_rows as _freeze_rows, unowned as _unowned
 from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_ROWS, step_product as _step_product
-from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers
+from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
+from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "9a681e0226dacf17"  # the cellgen.runtime this module was built against
-BUILD = "b1bd2330cb302a94"  # a hash of this file's other lines
+RUNTIME = "df2191e2eec0f243"  # the cellgen.runtime this module was built against
+BUILD = "3e658ab4b465448d"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_cho"
@@ -76,7 +75,9 @@ _CONSTANTS = (1.0, )
 _C_1 = 0
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _forward_level1(_t, _td, _b0, _b1, _H, A__2, M__0, P__b_r, S__h, X__1, _L, _k):
     # operands of the level-2 products
     A__2 = _unowned(A__2)
@@ -102,7 +103,8 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__2, M__0, P__b_r, S__h, X__1, _L, _
             _A__2_0[_j] = h * r
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__2, P__b_n, P__b_r, P__b_z, S__h, X__1, _L, _k):
     # new states
     _c_1 = _k[_C_1]
@@ -150,7 +152,8 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__2, P__b_n, P__b_r, P__b_z, S__
             _X__1_2[_j] = n
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _backward_level2(_t, _td, _b0, _b1, _H, G__h, S__h, X__1, dX__1, dy__seq, _L, _k):
     # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
@@ -188,7 +191,8 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, S__h, X__1, dX__1, dy__seq, _L
             _dX__1_2[_j] = d__mv__U_n
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _backward_level1(_t, _td, _b0, _b1, _H, S__h, X__1, dA__2, dX__1, _L, _k):
     # adjoints ready after the level-2 GEMMs (gates as the forward stored them)
     _c_1 = _k[_C_1]
@@ -214,7 +218,8 @@ def _backward_level1(_t, _td, _b0, _b1, _H, S__h, X__1, dA__2, dX__1, _L, _k):
             _dX__1_0[_j] = d__mv__U_r
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, X__1, dA__0, dA__2, dy__seq, _L, _k):
     # adjoints ready after the level-1 GEMMs (gates as the forward stored them)
     G__h = _unowned(G__h)
@@ -248,17 +253,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, X__1, dA__0, dA__2, dy_
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_inputs(x__rows, S__h, X__1, M__0, M__2, A__2, Wt__1, Wt__0__panels, Wt__2__panels, P__b_r, P__b_z, P__b_n, y__seq, _L, _k, _gemm, _r0, _r1):
-    # What the recurrence needs from the inputs, for rows _r0.._r1 of all steps' [T * B] rows.
-    _T, _B = S__h.shape[0] - 1, S__h.shape[1]
-    _H, _I = S__h.shape[2], x__rows.shape[1]
-    if _r1 <= _r0:
-        return
-    _matmul(_gemm, x__rows.reshape(_T * _B, _I)[_r0:_r1], Wt__1, X__1.reshape(_T * _B, 3 * _H)[_r0:_r1])  # (U_r, U_z, U_n) @ x
-
-
-@numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, X__1, M__0, M__2, A__2, Wt__1, Wt__0__panels, Wt__2__panels, P__b_r, P__b_z, P__b_n, y__seq, _L, _k, _gemm, _b0, _b1):
+def _forward_rows(x__rows, S__h, X__1, M__0, M__2, A__2, Wt__1, Wt__0__panels, Wt__2__panels, P__b_r, P__b_z, P__b_n, y__seq, _L, _k, _b0, _b1):
     # The recurrence for batch rows _b0.._b1 (rows never mix, so row blocks may run at once).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -273,7 +268,7 @@ def _forward_rows(x__rows, S__h, X__1, M__0, M__2, A__2, Wt__1, Wt__0__panels, W
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__1, A__2, W__1, W__0__panels, W__2__panels, P__b_r, P__b_z, P__b_n, dy__seq, G__h, Gn__h, dX__1, dA__0, dA__2, dP__b_r, dP__b_z, dP__b_n, dW__0, dW__1, dW__2, dx__rows, _L, _has_dy, _k, _gemm, _b0, _b1):
+def _backward_rows(x__rows, S__h, X__1, A__2, W__1, W__0__panels, W__2__panels, P__b_r, P__b_z, P__b_n, dy__seq, G__h, Gn__h, dX__1, dA__0, dA__2, dP__b_r, dP__b_z, dP__b_n, dW__0, dW__1, dW__2, dx__rows, _L, _has_dy, _k, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -290,25 +285,6 @@ def _backward_rows(x__rows, S__h, X__1, A__2, W__1, W__0__panels, W__2__panels, 
     return (G__h,)
 
 
-@numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_weights(x__rows, S__h, X__1, A__2, W__1, W__0__panels, W__2__panels, P__b_r, P__b_z, P__b_n, dy__seq, G__h, Gn__h, dX__1, dA__0, dA__2, dP__b_r, dP__b_z, dP__b_n, dW__0, dW__1, dW__2, dx__rows, _k, _gemm, _r0, _r1):
-    # Parameter and input gradients from rows _r0.._r1 of all steps' [T * B] adjoint rows,
-    # once BPTT has filled them: the parameter gradients of these rows alone.
-    _T, _B = S__h.shape[0] - 1, S__h.shape[1]
-    _H, _I = S__h.shape[2], x__rows.shape[1]
-    if _r1 <= _r0:
-        return
-    # weight gradients, transposed: operand^T @ adjoints, one product per stacked group
-    _matmul(_gemm, S__h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1, 0 * _H:2 * _H], dW__0)  # d(W_r, W_z)
-    _matmul(_gemm, x__rows.reshape(_T * _B, _I)[_r0:_r1].T, dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1], dW__1)  # d(U_r, U_z, U_n)
-    _matmul(_gemm, A__2.reshape(_T * _B, _H)[_r0:_r1].T, dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1, 2 * _H:3 * _H], dW__2)  # d(W_n)
-    _matmul(_gemm, dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1], W__1, dx__rows.reshape(_T * _B, _I)[_r0:_r1])  # d(x) from d(U_r, U_z, U_n @ x)
-    # vector parameter gradients: sums over the rows of their streams
-    _column_sum(dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1], 0 * _H, dP__b_r)
-    _column_sum(dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1], 1 * _H, dP__b_z)
-    _column_sum(dX__1.reshape(_T * _B, 3 * _H)[_r0:_r1], 2 * _H, dP__b_n)
-
-
 _CELL = _Cell(
     name=NAME, states=STATES, output_is_state=True, params=PARAMS, init=INIT,
     constants=_CONSTANTS,
@@ -319,44 +295,44 @@ _CELL = _Cell(
     },
     widest=3,
     forward_arrays=(
-        _Array('x__rows', 'input', ('T*B', 'I')),
-        _Array('S__h', 'state', ('T+1', 'B', 'H'), index=0),
-        _Array('X__1', 'tape', ('T', 'B', '3H')),
-        _Array('M__0', 'scratch', ('B', '2H')),
-        _Array('M__2', 'scratch', ('B', '1H')),
-        _Array('A__2', 'tape', ('T', 'B', 'H')),
+        _Array('x__rows', 'input', shape=('T*B', 'I')),
+        _Array('S__h', 'state', shape=('T+1', 'B', 'H'), index=0),
+        _Array('X__1', 'tape', shape=('T', 'B', '3H')),
+        _Array('M__0', 'scratch', shape=('B', '2H')),
+        _Array('M__2', 'scratch', shape=('B', 'H')),
+        _Array('A__2', 'tape', shape=('T', 'B', 'H')),
         _Array('Wt__1', 'weights', group=1, transpose=True),
         _Array('Wt__0__panels', 'panels', group=0, transpose=True),
         _Array('Wt__2__panels', 'panels', group=2, transpose=True),
         _Array('P__b_r', 'vector', param='b_r'),
         _Array('P__b_z', 'vector', param='b_z'),
         _Array('P__b_n', 'vector', param='b_n'),
-        _Array('y__seq', 'output', ('T', 'B', 'H')),
+        _Array('y__seq', 'output', shape=('T', 'B', 'H')),
     ),
     backward_arrays=(
-        _Array('x__rows', 'input', ('T*B', 'I')),
-        _Array('S__h', 'tape', ('T+1', 'B', 'H')),
-        _Array('X__1', 'tape', ('T', 'B', '3H')),
-        _Array('A__2', 'tape', ('T', 'B', 'H')),
+        _Array('x__rows', 'input', shape=('T*B', 'I')),
+        _Array('S__h', 'tape', shape=('T+1', 'B', 'H')),
+        _Array('X__1', 'tape', shape=('T', 'B', '3H')),
+        _Array('A__2', 'tape', shape=('T', 'B', 'H')),
         _Array('W__1', 'weights', group=1),
         _Array('W__0__panels', 'panels', group=0),
         _Array('W__2__panels', 'panels', group=2),
         _Array('P__b_r', 'vector', param='b_r'),
         _Array('P__b_z', 'vector', param='b_z'),
         _Array('P__b_n', 'vector', param='b_n'),
-        _Array('dy__seq', 'dy', ('T', 'B', 'H')),
-        _Array('G__h', 'carry', ('B', 'H'), index=0),
-        _Array('Gn__h', 'carry_next', ('B', 'H'), index=0),
-        _Array('dX__1', 'work', ('T', 'B', '3H')),
-        _Array('dA__0', 'scratch', ('B', 'H')),
-        _Array('dA__2', 'scratch', ('B', 'H')),
-        _Array('dP__b_r', 'vector_grad', ('H',)),
-        _Array('dP__b_z', 'vector_grad', ('H',)),
-        _Array('dP__b_n', 'vector_grad', ('H',)),
-        _Array('dW__0', 'weight_grad', ('H', '2H')),
-        _Array('dW__1', 'weight_grad', ('I', '3H')),
-        _Array('dW__2', 'weight_grad', ('H', '1H')),
-        _Array('dx__rows', 'dx', ('T*B', 'I')),
+        _Array('dy__seq', 'dy', shape=('T', 'B', 'H')),
+        _Array('G__h', 'carry', shape=('B', 'H'), index=0),
+        _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
+        _Array('dX__1', 'work', shape=('T', 'B', '3H')),
+        _Array('dA__0', 'scratch', shape=('B', 'H')),
+        _Array('dA__2', 'scratch', shape=('B', 'H')),
+        _Array('dP__b_r', 'vector_grad', shape=('H',)),
+        _Array('dP__b_z', 'vector_grad', shape=('H',)),
+        _Array('dP__b_n', 'vector_grad', shape=('H',)),
+        _Array('dW__0', 'weight_grad', shape=('H', '2H')),
+        _Array('dW__1', 'weight_grad', shape=('I', '3H')),
+        _Array('dW__2', 'weight_grad', shape=('H', 'H')),
+        _Array('dx__rows', 'dx', shape=('T*B', 'I')),
     ),
     param_grads={
         "W_r": (("dW__0", 0), ),
@@ -369,7 +345,23 @@ _CELL = _Cell(
         "U_n": (("dW__1", 2), ),
         "b_n": (("dP__b_n", -1), ),
     },
-    drivers=_Drivers(_forward_inputs, _forward_rows, _backward_rows, _backward_weights),
+    drivers=_Drivers(_forward_rows, _backward_rows),
+    input_products=(
+        _Product(_Rows('x__rows', columns='I'), _Rows('Wt__1'), _Rows('X__1', columns='3H'), comment='(U_r, U_z, U_n) @ x'),
+    ),
+    weight_grads=(
+        _Product(_Rows('S__h', columns='H', drop_last=True), _Rows('dX__1', columns='3H', blocks=(0, 2)), _Rows('dW__0'), transpose_a=True, comment='d(W_r, W_z), transposed'),
+        _Product(_Rows('x__rows', columns='I'), _Rows('dX__1', columns='3H'), _Rows('dW__1'), transpose_a=True, comment='d(U_r, U_z, U_n), transposed'),
+        _Product(_Rows('A__2', columns='H'), _Rows('dX__1', columns='3H', blocks=(2, 3)), _Rows('dW__2'), transpose_a=True, comment='d(W_n), transposed'),
+    ),
+    operand_grads=(
+        _Product(_Rows('dX__1', columns='3H'), _Rows('W__1'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_r, U_z, U_n @ x)'),
+    ),
+    vector_sums=(
+        _VectorSum(_Rows('dX__1', columns='3H'), 0, 'dP__b_r'),
+        _VectorSum(_Rows('dX__1', columns='3H'), 1, 'dP__b_z'),
+        _VectorSum(_Rows('dX__1', columns='3H'), 2, 'dP__b_n'),
+    ),
 )
 Packed = _packed.Packed
 release_buffers = _buffers.release_buffers

@@ -43,14 +43,13 @@ import numpy as np
 import cellgen.runtime as _runtime
 from cellgen.runtime import buffers as _buffers, driver as _driver, packed as _packed
 from cellgen.runtime.activations import sigmoid as _sigmoid, tanh as _tanh
-from cellgen.runtime.blas import matmul as _matmul
-from cellgen.runtime.rows import column_sum as _column_sum, copy_rows as _copy_rows
-from cellgen.runtime.rows import freeze_rows as _freeze_rows, unowned as _unowned
+from cellgen.runtime.rows import copy_rows as _copy_rows, freeze_rows as _freeze_rows, unowned as _unowned
 from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_ROWS, step_product as _step_product
-from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers
+from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
+from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "9a681e0226dacf17"  # the cellgen.runtime this module was built against
-BUILD = "6bb21760ea754321"  # a hash of this file's other lines
+RUNTIME = "df2191e2eec0f243"  # the cellgen.runtime this module was built against
+BUILD = "c654c4375dcd73cc"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_nfg"
@@ -79,7 +78,9 @@ _CONSTANTS = (1.0, )
 _C_1 = 0
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _forward_step(_t, _td, _b0, _b1, _H, M__0, P__b_g, P__b_i, P__b_o, S__c, S__h, X__1, _L, _k):
     # new states
     M__0 = _unowned(M__0)
@@ -130,7 +131,8 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, P__b_g, P__b_i, P__b_o, S__c, S__
             _X__1_2[_j] = o
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, S__c, X__1, dM__0, dy__seq, _L, _k):
     # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
@@ -185,17 +187,7 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, S__c, X__1, dM__0
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_inputs(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i, P__b_g, P__b_o, y__seq, _L, _k, _gemm, _r0, _r1):
-    # What the recurrence needs from the inputs, for rows _r0.._r1 of all steps' [T * B] rows.
-    _T, _B = S__h.shape[0] - 1, S__h.shape[1]
-    _H, _I = S__h.shape[2], x__rows.shape[1]
-    if _r1 <= _r0:
-        return
-    _matmul(_gemm, x__rows.reshape(_T * _B, _I)[_r0:_r1], Wt__1, X__1.reshape(_T * _B, 3 * _H)[_r0:_r1])  # (U_i, U_g, U_o) @ x
-
-
-@numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i, P__b_g, P__b_o, y__seq, _L, _k, _gemm, _b0, _b1):
+def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i, P__b_g, P__b_o, y__seq, _L, _k, _b0, _b1):
     # The recurrence for batch rows _b0.._b1 (rows never mix, so row blocks may run at once).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -208,7 +200,7 @@ def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__b_i, dP__b_g, dP__b_o, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _gemm, _b0, _b1):
+def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__b_i, dP__b_g, dP__b_o, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -224,24 +216,6 @@ def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_g
     return (G__h, G__c,)
 
 
-@numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_weights(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__b_i, dP__b_g, dP__b_o, dW__0, dW__1, dx__rows, _k, _gemm, _r0, _r1):
-    # Parameter and input gradients from rows _r0.._r1 of all steps' [T * B] adjoint rows,
-    # once BPTT has filled them: the parameter gradients of these rows alone.
-    _T, _B = S__h.shape[0] - 1, S__h.shape[1]
-    _H, _I = S__h.shape[2], x__rows.shape[1]
-    if _r1 <= _r0:
-        return
-    # weight gradients, transposed: operand^T @ adjoints, one product per stacked group
-    _matmul(_gemm, S__h[:_T].reshape(_T * _B, _H)[_r0:_r1].T, dM__0.reshape(_T * _B, 3 * _H)[_r0:_r1], dW__0)  # d(W_i, W_g, W_o)
-    _matmul(_gemm, x__rows.reshape(_T * _B, _I)[_r0:_r1].T, dM__0.reshape(_T * _B, 3 * _H)[_r0:_r1], dW__1)  # d(U_i, U_g, U_o)
-    _matmul(_gemm, dM__0.reshape(_T * _B, 3 * _H)[_r0:_r1], W__1, dx__rows.reshape(_T * _B, _I)[_r0:_r1])  # d(x) from d(U_i, U_g, U_o @ x)
-    # vector parameter gradients: sums over the rows of their streams
-    _column_sum(dM__0.reshape(_T * _B, 3 * _H)[_r0:_r1], 0 * _H, dP__b_i)
-    _column_sum(dM__0.reshape(_T * _B, 3 * _H)[_r0:_r1], 1 * _H, dP__b_g)
-    _column_sum(dM__0.reshape(_T * _B, 3 * _H)[_r0:_r1], 2 * _H, dP__b_o)
-
-
 _CELL = _Cell(
     name=NAME, states=STATES, output_is_state=True, params=PARAMS, init=INIT,
     constants=_CONSTANTS,
@@ -251,40 +225,40 @@ _CELL = _Cell(
     },
     widest=3,
     forward_arrays=(
-        _Array('x__rows', 'input', ('T*B', 'I')),
-        _Array('S__h', 'state', ('T+1', 'B', 'H'), index=0),
-        _Array('S__c', 'state', ('T+1', 'B', 'H'), index=1),
-        _Array('X__1', 'tape', ('T', 'B', '3H')),
-        _Array('M__0', 'scratch', ('B', '3H')),
+        _Array('x__rows', 'input', shape=('T*B', 'I')),
+        _Array('S__h', 'state', shape=('T+1', 'B', 'H'), index=0),
+        _Array('S__c', 'state', shape=('T+1', 'B', 'H'), index=1),
+        _Array('X__1', 'tape', shape=('T', 'B', '3H')),
+        _Array('M__0', 'scratch', shape=('B', '3H')),
         _Array('Wt__1', 'weights', group=1, transpose=True),
         _Array('Wt__0__panels', 'panels', group=0, transpose=True),
         _Array('P__b_i', 'vector', param='b_i'),
         _Array('P__b_g', 'vector', param='b_g'),
         _Array('P__b_o', 'vector', param='b_o'),
-        _Array('y__seq', 'output', ('T', 'B', 'H')),
+        _Array('y__seq', 'output', shape=('T', 'B', 'H')),
     ),
     backward_arrays=(
-        _Array('x__rows', 'input', ('T*B', 'I')),
-        _Array('S__h', 'tape', ('T+1', 'B', 'H')),
-        _Array('S__c', 'tape', ('T+1', 'B', 'H')),
-        _Array('X__1', 'tape', ('T', 'B', '3H')),
+        _Array('x__rows', 'input', shape=('T*B', 'I')),
+        _Array('S__h', 'tape', shape=('T+1', 'B', 'H')),
+        _Array('S__c', 'tape', shape=('T+1', 'B', 'H')),
+        _Array('X__1', 'tape', shape=('T', 'B', '3H')),
         _Array('W__1', 'weights', group=1),
         _Array('W__0__panels', 'panels', group=0),
         _Array('P__b_i', 'vector', param='b_i'),
         _Array('P__b_g', 'vector', param='b_g'),
         _Array('P__b_o', 'vector', param='b_o'),
-        _Array('dy__seq', 'dy', ('T', 'B', 'H')),
-        _Array('G__h', 'carry', ('B', 'H'), index=0),
-        _Array('G__c', 'carry', ('B', 'H'), index=1),
-        _Array('Gn__h', 'carry_next', ('B', 'H'), index=0),
-        _Array('Gn__c', 'carry_next', ('B', 'H'), index=1),
-        _Array('dM__0', 'work', ('T', 'B', '3H')),
-        _Array('dP__b_i', 'vector_grad', ('H',)),
-        _Array('dP__b_g', 'vector_grad', ('H',)),
-        _Array('dP__b_o', 'vector_grad', ('H',)),
-        _Array('dW__0', 'weight_grad', ('H', '3H')),
-        _Array('dW__1', 'weight_grad', ('I', '3H')),
-        _Array('dx__rows', 'dx', ('T*B', 'I')),
+        _Array('dy__seq', 'dy', shape=('T', 'B', 'H')),
+        _Array('G__h', 'carry', shape=('B', 'H'), index=0),
+        _Array('G__c', 'carry', shape=('B', 'H'), index=1),
+        _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
+        _Array('Gn__c', 'carry_next', shape=('B', 'H'), index=1),
+        _Array('dM__0', 'work', shape=('T', 'B', '3H')),
+        _Array('dP__b_i', 'vector_grad', shape=('H',)),
+        _Array('dP__b_g', 'vector_grad', shape=('H',)),
+        _Array('dP__b_o', 'vector_grad', shape=('H',)),
+        _Array('dW__0', 'weight_grad', shape=('H', '3H')),
+        _Array('dW__1', 'weight_grad', shape=('I', '3H')),
+        _Array('dx__rows', 'dx', shape=('T*B', 'I')),
     ),
     param_grads={
         "W_i": (("dW__0", 0), ),
@@ -297,7 +271,22 @@ _CELL = _Cell(
         "U_o": (("dW__1", 2), ),
         "b_o": (("dP__b_o", -1), ),
     },
-    drivers=_Drivers(_forward_inputs, _forward_rows, _backward_rows, _backward_weights),
+    drivers=_Drivers(_forward_rows, _backward_rows),
+    input_products=(
+        _Product(_Rows('x__rows', columns='I'), _Rows('Wt__1'), _Rows('X__1', columns='3H'), comment='(U_i, U_g, U_o) @ x'),
+    ),
+    weight_grads=(
+        _Product(_Rows('S__h', columns='H', drop_last=True), _Rows('dM__0', columns='3H'), _Rows('dW__0'), transpose_a=True, comment='d(W_i, W_g, W_o), transposed'),
+        _Product(_Rows('x__rows', columns='I'), _Rows('dM__0', columns='3H'), _Rows('dW__1'), transpose_a=True, comment='d(U_i, U_g, U_o), transposed'),
+    ),
+    operand_grads=(
+        _Product(_Rows('dM__0', columns='3H'), _Rows('W__1'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_i, U_g, U_o @ x)'),
+    ),
+    vector_sums=(
+        _VectorSum(_Rows('dM__0', columns='3H'), 0, 'dP__b_i'),
+        _VectorSum(_Rows('dM__0', columns='3H'), 1, 'dP__b_g'),
+        _VectorSum(_Rows('dM__0', columns='3H'), 2, 'dP__b_o'),
+    ),
 )
 Packed = _packed.Packed
 release_buffers = _buffers.release_buffers

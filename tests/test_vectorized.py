@@ -1,12 +1,12 @@
 """The element-wise kernels compile to SIMD code in float32: the speed of the generated
 module rests on it (a kernel that calls libm per element, or keeps a branch LLVM cannot
 if-convert, runs 3-5x slower), and a timing test could not say so reliably."""
+import inspect
 import platform
 import re
 
 import llvmlite.binding
 import numba
-import numpy as np
 import pytest
 
 from conftest import generated
@@ -27,28 +27,31 @@ def kernels(module) -> list[str]:
             if name.startswith(("_forward_step", "_backward_level"))]
 
 
-def uncached(dispatcher):
-    # the kernel as the module compiles it (error model, fast-math flags), minus the cache
-    options = {k: v for k, v in dispatcher.targetoptions.items() if k not in ("cache", "nopython")}
-    return numba.njit(**options)(dispatcher.py_func)
+def float32_signature(module, kernel):
+    """The types a driver calls an (inlined) kernel with: the table's arrays, C-ordered float32."""
+    table = {a.name: a for a in module._CELL.forward_arrays + module._CELL.backward_arrays}
+    types = []
+    for name in inspect.signature(kernel.py_func).parameters:
+        if name in table:
+            a = table[name]
+            ndim = len(a.shape) or {"vector": 1, "weights": 2, "panels": 3}[a.role]
+            types.append(numba.types.Array(numba.float32, ndim, "C"))
+        elif name in ("_L", "_k"):
+            types.append(numba.types.Array(numba.int64 if name == "_L" else numba.float32, 1, "C"))
+        else:
+            types.append(numba.int64)
+    return tuple(types)
 
 
 def float32_assemblies(module) -> dict[str, str]:
-    # Fresh, uncached compiles: a kernel loaded from Numba's cache keeps no assembly. A
-    # kernel's float32 signature is the one its caller types it with, so the callers (run
-    # once from Python) are compiled afresh first.
-    p = module.init_params(4, 16, dtype=np.float32)
-    ys, _, tape = module.forward(p, np.ones((2, 3, 4), np.float32))
-    module.backward(p, tape, np.ones_like(ys))
-    for caller in (module._forward_rows, module._backward_rows):
-        for sig in caller.signatures:
-            if "float32" in str(sig):
-                uncached(caller).compile(sig)
+    # Each kernel compiled on its own, with the module's options: the drivers inline them,
+    # and the loops are the same code there.
     out = {}
     for name in kernels(module):
         kernel = getattr(module, name)
-        sig = next(s for s in kernel.signatures if "float32" in str(s))
-        fresh = uncached(kernel)
+        options = {k: v for k, v in kernel.targetoptions.items() if k not in ("cache", "nopython", "inline")}
+        fresh = numba.njit(**options)(kernel.py_func)
+        sig = float32_signature(module, kernel)
         fresh.compile(sig)
         out[name] = fresh.inspect_asm(sig)
     return out

@@ -14,9 +14,8 @@ import jinja2
 
 from .. import __version__, runtime
 from ..middle import names
-from ..middle.arrays import ArrayTable, Rows, arrays
+from ..middle.arrays import ArrayTable, arrays
 from ..middle.plan import Gemm, Kernel, Plan, Slot
-from ..runtime.table import Array
 from .printer import Printer
 from .show import equations
 
@@ -30,6 +29,11 @@ ACTIVATIONS = ("_pow2", "_pow3", "_relu", "_sigmoid", "_softplus", "_step", "_ta
 _UNBUILT = "0" * 16
 
 
+# CPython passes more than 30 positional arguments as one tuple (CALL_FUNCTION_EX), and
+# Numba cannot inline a call made that way: such a kernel stays a function of its own.
+_MOST_INLINED_ARGUMENTS = 28
+
+
 @dataclass(frozen=True)
 class KernelText:
     name: str
@@ -40,6 +44,11 @@ class KernelText:
     views: tuple[str, ...]
     frozen: tuple[str, ...]  # what a row past its sequence's end writes instead
     lines: tuple[str, ...]
+
+    @property
+    def inline(self) -> bool:
+        """Inlined into its driver (a hidden-space kernel), else cached on its own."""
+        return self.space == "hidden" and len(self.arrays) + 7 <= _MOST_INLINED_ARGUMENTS
 
 
 _ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b"}
@@ -102,19 +111,6 @@ def _check_names(k: Kernel, views: list[str], constants: list[str]) -> None:
         raise AssertionError(f"{k.name}: generated names clash: {sorted(clashes)}")
 
 
-def _rows(r: Rows) -> str:
-    """An array as [T * B, columns] rows, the driver's block _r0.._r1 of them."""
-    columns = "_I" if r.columns == "I" else _hidden(r.columns)
-    source = f"{r.array}[:_T]" if r.drop_last else r.array
-    blocks = f", {r.blocks[0]} * _H:{r.blocks[1]} * _H" if r.blocks else ""
-    return f"{source}.reshape(_T * _B, {columns})[_r0:_r1{blocks}]"
-
-
-def _hidden(dim: str) -> str:
-    n = int(dim[:-1]) if dim != "H" else 1
-    return "_H" if n == 1 else f"{n} * _H"
-
-
 def _step_rows(array: str, per_step: bool, columns: tuple[int, int] | None = None) -> str:
     """A step's [B, n] view of an array restricted to the row block _b0.._b1."""
     cols = f", {columns[0]} * _H:{columns[1]} * _H" if columns else ""
@@ -133,16 +129,17 @@ def _step_lines(step: tuple, kernels: dict[str, KernelText], td: str) -> list[st
     return out
 
 
-def _array_text(a: Array) -> str:
-    """An Array record as a constructor call with its non-default fields."""
-    fields = [repr(a.name), repr(a.role)]
-    if a.shape:
-        fields.append(repr(tuple(a.shape)))
-    for field in ("index", "group", "transpose", "param", "zero"):
-        value = getattr(a, field)
-        if value != Array._field_defaults[field]:
-            fields.append(f"{field}={value!r}")
-    return f"_Array({', '.join(fields)})"
+def _literal(value) -> str:
+    """A table record as the constructor call that makes it, with its non-default fields."""
+    if hasattr(value, "_fields"):  # a runtime.table record: printed as _Name(...)
+        fields = [_literal(getattr(value, f)) for f in value._fields if f not in value._field_defaults]
+        fields += [f"{f}={_literal(getattr(value, f))}" for f, default in value._field_defaults.items()
+                   if getattr(value, f) != default]
+        return f"_{type(value).__name__}({', '.join(fields)})"
+    if isinstance(value, tuple):
+        items = [_literal(v) for v in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    return repr(value)
 
 
 def render(plan: Plan) -> str:
@@ -160,10 +157,6 @@ def render(plan: Plan) -> str:
     codes = [g.prev[s].name for s in cell.states]
     carries = [(names.carry(c), names.carry_next(c)) for c in codes]
 
-    forward_inputs = [f"{k.name}(_r0, _r1, _I, {', '.join(k.arrays)}, _k)" for k in kernels
-                      if k.name in {h.name for h in plan.hoisted_kernels}]
-    for p in table.input_products:
-        forward_inputs.append(f"_matmul(_gemm, {_rows(p.a)}, {p.b}, {_rows(p.out)})  # {p.comment}")
     forward_step = _step_lines(plan.forward_step, by_name, "0")
     if cell.output_is_state:
         out = names.state(g.prev[cell.output].name)
@@ -172,16 +165,15 @@ def render(plan: Plan) -> str:
     backward_step += [f"_freeze_rows(_t, _L, {names.carry(g.prev[s].name)}, {names.carry_next(g.prev[s].name)}, "
                       f"_b0, _b1)  # a carry the product wrote" for s in plan.carry_from_gemm]
     backward_step += [f"{c}, {n} = {n}, {c}" for c, n in carries]
-    weights = ["# weight gradients, transposed: operand^T @ adjoints, one product per stacked group"]
-    weights += [f"_matmul(_gemm, {_rows(w.operand)}.T, {_rows(w.adjoints)}, {w.out})  # {w.comment}"
-                for w in table.weight_grads]
-    weights += [f"_matmul(_gemm, {_rows(p.a)}, {p.b}, {_rows(p.out)})  # {p.comment}" for p in table.operand_grads]
-    if plan.dx_kernel:
-        k = by_name[plan.dx_kernel.name]
-        weights.append(f"{k.name}(_r0, _r1, _I, {', '.join(k.arrays)}, _k)")
-    if table.vector_sums:
-        weights.append("# vector parameter gradients: sums over the rows of their streams")
-    weights += [f"_column_sum({_rows(v.stream)}, {v.block} * _H, {v.out})" for v in table.vector_sums]
+    hoisted = {k.name for k in plan.hoisted_kernels}
+    row_kernels = {
+        "input_kernels": [f"_RowKernel({k.name}, {_literal(k.arrays)})" for k in kernels if k.name in hoisted],
+        "dx_kernels": [f"_RowKernel({k.name}, {_literal(k.arrays)})" for k in kernels
+                       if plan.dx_kernel and k.name == plan.dx_kernel.name],
+    }
+    records = {"input_products": table.input_products, "weight_grads": table.weight_grads,
+               "operand_grads": table.operand_grads, "vector_sums": table.vector_sums}
+    sequence = {field: [_literal(r) for r in rs] for field, rs in records.items()} | row_kernels
 
     source = _TEMPLATES.get_template("module.py.j2").render(
         version=__version__, runtime=runtime.VERSION, activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
@@ -190,11 +182,11 @@ def render(plan: Plan) -> str:
         params=[(p.name, p.shape) for p in cell.params], inits={k: float(v) for k, v in cell.inits.items()},
         constants=constants, kernels=kernels, first_state=table.first_state,
         forward_args=[a.name for a in table.forward], backward_args=[a.name for a in table.backward],
-        forward_input_lines=forward_inputs, forward_step_lines=forward_step,
-        backward_step_lines=backward_step, backward_weight_lines=weights,
+        forward_step_lines=forward_step, backward_step_lines=backward_step,
+        sequence={k: v for k, v in sequence.items() if v},
         carries=[c for c, _ in carries], groups=table.groups, widest=table.widest,
-        forward_table=[_array_text(a) for a in table.forward],
-        backward_table=[_array_text(a) for a in table.backward], param_grads=table.param_grads)
+        forward_table=[_literal(a) for a in table.forward],
+        backward_table=[_literal(a) for a in table.backward], param_grads=table.param_grads)
     return _sign(source)
 
 

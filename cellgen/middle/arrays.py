@@ -9,44 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..runtime.table import Array
+from ..runtime.table import Array, Product, Rows, VectorSum
 from . import names
 from .plan import Plan, describe
-
-
-@dataclass(frozen=True)
-class Rows:
-    """An array seen as [T * B, columns] rows, restricted to the driver's block _r0.._r1."""
-    array: str
-    columns: str  # "I", or "<n>H"
-    drop_last: bool = False  # a state's [T + 1] steps: the operand is steps 0..T-1
-    blocks: tuple[int, int] | None = None  # only these column blocks (in hidden sizes)
-
-
-@dataclass(frozen=True)
-class SequenceProduct:
-    """out_rows = a_rows @ b over all steps' rows at once (before or after the time loop)."""
-    a: Rows
-    b: str
-    out: Rows
-    comment: str
-
-
-@dataclass(frozen=True)
-class WeightGrad:
-    """A stacked weight gradient, transposed: operand_rows^T @ adjoint_rows, over all rows."""
-    operand: Rows
-    adjoints: Rows
-    out: str
-    comment: str
-
-
-@dataclass(frozen=True)
-class VectorSum:
-    """A vector parameter's gradient: the column sum of a stream's block, over all rows."""
-    stream: Rows
-    block: int
-    out: str
 
 
 @dataclass(frozen=True)
@@ -56,15 +21,15 @@ class ArrayTable:
     groups: dict[int, tuple[str, ...]]  # stacked group -> its weight matrices
     widest: int
     param_grads: dict[str, tuple[tuple[str, int], ...]]
-    input_products: tuple[SequenceProduct, ...]  # forward, before the loop
-    weight_grads: tuple[WeightGrad, ...]  # backward, after the loop
-    operand_grads: tuple[SequenceProduct, ...]  # dx, or the gradient of an input-sized operand
+    input_products: tuple[Product, ...]  # forward, before the loop
+    weight_grads: tuple[Product, ...]  # backward, after the loop
+    operand_grads: tuple[Product, ...]  # dx, or the gradient of an input-sized operand
     vector_sums: tuple[VectorSum, ...]
     first_state: str  # a state array: the drivers read T, B and H off its shape
 
 
 def _width(n: int) -> str:
-    return f"{n}H"
+    return "H" if n == 1 else f"{n}H"
 
 
 def arrays(plan: Plan) -> ArrayTable:
@@ -141,13 +106,12 @@ def arrays(plan: Plan) -> ArrayTable:
         return Rows(array, widths[array])
 
     input_products = tuple(
-        SequenceProduct(operand_rows(grp), names.weights(grp.index, True),
-                        Rows(names.input_products(grp.index), _width(len(grp.members))),
-                        describe(grp, g.display))
+        Product(operand_rows(grp), Rows(names.weights(grp.index, True)),
+                Rows(names.input_products(grp.index), _width(len(grp.members))), comment=describe(grp, g.display))
         for grp in inputs)
     weight_grads = tuple(
-        WeightGrad(operand_rows(grp), adjoint_rows(grp), names.weight_grad(grp.index),
-                   "d(" + ", ".join(p.param for p in grp.members) + ")")
+        Product(operand_rows(grp), adjoint_rows(grp), Rows(names.weight_grad(grp.index)), transpose_a=True,
+                comment="d(" + ", ".join(p.param for p in grp.members) + "), transposed")
         for grp in plan.groups)
     operand_grads = []
     for grp in inputs:
@@ -157,8 +121,8 @@ def arrays(plan: Plan) -> ArrayTable:
             out = Rows(names.operand_grad(grp.index), "I")
         else:
             continue
-        operand_grads.append(SequenceProduct(adjoint_rows(grp), names.weights(grp.index, False), out,
-                                             "d" + describe(grp, g.display, operand_only=True)))
+        operand_grads.append(Product(adjoint_rows(grp), Rows(names.weights(grp.index, False)), out,
+                                     comment="d" + describe(grp, g.display, operand_only=True)))
     sums = tuple(VectorSum(Rows(array, widths[array]), block, names.vector_grad(g.vectors[name].name))
                  for name, (array, block) in plan.vector_sums.items())
 

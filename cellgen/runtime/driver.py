@@ -6,18 +6,69 @@ for every cell; only the jitted drivers the table names are the cell's own.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from . import buffers
-from .blas import OpenBLAS, transposed
 from .packed import pack
-from .table import Array, Cell, dim
+from .rows import column_sum, transposed
+from .table import Array, Cell, Product, Rows, dim
 from .threads import Threads
 from .validation import check_lengths, check_sequence, check_state, floating, hidden_size
 
 
 def _shape(a: Array, T: int, B: int, H: int, I: int) -> tuple[int, ...]:
     return tuple(dim(d, T, B, H, I) for d in a.shape)
+
+
+def _rows(named: dict, r: Rows, sizes: tuple, r0: int, r1: int) -> np.ndarray:
+    a = named[r.array]
+    if not r.columns:
+        return a
+    T, B, H, I = sizes
+    if r.drop_last:
+        a = a[:T]
+    a = a.reshape(T * B, dim(r.columns, T, B, H, I))[r0:r1]
+    return a[:, r.blocks[0] * H:r.blocks[1] * H] if r.blocks else a
+
+
+def _product(p: Product, named: dict, sizes: tuple, r0: int, r1: int) -> None:
+    # numpy's matmul calls its BLAS for row blocks, column blocks and transposes alike
+    # (a leading dimension and a transpose flag), with no copy.
+    a = _rows(named, p.a, sizes, r0, r1)
+    np.matmul(a.T if p.transpose_a else a, _rows(named, p.b, sizes, r0, r1), out=_rows(named, p.out, sizes, r0, r1))
+
+
+def _forward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
+    """Before the recurrence, for rows r0..r1 of all steps' [T * B] rows: the input-space
+    operands and the input products."""
+    *arrays, r0, r1 = args
+    named = dict(zip((a.name for a in cell.forward_arrays), arrays))
+    if r1 <= r0:
+        return
+    for rk in cell.input_kernels:
+        rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
+    for p in cell.input_products:
+        _product(p, named, sizes, r0, r1)
+
+
+def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
+    """After BPTT, for rows r0..r1: the weight gradients of these rows alone (transposed),
+    the input gradient and the vector parameters' gradients."""
+    *arrays, r0, r1 = args
+    named = dict(zip((a.name for a in cell.backward_arrays), arrays))
+    for p in cell.weight_grads:  # written whole even for no rows: zeros
+        _product(p, named, sizes, r0, r1)
+    if r1 <= r0:
+        return
+    for p in cell.operand_grads:
+        _product(p, named, sizes, r0, r1)
+    for rk in cell.dx_kernels:
+        rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
+    H = sizes[2]
+    for v in cell.vector_sums:
+        column_sum(_rows(named, v.stream, sizes, r0, r1), v.block * H, named[v.out])
 
 
 def forward(cell: Cell, params, xs, state0=None, lengths=None):
@@ -55,11 +106,10 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
         else:
             v = _parameter(a, pk, p)
         args.append(v)
-    args += [L, np.array(cell.constants, dtype), OpenBLAS.gemm(dtype)]
-    drivers = cell.drivers
+    k = np.array(cell.constants, dtype)
     with Threads(B) as threads:
-        threads.gemm_rows(drivers.forward_inputs, args, T * B)
-        threads.rows(drivers.forward_rows, args, B)
+        threads.gemm_rows(partial(_forward_sequence, cell, (T, B, H, I), k), args, T * B)
+        threads.rows(cell.drivers.forward_rows, args + [L, k], B)
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
     tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
@@ -123,11 +173,9 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
         named[a.name] = v
         args.append(v)
     k = np.array(cell.constants, dtype)
-    gemm = OpenBLAS.gemm(dtype)
-    drivers = cell.drivers
     with Threads(B) as threads:
-        dstate0 = threads.rows(drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k, gemm], B)
-        threads.gemm_rows(drivers.backward_weights, args + [k, gemm], T * B, sums)
+        dstate0 = threads.rows(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B)
+        threads.gemm_rows(partial(_backward_sequence, cell, (T, B, H, I), k), args, T * B, sums)
     for a in cell.backward_arrays:
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
             named[a.name] = transposed(named[a.name], empty)

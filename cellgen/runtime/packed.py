@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .blas import transposed
+from .rows import transposed
 from .step_products import pack_panels
 from .table import Cell
 from .validation import check_params

@@ -49,11 +49,39 @@ class Array(NamedTuple):
     zero: bool = False  # allocated zeroed (dx when no product writes every row)
 
 
+class Rows(NamedTuple):
+    """An operand of a whole-sequence product: an array, or a block of its [T * B] rows."""
+    array: str
+    columns: str = ""  # "": the whole array as it is; "I", "H", "<n>H": its [T * B, columns] rows
+    drop_last: bool = False  # a state's [T + 1] steps: steps 0..T-1
+    blocks: tuple[int, int] | None = None  # only these column blocks (in hidden sizes)
+
+
+class Product(NamedTuple):
+    """out = a @ b (a^T @ b where transpose_a) over all steps' rows at once."""
+    a: Rows
+    b: Rows
+    out: Rows
+    transpose_a: bool = False
+    comment: str = ""
+
+
+class VectorSum(NamedTuple):
+    """out += the column sums of a stream's block over all rows: a vector parameter's gradient."""
+    stream: Rows
+    block: int
+    out: str
+
+
+class RowKernel(NamedTuple):
+    """A cell's element-wise kernel over [T * B] input-space rows, and the arrays it takes."""
+    kernel: Callable
+    arrays: tuple[str, ...]
+
+
 class Drivers(NamedTuple):
-    forward_inputs: Callable
-    forward_rows: Callable
-    backward_rows: Callable
-    backward_weights: Callable
+    forward_rows: Callable  # the recurrence over a block of batch rows
+    backward_rows: Callable  # BPTT over a block of batch rows; returns the carries
 
 
 class Cell(NamedTuple):
@@ -70,6 +98,14 @@ class Cell(NamedTuple):
     # parameter -> where its gradient is: ((weight_grad, block), ...) summed, or ((vector_grad, -1),)
     param_grads: dict[str, tuple[tuple[str, int], ...]]
     drivers: Drivers
+    # Before the recurrence: input-space operands, then the input products of all steps.
+    input_kernels: tuple[RowKernel, ...] = ()
+    input_products: tuple[Product, ...] = ()
+    # After BPTT: weight gradients, operand gradients (dx), dx kernels, vector sums.
+    weight_grads: tuple[Product, ...] = ()
+    operand_grads: tuple[Product, ...] = ()
+    dx_kernels: tuple[RowKernel, ...] = ()
+    vector_sums: tuple[VectorSum, ...] = ()
 
 
 def dim(text: str, T: int, B: int, H: int, I: int) -> int:
