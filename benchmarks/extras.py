@@ -73,6 +73,8 @@ def tape_bytes_per_step(module, B=32, I=128, H=128, T=10):
 # summed per function (its own time, without what it compiled inside).
 FIRST_USE = """
 import json, sys, time
+if "--no-scipy" in sys.argv:
+    sys.modules["scipy"] = None  # as where SciPy is not installed: Numba then does not import it
 t0 = time.perf_counter()
 import numpy as np, cellgen
 from numba.core import event
@@ -101,6 +103,8 @@ import json, sys, time
 t0 = time.perf_counter()
 import jax, jax.numpy as jnp
 t1 = time.perf_counter()
+jnp.zeros(1).block_until_ready()  # the CPU backend starts here
+t2 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from run import eager_mgu
 import numpy as np
@@ -114,12 +118,12 @@ def loss(p, xs):
         return h, h
     return jax.lax.scan(body, jnp.zeros((4, 16), jnp.float32), xs)[1].sum()
 jax.block_until_ready(jax.jit(jax.grad(loss, argnums=(0, 1)))(p, xs))
-print(json.dumps({"import": t1 - t0, "call": time.perf_counter() - t1}))
+print(json.dumps({"import": t1 - t0, "backend": t2 - t1, "call": time.perf_counter() - t2}))
 """
 
 
-def _first_use(spec: Path, env: dict) -> dict:
-    out = subprocess.run([sys.executable, "-c", FIRST_USE, str(spec)], env=env, check=True,
+def _first_use(spec: Path, env: dict, *flags: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", FIRST_USE, str(spec), *flags], env=env, check=True,
                          capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -137,6 +141,7 @@ def first_use_times():
         cold = _first_use(specs["mgu"], env)  # compiles the runtime and the cell
         new_cell = _first_use(specs["mgu_b"], env)  # the runtime from the cache, the cell new
         warm = _first_use(specs["mgu_b"], env)  # everything from the caches
+        warm_no_scipy = _first_use(specs["mgu_b"], env, "--no-scipy")
     try:
         import jax  # noqa: F401
     except ImportError:
@@ -145,7 +150,7 @@ def first_use_times():
         out = subprocess.run([sys.executable, "-c", JAX_FIRST_CALL, str(ROOT / "benchmarks")], check=True,
                              capture_output=True, text=True)
         jax_times = json.loads(out.stdout.strip().splitlines()[-1])
-    return cold, new_cell, warm, jax_times
+    return cold, new_cell, warm, warm_no_scipy, jax_times
 
 
 def _breakdown(times: dict, top: int = 6) -> str:
@@ -170,18 +175,19 @@ def main() -> None:
         per_step, per_unit = tape_bytes_per_step(m)
         print(f"tape of {m.NAME} at B=32, H=128: {per_step / 1024:.0f} KiB per step "
               f"= {per_unit:.0f} floats per batch row and hidden unit")
-    cold, new_cell, warm, jax_times = first_use_times()
+    cold, new_cell, warm, warm_no_scipy, jax_times = first_use_times()
     print("first use of a new cell (an MGU; float32 forward + backward at T=5, B=4, I=8, H=16), "
           "each in a new process:")
     for label, t in (("empty caches", cold), ("runtime in the cache, new cell", new_cell)):
         print(f"  {label}: cellgen.load {t['load']:.2f} s + first call {t['call']:.2f} s "
               f"= {t['load'] + t['call']:.2f} s (import cellgen, numpy, numba {t['import']:.2f} s)")
         print(f"    Numba compile, own seconds per function: {_breakdown(t)}")
-    print(f"  warm (both caches): cellgen.load {warm['load']:.2f} s + first call {warm['call']:.2f} s "
-          f"= {warm['load'] + warm['call']:.2f} s (import {warm['import']:.2f} s)")
+    for label, t in (("warm (both caches)", warm), ("warm, without SciPy", warm_no_scipy)):
+        print(f"  {label}: import cellgen, numpy {t['import']:.2f} s + cellgen.load (imports numba) "
+              f"{t['load']:.2f} s + first call {t['call']:.2f} s = {t['import'] + t['load'] + t['call']:.2f} s")
     if jax_times:
-        print(f"  JAX jit(grad(scan)) of the same cell: first call {jax_times['call']:.2f} s "
-              f"(import jax {jax_times['import']:.2f} s)")
+        print(f"  JAX jit(grad(scan)) of the same cell: import jax {jax_times['import']:.2f} s, "
+              f"CPU backend start {jax_times['backend']:.2f} s, first call {jax_times['call']:.2f} s")
     else:
         print("  JAX: not installed")
 

@@ -53,8 +53,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "df2191e2eec0f243"  # the cellgen.runtime this module was built against
-BUILD = "8e181c18b2851673"  # a hash of this file's other lines
+RUNTIME = "92deaeed0f3e37aa"  # the cellgen.runtime this module was built against
+BUILD = "f9b8d1620247d620"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_noaf"
@@ -320,38 +320,6 @@ _CELL = _Cell(
         _VectorSum(_Rows('dM__0', columns='4H'), 3, 'dP__b_o'),
     ),
 )
+init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)
 Packed = _packed.Packed
 release_buffers = _buffers.release_buffers
-
-
-def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
-    """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden)); `init` lines as given."""
-    return _packed.init_params(_CELL, input_size, hidden_size, seed, dtype)
-
-
-def pack(params):
-    """Check and lay out params for repeated calls (a Packed); a Packed passes through."""
-    return _packed.pack(_CELL, params)
-
-
-def forward(params, xs, state0=None, lengths=None):
-    """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape).
-
-    lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
-    from there on (final holds it) and its outputs are zero, as with a PackedSequence.
-    """
-    return _driver.forward(_CELL, params, xs, state0, lengths)
-
-
-def backward(params, tape, dys, dfinal=None):
-    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0).
-
-    Given the params object the forward ran with, it differentiates at the weights that
-    forward laid out (changing them in place in between is not supported: torch raises).
-    """
-    return _driver.backward(_CELL, params, tape, dys, dfinal)
-
-
-def step(params, x, state=None):
-    """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
-    return _driver.step(_CELL, params, x, state)

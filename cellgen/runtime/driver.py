@@ -11,15 +11,29 @@ from functools import partial
 import numpy as np
 
 from . import buffers
-from .packed import pack
-from .rows import column_sum, transposed
+from .packed import init_params as _init_params
+from .packed import pack as _pack
+from .rows import column_sums, transposed
 from .table import Array, Cell, Product, Rows, dim
 from .threads import Threads
 from .validation import check_lengths, check_sequence, check_state, floating, hidden_size
 
 
-def _shape(a: Array, T: int, B: int, H: int, I: int) -> tuple[int, ...]:
-    return tuple(dim(d, T, B, H, I) for d in a.shape)
+_SHAPES: dict = {}
+
+
+def _shapes(cell: Cell, T: int, B: int, H: int, I: int) -> tuple[tuple, tuple]:
+    """The shapes of a cell's forward and backward arrays at these sizes, resolved once:
+    a training loop calls with the same sizes every step, and resolving 50 shapes costs
+    more than the smallest calls' kernels."""
+    key = (id(cell), T, B, H, I)
+    shapes = _SHAPES.get(key)
+    if shapes is None:
+        if len(_SHAPES) > 256:
+            _SHAPES.clear()
+        shapes = _SHAPES[key] = tuple(tuple(tuple(dim(d, T, B, H, I) for d in a.shape) for a in arrays)
+                                      for arrays in (cell.forward_arrays, cell.backward_arrays))
+    return shapes
 
 
 def _rows(named: dict, r: Rows, sizes: tuple, r0: int, r1: int) -> np.ndarray:
@@ -29,7 +43,7 @@ def _rows(named: dict, r: Rows, sizes: tuple, r0: int, r1: int) -> np.ndarray:
     T, B, H, I = sizes
     if r.drop_last:
         a = a[:T]
-    a = a.reshape(T * B, dim(r.columns, T, B, H, I))[r0:r1]
+    a = a.reshape(T * B, I if r.columns == "I" else H if r.columns == "H" else int(r.columns[:-1]) * H)[r0:r1]
     return a[:, r.blocks[0] * H:r.blocks[1] * H] if r.blocks else a
 
 
@@ -44,7 +58,7 @@ def _forward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
     """Before the recurrence, for rows r0..r1 of all steps' [T * B] rows: the input-space
     operands and the input products."""
     *arrays, r0, r1 = args
-    named = dict(zip((a.name for a in cell.forward_arrays), arrays))
+    named = dict(zip(_names(cell, "forward"), arrays))
     if r1 <= r0:
         return
     for rk in cell.input_kernels:
@@ -57,7 +71,7 @@ def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
     """After BPTT, for rows r0..r1: the weight gradients of these rows alone (transposed),
     the input gradient and the vector parameters' gradients."""
     *arrays, r0, r1 = args
-    named = dict(zip((a.name for a in cell.backward_arrays), arrays))
+    named = dict(zip(_names(cell, "backward"), arrays))
     for p in cell.weight_grads:  # written whole even for no rows: zeros
         _product(p, named, sizes, r0, r1)
     if r1 <= r0:
@@ -66,14 +80,27 @@ def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
         _product(p, named, sizes, r0, r1)
     for rk in cell.dx_kernels:
         rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
-    H = sizes[2]
-    for v in cell.vector_sums:
-        column_sum(_rows(named, v.stream, sizes, r0, r1), v.block * H, named[v.out])
+    for stream, blocks, outs in _vector_sums(cell):  # one call per stream
+        column_sums(_rows(named, stream, sizes, r0, r1), blocks, tuple(named[o] for o in outs))
+
+
+_STREAMS: dict = {}
+
+
+def _vector_sums(cell: Cell) -> list:
+    """The cell's vector sums grouped by the stream they read: (stream, blocks, outputs)."""
+    if id(cell) not in _STREAMS:
+        grouped: dict = {}
+        for v in cell.vector_sums:
+            grouped.setdefault(v.stream, []).append(v)
+        _STREAMS[id(cell)] = [(stream, tuple(v.block for v in vs), tuple(v.out for v in vs))
+                              for stream, vs in grouped.items()]
+    return _STREAMS[id(cell)]
 
 
 def forward(cell: Cell, params, xs, state0=None, lengths=None):
     """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
-    pk = pack(cell, params)
+    pk = _pack(cell, params)
     p, dtype, H, I = pk.p, pk.dtype, pk.H, pk.I
     xs = floating("xs", xs)
     if xs.ndim != 3 or (I is not None and xs.shape[2] != I):
@@ -90,21 +117,22 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
     tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "params": params,
             "packed": pk, "lengths": L, "masked": lengths is not None}
     args, states, ys = [], [None] * len(cell.states), None
-    for a in cell.forward_arrays:
-        if a.role == "input":
-            v = tape[a.name] = xs.reshape(T * B, I)
-        elif a.role == "state":
-            v = tape[a.name] = states[a.index] = empty(_shape(a, T, B, H, I), dtype)
+    for a, shape in zip(cell.forward_arrays, _shapes(cell, T, B, H, I)[0]):
+        role = a.role
+        if role == "tape":
+            v = tape[a.name] = empty(shape, dtype)
+        elif role in _PARAMETER_ROLES:
+            v = _parameter(a, pk, p)
+        elif role == "state":
+            v = tape[a.name] = states[a.index] = empty(shape, dtype)
             s0 = None if state0 is None else state0[a.index]
             v[0] = 0 if s0 is None else s0
-        elif a.role == "tape":
-            v = tape[a.name] = empty(_shape(a, T, B, H, I), dtype)
-        elif a.role == "scratch":
-            v = np.empty(_shape(a, T, B, H, I), dtype)
-        elif a.role == "output":
-            v = ys = empty(_shape(a, T, B, H, I), dtype)
-        else:
-            v = _parameter(a, pk, p)
+        elif role == "input":
+            v = tape[a.name] = xs.reshape(T * B, I)
+        elif role == "scratch":
+            v = np.empty(shape, dtype)
+        else:  # output
+            v = ys = empty(shape, dtype)
         args.append(v)
     k = np.array(cell.constants, dtype)
     with Threads(B) as threads:
@@ -115,6 +143,17 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
     tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
     final = tuple(s[T].copy() for s in states)
     return ys, final, tape
+
+
+_PARAMETER_ROLES = frozenset(("weights", "panels", "vector"))
+_NAMES: dict = {}
+
+
+def _names(cell: Cell, direction: str) -> tuple[str, ...]:
+    key = (id(cell), direction)
+    if key not in _NAMES:
+        _NAMES[key] = tuple(a.name for a in getattr(cell, f"{direction}_arrays"))
+    return _NAMES[key]
 
 
 def _parameter(a: Array, pk, p: dict) -> np.ndarray:
@@ -132,7 +171,7 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
     if not isinstance(tape, dict) or tape.get("cell") != cell.name:
         raise TypeError(f"tape must be the third value returned by this cell's forward() ({cell.name})")
     # the forward's checks and stacked weights: a dict costs ~70 us to check and stack again
-    pk = tape["packed"] if params is tape["params"] else pack(cell, params)
+    pk = tape["packed"] if params is tape["params"] else _pack(cell, params)
     p, dtype = pk.p, pk.dtype
     T, B, H, I = tape["T"], tape["B"], tape["H"], tape["I"]
     for role, size, recorded in (("hidden", pk.H, H), ("input", pk.I, I)):
@@ -146,32 +185,32 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
         dys = np.zeros((1, B, H), dtype)
     dfinal = check_state("dfinal", dfinal, cell.states, B, H, dtype)
     empty, zeros = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
-    args, named, sums = [], {}, []
-    for a in cell.backward_arrays:
-        shape = _shape(a, T, B, H, I)
-        if a.role in ("input", "tape"):
+    args, sums = [], []
+    for a, shape in zip(cell.backward_arrays, _shapes(cell, T, B, H, I)[1]):
+        role = a.role
+        if role == "tape" or role == "input":
             v = tape[a.name]
-        elif a.role == "dy":
-            v = dys
-        elif a.role == "carry":
-            d = None if dfinal is None else dfinal[a.index]
-            v = np.zeros(shape, dtype) if d is None else d.copy()
-        elif a.role in ("carry_next", "scratch"):
-            v = np.empty(shape, dtype)
-        elif a.role == "work":
+        elif role in _PARAMETER_ROLES:
+            v = _parameter(a, pk, p)
+        elif role == "work":
             v = empty(shape, dtype)
-        elif a.role == "weight_grad":  # a GEMM writes it, unless there are no rows
-            v = (empty if T * B else zeros)(shape, dtype)
-            sums.append(len(args))
-        elif a.role == "vector_grad":
+        elif role == "carry_next" or role == "scratch":
+            v = np.empty(shape, dtype)
+        elif role == "vector_grad":
             v = np.zeros(shape, np.float64)
             sums.append(len(args))
-        elif a.role == "dx":
+        elif role == "weight_grad":  # a product writes it, unless there are no rows
+            v = (empty if T * B else zeros)(shape, dtype)
+            sums.append(len(args))
+        elif role == "carry":
+            d = None if dfinal is None else dfinal[a.index]
+            v = np.zeros(shape, dtype) if d is None else d.copy()
+        elif role == "dy":
+            v = dys
+        else:  # dx
             v = (zeros if a.zero else empty)(shape, dtype)
-        else:
-            v = _parameter(a, pk, p)
-        named[a.name] = v
         args.append(v)
+    named = dict(zip(_names(cell, "backward"), args))
     k = np.array(cell.constants, dtype)
     with Threads(B) as threads:
         dstate0 = threads.rows(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B)
@@ -200,3 +239,45 @@ def step(cell: Cell, params, x, state=None):
         raise ValueError(f"x has shape {x.shape}; expected [B, input_size]")
     ys, final, _ = forward(cell, params, x[None], state)
     return ys[0], final
+
+
+_run_forward, _run_backward, _run_step = forward, backward, step
+
+
+def api(cell: Cell, module: str):
+    """The contract's functions of a generated module, bound to its table:
+    (init_params, pack, forward, backward, step), named as if defined in `module`."""
+
+    def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
+        """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden));
+        a spec's `init` lines as given."""
+        return _init_params(cell, input_size, hidden_size, seed, dtype)
+
+    def pack(params):
+        """Check and lay out params for repeated calls (a Packed); a Packed passes through."""
+        return _pack(cell, params)
+
+    def forward(params, xs, state0=None, lengths=None):
+        """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape).
+
+        lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
+        from there on (final holds it) and its outputs are zero, as with a PackedSequence.
+        """
+        return _run_forward(cell, params, xs, state0, lengths)
+
+    def backward(params, tape, dys, dfinal=None):
+        """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0).
+
+        Given the params object the forward ran with, it differentiates at the weights that
+        forward laid out (changing them in place in between is not supported: torch raises).
+        """
+        return _run_backward(cell, params, tape, dys, dfinal)
+
+    def step(params, x, state=None):
+        """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
+        return _run_step(cell, params, x, state)
+
+    functions = (init_params, pack, forward, backward, step)
+    for f in functions:
+        f.__module__, f.__qualname__ = module, f.__name__
+    return functions

@@ -43,6 +43,14 @@ def freeze_rows(t, lengths, carry, new_carry, b0, b1):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def column_sums(a, blocks, outs):
+    """outs[k] += the column sums of a's block blocks[k] (blocks of len(outs[k]) columns):
+    the vector parameters that read one stream, in one call."""
+    for k in range(len(outs)):
+        column_sum(a, blocks[k] * outs[k].shape[0], outs[k])
+
+
+@numba.njit(cache=True, error_model="numpy")
 def column_sum(a, begin, out):
     """out += the sums of a's columns begin..begin + len(out), over all rows.
 
