@@ -42,7 +42,8 @@ def freeze_rows(t, lengths, carry, new_carry, b0, b1):
             copy_rows(carry, new_carry, b, b + 1)
 
 
-@numba.njit(cache=True, error_model="numpy")
+# nogil: the row blocks of the whole-sequence phase call these from threads of their own
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def column_sums(a, blocks, outs):
     """outs[k] += the column sums of a's block blocks[k] (blocks of len(outs[k]) columns):
     the vector parameters that read one stream, in one call."""
@@ -50,7 +51,7 @@ def column_sums(a, blocks, outs):
         column_sum(a, blocks[k] * outs[k].shape[0], outs[k])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def column_sum(a, begin, out):
     """out += the sums of a's columns begin..begin + len(out), over all rows.
 
@@ -68,7 +69,7 @@ def column_sum(a, begin, out):
             out[j] += block[j]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def transpose_into(src, dst):
     # Eight source rows at a time, so each destination row gets eight neighbouring values:
     # 2.6x numpy's copy of w.T at 256 x 1024.
