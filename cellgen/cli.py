@@ -86,7 +86,8 @@ def cmd_show(args) -> int:
     render = show.as_dot if args.graph else {"text": show.as_text, "latex": show.as_latex,
                                              "markdown": show.as_markdown}[args.format]
     compiled, failed = _compile_all(args.specs)
-    print("\n".join(render(c.plan) for _, c in compiled), end="")
+    text = "\n".join(render(c.plan) for _, c in compiled)
+    print(text, end="" if text.endswith("\n") or not text else "\n")
     return 1 if failed else 0
 
 

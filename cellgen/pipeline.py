@@ -81,9 +81,16 @@ def write_atomic(target: Path, data: str) -> bool:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("CELLGEN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "cellgen")
-    return Path(root)
+    """Where cellgen.load keeps its modules; refused before anything is compiled when it
+    (or a folder above it) is a file."""
+    variable = "CELLGEN_CACHE_DIR" if os.environ.get("CELLGEN_CACHE_DIR") else "XDG_CACHE_HOME"
+    root = Path(os.environ.get("CELLGEN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "cellgen"))
+    existing = next((p for p in (root, *root.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise NotADirectoryError(f"cellgen's cache folder {root} cannot be made: {existing} is a file; "
+                                 f"point {variable} at a folder (it is created if missing)")
+    return root
 
 
 CATALOG = Path(__file__).resolve().parent / "catalog"

@@ -46,11 +46,15 @@ class _CellFunction(torch.autograd.Function):
         ys, final, tape = module.forward(p, _numpy(xs), tuple(_numpy(s) for s in state0),
                                          lengths=None if lengths is None else lengths.numpy())
         ctx.module, ctx.tape, ctx.params = module, tape, p
+        # The tape and params share memory with xs and the weights: saved this way, torch's
+        # version counters refuse a backward after either was changed in place, as nn.LSTM does.
+        ctx.save_for_backward(xs, *params)
         return (torch.from_numpy(ys),) + tuple(torch.from_numpy(f) for f in final)
 
     @staticmethod
     @once_differentiable  # the kernels' backward is not itself differentiated: say so clearly
     def backward(ctx, dys, *dfinal):
+        ctx.saved_tensors  # raises "modified by an inplace operation" where one was
         module = ctx.module
         dparams, dxs, dstate0 = module.backward(
             ctx.params, ctx.tape, None if dys is None else _numpy(dys),

@@ -53,8 +53,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "c058efd7a56724a9"  # the cellgen.runtime this module was built against
-BUILD = "eaf3eb0f89959cdf"  # a hash of this file's other lines
+RUNTIME = "f0cfc9f8e189b691"  # the cellgen.runtime this module was built against
+BUILD = "1468d629e434f6fa"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm"

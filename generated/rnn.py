@@ -32,8 +32,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "c058efd7a56724a9"  # the cellgen.runtime this module was built against
-BUILD = "20fcdcb7b7d1d7e0"  # a hash of this file's other lines
+RUNTIME = "f0cfc9f8e189b691"  # the cellgen.runtime this module was built against
+BUILD = "008dd24ba5569e84"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "rnn"

@@ -238,3 +238,17 @@ def test_a_changed_compiler_never_reuses_a_cached_module(tmp_path, monkeypatch):
     second = cellgen.load_text(text)
     assert second is not first and second.__file__ != first.__file__
     assert len(list(tmp_path.glob("*.py"))) == 2
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_a_cache_folder_that_is_a_file_is_refused_before_compiling(tmp_path, monkeypatch, below):
+    # issue 20: CELLGEN_CACHE_DIR naming a file gave FileExistsError after compiling
+    target = tmp_path / "not_a_folder"
+    target.write_text("")
+    monkeypatch.setenv("CELLGEN_CACHE_DIR", str(target / "cache" if below else target))
+    import cellgen.pipeline
+    compiled = []
+    monkeypatch.setattr(cellgen.pipeline, "compile_spec", lambda *a, **k: compiled.append(a))
+    with pytest.raises(NotADirectoryError, match="CELLGEN_CACHE_DIR"):
+        cellgen.load_text("cell c\ninput x\nstate h\nh' = tanh(W @ h + U @ x)\n")
+    assert compiled == [] and target.read_text() == ""

@@ -51,26 +51,40 @@ def test_buffers_are_reused_and_released(rng):
     gc.collect()
     m.release_buffers()
     run(m, xs, dys, p)
-    kept = len(buffers.pool._buffers)
-    assert kept > 0
-    for _ in range(3):  # each call finds the last one's buffers unused
+    kept = buffers.pool.kept_bytes
+    assert kept > 0  # every buffer of the call came back when its results went
+    for _ in range(3):  # each call takes the last one's buffers and returns them
         run(m, xs, dys, p)
-        assert len(buffers.pool._buffers) == kept
+        assert buffers.pool.kept_bytes == kept
     ys = run(m, xs, dys, p)[0]
+    assert buffers.pool.kept_bytes == kept - ys.nbytes  # ys is still held
     m.release_buffers()
-    assert len(buffers.pool._buffers) == 1  # ys is still held, so its buffer stays
-    assert ys.base is buffers.pool._buffers[0]
+    assert buffers.pool.kept_bytes == 0
     del ys
+    assert buffers.pool.kept_bytes > 0  # ys's buffer came back when ys went
     m.release_buffers()
-    assert buffers.pool._buffers == []
 
 
-def test_results_kept_by_the_caller_stay_intact_and_the_lookup_bounded(rng):
+def test_results_kept_by_the_caller_stay_intact(rng):
     m = generated("lstm")
     p = m.init_params(I, H, dtype=np.float32)
     xs = [rng.standard_normal((T, B, I)).astype(np.float32) for _ in range(3)]
-    kept = [m.forward(p, xs[i % 3])[0] for i in range(buffers.Buffers.MAX_TRACKED + 20)]
-    assert len(buffers.pool._buffers) <= buffers.Buffers.MAX_TRACKED
+    kept = [m.forward(p, xs[i % 3])[0] for i in range(40)]
     for i, ys in enumerate(kept):
         np.testing.assert_array_equal(ys, kept[i % 3])
     assert len({ys.ctypes.data for ys in kept}) == len(kept)
+
+
+def test_the_cap_holds_once_the_results_are_dropped(rng, monkeypatch):
+    # issue 20: one large call left its whole working set held until the next call
+    monkeypatch.setattr(buffers.Buffers, "KEEP_BYTES", 1 << 20)
+    m, other = generated("lstm"), generated("gru")
+    p, q = m.init_params(I, H, dtype=np.float32), other.init_params(I, H, dtype=np.float32)
+    xs = rng.standard_normal((10 * T, B, I)).astype(np.float32)
+    held = [run(m, xs, np.ones((10 * T, B, H), np.float32), p), run(other, xs, None, q)]
+    used = sum(a.nbytes for r in held for a in [r[0], r[4], *r[2].values()] if isinstance(a, np.ndarray))
+    assert used > 4 << 20  # far more than the cap is in use ...
+    del held
+    gc.collect()
+    assert 0 < buffers.pool.kept_bytes <= 1 << 20  # ... and all of it came back: the cap holds
+    buffers.release_buffers()

@@ -45,3 +45,40 @@ def test_lengths_are_validated():
         m.forward(p, xs, lengths=[1.5, 1.0])
     with pytest.raises(TypeError, match=r"\(2,\)"):
         m.forward(p, xs, lengths=[1, 1, 1])
+
+
+# An input-space operand whose value and derivative are infinite at 0: zeroed padding must
+# not turn into inf there either.
+LOG_CELL = "input x\nstate h\nh' = tanh(W @ h + U @ log(x * x) + V @ x + b)\n"
+
+
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru_cho", "log_cell"])
+@pytest.mark.parametrize("fill", [np.nan, np.inf, -np.inf, 1e300])
+def test_padding_never_reaches_a_result(name, fill, tmp_path):
+    # issue 20: rnn, float64, xs of ones, xs[2, 1] = nan with lengths [3, 2] gave dU all NaN
+    if name == "log_cell":
+        import cellgen
+        from cellgen.gradcheck import import_source
+        m = import_source(cellgen.compile_spec(LOG_CELL, "log_cell.cell").source, "log_cell", str(tmp_path))
+    else:
+        m = generated(name)
+    T, B, I, H = 4, 3, 2, 3
+    rng = np.random.default_rng(5)
+    p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=2, dtype=np.float64).items()}
+    lengths = np.array([4, 2, 0])
+    clean = 0.5 + rng.random((T, B, I))
+    dirty = clean.copy()
+    for b, n in enumerate(lengths):
+        clean[n:, b] = 1.0
+        dirty[n:, b] = fill
+    dys = rng.standard_normal((T, B, H))
+    results = []
+    for xs in (clean, dirty):
+        ys, final, tape = m.forward(p, xs, lengths=lengths)
+        dparams, dxs, dstate0 = m.backward(p, tape, dys)
+        results.append([ys, *final, dxs, *dstate0, *dparams.values()])
+    for a, b in zip(*results):
+        assert np.isfinite(b).all()
+        np.testing.assert_array_equal(a, b)
+    for b, n in enumerate(lengths):
+        assert not results[1][len(m.STATES) + 1][n:, b].any()  # dxs is zero on padding

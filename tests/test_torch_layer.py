@@ -101,3 +101,16 @@ def test_dropout_between_layers_only_in_training():
     torch.manual_seed(1)
     c, _ = model(x)
     assert not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("change", ["input", "weight"])
+def test_a_tensor_changed_in_place_before_backward_is_refused(change):
+    # issue 17: x.mul_(0) between forward and backward gave a U gradient off by 5, silently
+    torch.manual_seed(0)
+    r = from_torch(torch.nn.LSTM(3, 4).double())
+    x = torch.randn(5, 2, 3, dtype=torch.float64, requires_grad=change == "weight")
+    o, _ = r(x)
+    with torch.no_grad():
+        (x if change == "input" else r.U_i_l0).mul_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        o.sum().backward()

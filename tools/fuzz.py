@@ -2,6 +2,7 @@
 
     python tools/fuzz.py specs --examples 20000      # hostile texts: a module or errors, never a crash
     python tools/fuzz.py gradients --examples 300    # random valid cells against finite differences
+    python tools/fuzz.py padding --examples 300      # non-finite padding under random lengths
 
 Prints how many cases ran and exits 1 on the first failure, with the case.
 """
@@ -46,12 +47,43 @@ def check_gradients(text: str) -> None:
     count["ok"] += 1
 
 
+def check_padding(case) -> None:
+    """A catalog or random cell, random lengths, padding filled with NaN, inf or huge values:
+    every result must equal the one with the padding set to 1, bit for bit, and be finite."""
+    import numpy as np
+    text, (T, B, seed), fill = case
+    directory = tempfile.mkdtemp(prefix="cellgen-fuzz-")
+    module = import_source(cellgen.compile_spec(text, "random_cell.cell").source, "random_cell", directory)
+    rng = np.random.default_rng(seed)
+    p = module.init_params(2, 3, seed=seed, dtype=np.float64)
+    lengths = rng.integers(0, T + 1, B)
+    xs = 0.5 + rng.random((T, B, 2))
+    dys = rng.standard_normal((T, B, 3))
+    results = []
+    for value in (1.0, fill):
+        padded = xs.copy()
+        for b, n in enumerate(lengths):
+            padded[n:, b] = value
+        ys, final, tape = module.forward(p, padded, lengths=lengths)
+        results.append([ys, *final, *module.backward(p, tape, dys)[0].values()])
+    for a, b in zip(*results):
+        assert np.array_equal(a, b) and np.isfinite(b).all(), (text, lengths, fill)
+    count["ok"] += 1
+
+
+def padding_cases():
+    from hypothesis import strategies as st
+    sizes = st.tuples(st.integers(1, 6), st.integers(1, 5), st.integers(0, 2**31))
+    return st.tuples(cells(), sizes, st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e308]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["specs", "gradients"])
+    ap.add_argument("what", choices=["specs", "gradients", "padding"])
     ap.add_argument("--examples", type=int, default=1000)
     args = ap.parse_args()
-    strategy, check = (mutated_specs(), check_spec_text) if args.what == "specs" else (cells(), check_gradients)
+    strategy, check = {"specs": (mutated_specs(), check_spec_text), "gradients": (cells(), check_gradients),
+                       "padding": (padding_cases(), check_padding)}[args.what]
     run = settings(max_examples=args.examples, deadline=None, database=None,
                    suppress_health_check=list(HealthCheck))(given(strategy)(check))
     start = time.time()

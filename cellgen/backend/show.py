@@ -8,7 +8,7 @@ import sympy as sp
 
 from ..frontend.checker import fold
 from ..frontend.syntax import Call, Expr, MatVec, Name, Num, Unary
-from ..middle.plan import Plan
+from ..middle.plan import Plan, describe
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,13 @@ def as_text(plan: Plan) -> str:
     lines += ["  " + e for e in eq.forward]
     lines += ["", "backward (derived):"] + ["  " + e for e in eq.backward + eq.dx]
     lines += ["", "where"] + ["  " + e for e in eq.legend]
+    g = plan.derivation.graph
+    lines += ["", "products (one stacked GEMM per group):"]
+    lines += [f"  group {grp.index}: {describe(grp, g.display)}" for grp in plan.groups]
+    lines += ["", "planner passes:"]
+    for p in plan.passes:
+        done = "; ".join(p.changes) if p.changes else ("off" if not p.enabled else "nothing to do")
+        lines.append(f"  {p.name}: {done}")
     return "\n".join(lines)
 
 

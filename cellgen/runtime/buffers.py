@@ -2,34 +2,44 @@
 
 A training loop asks for the same arrays every step; fresh ones cost page faults and
 munmap's TLB shootdowns (20-25% of a forward + backward at (200, 8, 64, 64)). Each array
-handed out is a view of a buffer kept here, and every view of a view still references
-the buffer, so a buffer is reused only once nothing the caller holds (a tape, dxs,
-dparams, ys) can reach it. At most KEEP_BYTES of unused buffers stay, for all cells of
-the process together; release_buffers() drops them all.
+handed out is a view of a lease on a buffer; numpy keeps the lease alive while any view of
+it is, and when the last one goes the lease hands its buffer back to the pool. The pool
+keeps at most KEEP_BYTES of buffers that nothing uses, for all cells of the process
+together, and frees the rest at once, so the cap holds whenever no call is running;
+release_buffers() frees them all.
 """
 from __future__ import annotations
 
 import os
-import sys
 import threading
 
 import numpy as np
 
 
-def _references(buffers: list, i: int) -> int:
-    return sys.getrefcount(buffers[i])
+class _Raw(np.ndarray):
+    """A buffer of the pool. Its own type, so that numpy, which shortens a view's chain of
+    bases only through arrays of the view's type, stops the chain at the lease above it."""
+
+
+class _Lease(np.ndarray):
+    """A buffer while it is handed out: every array handed out is a view of it and keeps it
+    alive. When the last one goes, the buffer returns to its pool."""
+
+    def __del__(self):
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            pool._returned(self.base)
 
 
 class Buffers:
     MIN_BYTES = 1 << 16  # smaller arrays come from malloc's heap without page faults
     KEEP_BYTES = 1 << 28
-    MAX_TRACKED = 64
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buffers: list[np.ndarray] = []  # least recently handed out first
-        # The count an unreferenced buffer shows, read through the same call as the test.
-        self._unused = _references([np.empty(0)], 0)
+        # re-entrant: a lease may return its buffer while this thread holds the lock
+        self._lock = threading.RLock()
+        self._free: list[np.ndarray] = []  # unused buffers, least recently returned first
+        self._free_bytes = 0
 
     def empty(self, shape: tuple, dtype) -> np.ndarray:
         dtype = np.dtype(dtype)
@@ -38,48 +48,46 @@ class Buffers:
             size *= d
         if size * dtype.itemsize < self.MIN_BYTES:
             return np.empty(shape, dtype)
-        with self._lock:  # the test and the handing out are one step for any thread
+        with self._lock:
             found = None
-            for i in range(len(self._buffers)):
-                # no name may hold the buffer while its references are counted
-                fits = self._buffers[i].size == size and self._buffers[i].dtype == dtype
-                if fits and _references(self._buffers, i) == self._unused:
-                    found = self._buffers.pop(i)
+            for i in range(len(self._free) - 1, -1, -1):  # the most recently returned first
+                if self._free[i].size == size and self._free[i].dtype == dtype:
+                    found = self._free.pop(i)
+                    self._free_bytes -= found.nbytes
                     break
-            if found is None:
-                found = np.empty(size, dtype)
-            self._buffers.append(found)
-            out = found.reshape(shape)
-            self._trim()
-            return out
+        if found is None:
+            found = np.empty(size, dtype).view(_Raw)
+        lease = found.view(_Lease)
+        lease.pool = self
+        return lease.view(np.ndarray).reshape(shape)
 
     def zeros(self, shape: tuple, dtype) -> np.ndarray:
         out = self.empty(shape, dtype)
         out.fill(0)
         return out
 
-    def release(self) -> None:
-        """Drop every buffer no array references (they return to the system)."""
-        with self._lock:
-            self._trim(0)
+    @property
+    def kept_bytes(self) -> int:
+        """Bytes of unused buffers the pool keeps for the next calls."""
+        return self._free_bytes
 
-    def _trim(self, keep: int | None = None) -> None:
-        keep = self.KEEP_BYTES if keep is None else keep
-        kept = 0
-        for i in range(len(self._buffers) - 1, -1, -1):  # most recent first
-            if _references(self._buffers, i) == self._unused:
-                kept += self._buffers[i].nbytes
-                if kept > keep:
-                    del self._buffers[i]
-        # A caller that keeps every result (ys of a long inference, say) would make each
-        # lookup longer: past MAX_TRACKED the oldest buffers become ordinary arrays, freed
-        # by numpy when their last view goes.
-        del self._buffers[:-self.MAX_TRACKED]
+    def release(self) -> None:
+        """Drop every unused buffer (they return to the system)."""
+        with self._lock:
+            self._free.clear()
+            self._free_bytes = 0
+
+    def _returned(self, buffer: np.ndarray) -> None:
+        with self._lock:
+            self._free.append(buffer)
+            self._free_bytes += buffer.nbytes
+            while self._free_bytes > self.KEEP_BYTES:  # the least recently returned go
+                self._free_bytes -= self._free.pop(0).nbytes
 
 
 pool = Buffers()
 # a fork while another thread held the lock would leave it held in the child
-os.register_at_fork(after_in_child=lambda: setattr(pool, "_lock", threading.Lock()))
+os.register_at_fork(after_in_child=lambda: setattr(pool, "_lock", threading.RLock()))
 
 
 def release_buffers() -> None:

@@ -54,15 +54,18 @@ def _product(p: Product, named: dict, sizes: tuple, r0: int, r1: int) -> None:
     np.matmul(a.T if p.transpose_a else a, _rows(named, p.b, sizes, r0, r1), out=_rows(named, p.out, sizes, r0, r1))
 
 
-def _forward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
+def _forward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, padding, *args) -> None:
     """Before the recurrence, for rows r0..r1 of all steps' [T * B] rows: the input-space
-    operands and the input products."""
+    operands (zero on padding rows) and the input products."""
     *arrays, r0, r1 = args
     named = dict(zip(_names(cell, "forward"), arrays))
     if r1 <= r0:
         return
     for rk in cell.input_kernels:
         rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
+    if padding is not None and cell.input_kernels:  # f(0) may be inf (log(x)): zeroed again
+        for n in _input_operands(cell):
+            named[n][r0:r1][padding[r0:r1]] = 0
     for p in cell.input_products:
         _product(p, named, sizes, r0, r1)
 
@@ -85,6 +88,15 @@ def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
 
 
 _STREAMS: dict = {}
+_OPERANDS: dict = {}
+
+
+def _input_operands(cell: Cell) -> tuple[str, ...]:
+    """The input-space operands the input kernels compute, [T * B, input] each."""
+    if id(cell) not in _OPERANDS:
+        _OPERANDS[id(cell)] = tuple(a.name for a in cell.forward_arrays
+                                    if a.role == "tape" and a.shape == ("T*B", "I"))
+    return _OPERANDS[id(cell)]
 
 
 def _vector_sums(cell: Cell) -> list:
@@ -113,9 +125,17 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
     H = hidden_size(H, state0)
     state0 = check_state("state0", state0, cell.states, B, H, dtype)
     L = check_lengths(lengths, T, B)
+    # Rows past a sequence's end never reach a result, whatever they hold: the whole-sequence
+    # products run over every row, and 0 * NaN is NaN. Their inputs are zeroed (in a copy),
+    # and so are the input-space operands made from them and their input gradients.
+    padding = None
+    if lengths is not None and T * B and L.min() < T:
+        padding = (np.arange(T)[:, None] >= L[None, :]).reshape(T * B)
+        xs = xs.copy()
+        xs.reshape(T * B, xs.shape[2])[padding] = 0
     empty, _ = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
     tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "params": params,
-            "packed": pk, "lengths": L, "masked": lengths is not None}
+            "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}
     args, states, ys = [], [None] * len(cell.states), None
     for a, shape in zip(cell.forward_arrays, _shapes(cell, T, B, H, I)[0]):
         role = a.role
@@ -136,7 +156,7 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
         args.append(v)
     k = np.array(cell.constants, dtype)
     with Threads(B) as threads:
-        threads.gemm_rows(partial(_forward_sequence, cell, (T, B, H, I), k), args, T * B)
+        threads.gemm_rows(partial(_forward_sequence, cell, (T, B, H, I), k, padding), args, T * B)
         threads.rows(cell.drivers.forward_rows, args + [L, k], B)
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -229,6 +249,8 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
             grad = part if grad is None else grad + part
         dparams[name] = grad
     dx = next(named[a.name] for a in cell.backward_arrays if a.role == "dx")
+    if tape["padding"] is not None:  # an input-space operand's derivative may be inf at 0
+        dx[tape["padding"]] = 0
     return dparams, dx.reshape(T, B, I), tuple(dstate0)
 
 
