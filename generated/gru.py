@@ -45,8 +45,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "f0cfc9f8e189b691"  # the cellgen.runtime this module was built against
-BUILD = "0e9505a3272d7065"  # a hash of this file's other lines
+RUNTIME = "797f1d65189375e4"  # the cellgen.runtime this module was built against
+BUILD = "1c58dc9e5382d3b2"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru"
@@ -251,7 +251,7 @@ def _forward_rows(x__rows, S__h, X__1, M__0, Wt__1, Wt__0__panels, P__b_r, P__b_
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__1, M__0, W__1, W__0__panels, P__b_r, P__b_z, P__b_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dX__1, dA__0, dP__b_r, dP__b_z, dP__b_n, dP__bh_n, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
+def _backward_rows(x__rows, S__h, X__1, M__0, W__1, W__0__panels, P__b_r, P__b_z, P__b_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dX__1, dA__0, dP__dM__0, dP__dX__1, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -304,10 +304,8 @@ _CELL = _Cell(
         _Array('dM__0', 'work', shape=('T', 'B', '3H')),
         _Array('dX__1', 'work', shape=('T', 'B', '3H')),
         _Array('dA__0', 'scratch', shape=('B', 'H')),
-        _Array('dP__b_r', 'vector_grad', shape=('H',)),
-        _Array('dP__b_z', 'vector_grad', shape=('H',)),
-        _Array('dP__b_n', 'vector_grad', shape=('H',)),
-        _Array('dP__bh_n', 'vector_grad', shape=('H',)),
+        _Array('dP__dM__0', 'vector_grad', shape=('3', 'H')),
+        _Array('dP__dX__1', 'vector_grad', shape=('1', 'H')),
         _Array('dW__0', 'weight_grad', shape=('H', '3H')),
         _Array('dW__1', 'weight_grad', shape=('I', '3H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -315,14 +313,14 @@ _CELL = _Cell(
     param_grads={
         "W_r": (("dW__0", 0), ),
         "U_r": (("dW__1", 0), ),
-        "b_r": (("dP__b_r", -1), ),
+        "b_r": (("dP__dM__0", 0), ),
         "W_z": (("dW__0", 1), ),
         "U_z": (("dW__1", 1), ),
-        "b_z": (("dP__b_z", -1), ),
+        "b_z": (("dP__dM__0", 1), ),
         "U_n": (("dW__1", 2), ),
-        "b_n": (("dP__b_n", -1), ),
+        "b_n": (("dP__dX__1", 0), ),
         "W_n": (("dW__0", 2), ),
-        "bh_n": (("dP__bh_n", -1), ),
+        "bh_n": (("dP__dM__0", 2), ),
     },
     drivers=_Drivers(_forward_rows, _backward_rows),
     input_products=(
@@ -336,10 +334,8 @@ _CELL = _Cell(
         _Product(_Rows('dX__1', columns='3H'), _Rows('W__1'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_r, U_z, U_n @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dM__0', columns='3H'), 0, 'dP__b_r'),
-        _VectorSum(_Rows('dM__0', columns='3H'), 1, 'dP__b_z'),
-        _VectorSum(_Rows('dX__1', columns='3H'), 2, 'dP__b_n'),
-        _VectorSum(_Rows('dM__0', columns='3H'), 2, 'dP__bh_n'),
+        _VectorSum(_Rows('dM__0', columns='3H'), (0, 1, 2), 'dP__dM__0'),
+        _VectorSum(_Rows('dX__1', columns='3H'), (2,), 'dP__dX__1'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

@@ -53,8 +53,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "f0cfc9f8e189b691"  # the cellgen.runtime this module was built against
-BUILD = "8330603c45ca9e64"  # a hash of this file's other lines
+RUNTIME = "797f1d65189375e4"  # the cellgen.runtime this module was built against
+BUILD = "3abdc9ea685715c2"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_niaf"
@@ -226,7 +226,7 @@ def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_f, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__b_i, dP__b_f, dP__b_g, dP__b_o, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
+def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_f, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__dM__0, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -281,10 +281,7 @@ _CELL = _Cell(
         _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
         _Array('Gn__c', 'carry_next', shape=('B', 'H'), index=1),
         _Array('dM__0', 'work', shape=('T', 'B', '4H')),
-        _Array('dP__b_i', 'vector_grad', shape=('H',)),
-        _Array('dP__b_f', 'vector_grad', shape=('H',)),
-        _Array('dP__b_g', 'vector_grad', shape=('H',)),
-        _Array('dP__b_o', 'vector_grad', shape=('H',)),
+        _Array('dP__dM__0', 'vector_grad', shape=('4', 'H')),
         _Array('dW__0', 'weight_grad', shape=('H', '4H')),
         _Array('dW__1', 'weight_grad', shape=('I', '4H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -292,16 +289,16 @@ _CELL = _Cell(
     param_grads={
         "W_i": (("dW__0", 0), ),
         "U_i": (("dW__1", 0), ),
-        "b_i": (("dP__b_i", -1), ),
+        "b_i": (("dP__dM__0", 0), ),
         "W_f": (("dW__0", 1), ),
         "U_f": (("dW__1", 1), ),
-        "b_f": (("dP__b_f", -1), ),
+        "b_f": (("dP__dM__0", 1), ),
         "W_g": (("dW__0", 2), ),
         "U_g": (("dW__1", 2), ),
-        "b_g": (("dP__b_g", -1), ),
+        "b_g": (("dP__dM__0", 2), ),
         "W_o": (("dW__0", 3), ),
         "U_o": (("dW__1", 3), ),
-        "b_o": (("dP__b_o", -1), ),
+        "b_o": (("dP__dM__0", 3), ),
     },
     drivers=_Drivers(_forward_rows, _backward_rows),
     input_products=(
@@ -315,10 +312,7 @@ _CELL = _Cell(
         _Product(_Rows('dM__0', columns='4H'), _Rows('W__1'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_i, U_f, U_g, U_o @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dM__0', columns='4H'), 0, 'dP__b_i'),
-        _VectorSum(_Rows('dM__0', columns='4H'), 1, 'dP__b_f'),
-        _VectorSum(_Rows('dM__0', columns='4H'), 2, 'dP__b_g'),
-        _VectorSum(_Rows('dM__0', columns='4H'), 3, 'dP__b_o'),
+        _VectorSum(_Rows('dM__0', columns='4H'), (0, 1, 2, 3), 'dP__dM__0'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

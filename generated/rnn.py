@@ -32,8 +32,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "f0cfc9f8e189b691"  # the cellgen.runtime this module was built against
-BUILD = "008dd24ba5569e84"  # a hash of this file's other lines
+RUNTIME = "797f1d65189375e4"  # the cellgen.runtime this module was built against
+BUILD = "ec4ea74637729853"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "rnn"
@@ -124,7 +124,7 @@ def _forward_rows(x__rows, S__h, X__1, M__0, Wt__1, Wt__0__panels, P__b, y__seq,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__1, W__1, W__0__panels, P__b, dy__seq, G__h, Gn__h, dM__0, dP__b, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
+def _backward_rows(x__rows, S__h, X__1, W__1, W__0__panels, P__b, dy__seq, G__h, Gn__h, dM__0, dP__dM__0, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
     # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
     _T, _H = S__h.shape[0] - 1, S__h.shape[2]
     if _T == 0 or _b1 <= _b0:
@@ -168,7 +168,7 @@ _CELL = _Cell(
         _Array('G__h', 'carry', shape=('B', 'H'), index=0),
         _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
         _Array('dM__0', 'work', shape=('T', 'B', 'H')),
-        _Array('dP__b', 'vector_grad', shape=('H',)),
+        _Array('dP__dM__0', 'vector_grad', shape=('1', 'H')),
         _Array('dW__0', 'weight_grad', shape=('H', 'H')),
         _Array('dW__1', 'weight_grad', shape=('I', 'H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -176,7 +176,7 @@ _CELL = _Cell(
     param_grads={
         "W": (("dW__0", 0), ),
         "U": (("dW__1", 0), ),
-        "b": (("dP__b", -1), ),
+        "b": (("dP__dM__0", 0), ),
     },
     drivers=_Drivers(_forward_rows, _backward_rows),
     input_products=(
@@ -190,7 +190,7 @@ _CELL = _Cell(
         _Product(_Rows('dM__0', columns='H'), _Rows('W__1'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dM__0', columns='H'), 0, 'dP__b'),
+        _VectorSum(_Rows('dM__0', columns='H'), (0,), 'dP__dM__0'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

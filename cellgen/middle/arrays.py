@@ -78,7 +78,10 @@ def arrays(plan: Plan) -> ArrayTable:
     streams = {stream for stream, _ in plan.vector_sums.values()}
     bwd += [Array(names.vector_stream(sym.name), "work", ("T", "B", "H"))
             for sym in g.vectors.values() if names.vector_stream(sym.name) in streams]
-    bwd += [Array(names.vector_grad(sym.name), "vector_grad", ("H",)) for sym in g.vectors.values()]
+    by_stream: dict[str, list[tuple[str, int]]] = {}  # stream -> (vector parameter, block), in order
+    for name, (stream, block) in plan.vector_sums.items():
+        by_stream.setdefault(stream, []).append((name, block))
+    bwd += [Array(names.vector_grads(stream), "vector_grad", (str(len(sums)), "H")) for stream, sums in by_stream.items()]
     bwd += [Array(names.weight_grad(grp.index), "weight_grad",
                   ("I" if grp.operand_size == "input" else "H", _width(len(grp.members)))) for grp in plan.groups]
     bwd.append(Array(names.DX_ROWS, "dx", ("T*B", "I"), zero=plan.dx_from_gemm is None))
@@ -123,8 +126,10 @@ def arrays(plan: Plan) -> ArrayTable:
             continue
         operand_grads.append(Product(adjoint_rows(grp), Rows(names.weights(grp.index, False)), out,
                                      comment="d" + describe(grp, g.display, operand_only=True)))
-    sums = tuple(VectorSum(Rows(array, widths[array]), block, names.vector_grad(g.vectors[name].name))
-                 for name, (array, block) in plan.vector_sums.items())
+    sums = tuple(VectorSum(Rows(stream, widths[stream]), tuple(block for _, block in vs), names.vector_grads(stream))
+                 for stream, vs in by_stream.items())
+    vector_row = {name: (names.vector_grads(stream), k) for stream, vs in by_stream.items()
+                  for k, (name, _) in enumerate(vs)}
 
     param_grads: dict[str, tuple[tuple[str, int], ...]] = {}
     for p in cell.params:
@@ -132,7 +137,7 @@ def arrays(plan: Plan) -> ArrayTable:
             param_grads[p.name] = tuple((names.weight_grad(grp.index), k) for grp in plan.groups
                                         for k, m in enumerate(grp.members) if m.param == p.name)
         else:
-            param_grads[p.name] = ((names.vector_grad(g.vectors[p.name].name), -1),)
+            param_grads[p.name] = (vector_row[p.name],) if p.name in vector_row else ()
     groups = {grp.index: tuple(m.param for m in grp.members) for grp in plan.groups}
     widest = max((len(grp.members) for grp in plan.groups), default=1)
     return ArrayTable(tuple(fwd), tuple(bwd), groups, widest, param_grads, input_products, weight_grads,

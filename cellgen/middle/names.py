@@ -34,8 +34,9 @@ def vector(code: str) -> str:
     return f"P__{code}"
 
 
-def vector_grad(code: str) -> str:
-    return f"dP__{code}"
+def vector_grads(stream: str) -> str:
+    """The gradients of the vector parameters that sum one stream, a row each."""
+    return f"dP__{stream}"
 
 
 def vector_stream(code: str) -> str:

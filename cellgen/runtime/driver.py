@@ -83,12 +83,26 @@ def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
         _product(p, named, sizes, r0, r1)
     for rk in cell.dx_kernels:
         rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
-    for stream, blocks, outs in _vector_sums(cell):  # one call per stream
-        column_sums(_rows(named, stream, sizes, r0, r1), blocks, tuple(named[o] for o in outs))
+    for v in cell.vector_sums:  # one call per stream
+        column_sums(_rows(named, v.stream, sizes, r0, r1), v.blocks, named[v.out])
 
 
-_STREAMS: dict = {}
 _OPERANDS: dict = {}
+_VECTOR_GRADS: dict = {}
+
+
+def _vector_grads(cell: Cell) -> frozenset:
+    if id(cell) not in _VECTOR_GRADS:
+        _VECTOR_GRADS[id(cell)] = frozenset(a.name for a in cell.backward_arrays if a.role == "vector_grad")
+    return _VECTOR_GRADS[id(cell)]
+
+
+def _dx_name(cell: Cell) -> str:
+    return next(a.name for a in reversed(cell.backward_arrays) if a.role == "dx")
+
+
+def _param_shape(cell: Cell, name: str, H: int, I: int) -> tuple[int, ...]:
+    return tuple({"hidden": H, "input": I}[d] for d in cell.params[name])
 
 
 def _input_operands(cell: Cell) -> tuple[str, ...]:
@@ -97,17 +111,6 @@ def _input_operands(cell: Cell) -> tuple[str, ...]:
         _OPERANDS[id(cell)] = tuple(a.name for a in cell.forward_arrays
                                     if a.role == "tape" and a.shape == ("T*B", "I"))
     return _OPERANDS[id(cell)]
-
-
-def _vector_sums(cell: Cell) -> list:
-    """The cell's vector sums grouped by the stream they read: (stream, blocks, outputs)."""
-    if id(cell) not in _STREAMS:
-        grouped: dict = {}
-        for v in cell.vector_sums:
-            grouped.setdefault(v.stream, []).append(v)
-        _STREAMS[id(cell)] = [(stream, tuple(v.block for v in vs), tuple(v.out for v in vs))
-                              for stream, vs in grouped.items()]
-    return _STREAMS[id(cell)]
 
 
 def forward(cell: Cell, params, xs, state0=None, lengths=None):
@@ -200,7 +203,7 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
     if dtype != tape["dtype"]:
         raise TypeError(f"params have dtype {dtype} but the tape was recorded with {tape['dtype']}")
     if dys is not None:
-        dys = check_sequence("dys", dys, (T, B, H), dtype, f"[T, B, hidden] = {(T, B, H)}")
+        dys = check_sequence("dys", dys, (T, B, H), dtype, "[T, B, hidden]")
     else:
         dys = np.zeros((1, B, H), dtype)
     dfinal = check_state("dfinal", dfinal, cell.states, B, H, dtype)
@@ -239,16 +242,20 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
             named[a.name] = transposed(named[a.name], empty)
     dparams = {}
+    vector_grads = _vector_grads(cell)
     for name, parts in cell.param_grads.items():
-        if parts[0][1] < 0:
-            dparams[name] = named[parts[0][0]].astype(dtype)
+        if not parts:  # a gradient that is zero
+            dparams[name] = np.zeros(_param_shape(cell, name, H, I), dtype)
+            continue
+        if parts[0][0] in vector_grads:
+            dparams[name] = named[parts[0][0]][parts[0][1]].astype(dtype)
             continue
         grad = None
         for array, block in parts:
             part = named[array][block * H:(block + 1) * H]
             grad = part if grad is None else grad + part
         dparams[name] = grad
-    dx = next(named[a.name] for a in cell.backward_arrays if a.role == "dx")
+    dx = named[_dx_name(cell)]
     if tape["padding"] is not None:  # an input-space operand's derivative may be inf at 0
         dx[tape["padding"]] = 0
     return dparams, dx.reshape(T, B, I), tuple(dstate0)

@@ -44,11 +44,11 @@ def freeze_rows(t, lengths, carry, new_carry, b0, b1):
 
 # nogil: the row blocks of the whole-sequence phase call these from threads of their own
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def column_sums(a, blocks, outs):
-    """outs[k] += the column sums of a's block blocks[k] (blocks of len(outs[k]) columns):
+def column_sums(a, blocks, out):
+    """out[k] += the column sums of a's block blocks[k] (blocks of out.shape[1] columns):
     the vector parameters that read one stream, in one call."""
-    for k in range(len(outs)):
-        column_sum(a, blocks[k] * outs[k].shape[0], outs[k])
+    for k in range(out.shape[0]):
+        column_sum(a, blocks[k] * out.shape[1], out[k])
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)

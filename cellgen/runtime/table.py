@@ -33,7 +33,7 @@ BACKWARD_ROLES = {
     "work": "a new buffer for one call, not kept",
     "scratch": "a small new array for one call",
     "weight_grad": "a stacked weight gradient, transposed, summed over row blocks",
-    "vector_grad": "a vector parameter's gradient in float64, summed over row blocks",
+    "vector_grad": "vector parameters' gradients in float64, one row each, summed over row blocks",
     "dx": "the input gradient as [T * B, input] rows",
 }
 
@@ -41,7 +41,7 @@ BACKWARD_ROLES = {
 class Array(NamedTuple):
     name: str
     role: str
-    shape: tuple[str, ...] = ()  # dims: "T", "T+1", "B", "T*B", "I", "H" or "<n>H"
+    shape: tuple[str, ...] = ()  # dims: "T", "T+1", "B", "T*B", "I", "H", "<n>H" or "<n>"
     index: int = -1  # state, carry: which state
     group: int = -1  # weights, panels: which stacked product group
     transpose: bool = False  # weights, panels
@@ -67,10 +67,11 @@ class Product(NamedTuple):
 
 
 class VectorSum(NamedTuple):
-    """out += the column sums of a stream's block over all rows: a vector parameter's gradient."""
+    """out[k] += the column sums of block blocks[k] of a stream, over all rows: the gradients
+    of the vector parameters that read one stream, in one call."""
     stream: Rows
-    block: int
-    out: str
+    blocks: tuple[int, ...]
+    out: str  # a vector_grad array, [len(blocks), H]
 
 
 class RowKernel(NamedTuple):
@@ -95,7 +96,8 @@ class Cell(NamedTuple):
     widest: int  # columns of the widest stacked product, in hidden sizes
     forward_arrays: tuple[Array, ...]
     backward_arrays: tuple[Array, ...]
-    # parameter -> where its gradient is: ((weight_grad, block), ...) summed, or ((vector_grad, -1),)
+    # parameter -> where its gradient is: ((weight_grad, block), ...) summed, ((vector_grad, row),),
+    # or () for a gradient that is zero
     param_grads: dict[str, tuple[tuple[str, int], ...]]
     drivers: Drivers
     # Before the recurrence: input-space operands, then the input products of all steps.
@@ -113,4 +115,4 @@ def dim(text: str, T: int, B: int, H: int, I: int) -> int:
     named = {"T": T, "T+1": T + 1, "B": B, "T*B": T * B, "I": I, "H": H}
     if text in named:
         return named[text]
-    return int(text[:-1]) * H
+    return int(text[:-1]) * H if text.endswith("H") else int(text)

@@ -82,11 +82,11 @@ def check_lengths(lengths, T: int, B: int) -> np.ndarray:
     return np.ascontiguousarray(a, np.int64)
 
 
-def check_sequence(name: str, a, shape: tuple, dtype, expected: str) -> np.ndarray:
-    """A float array of `shape` (None entries: any size) and `dtype`, C-ordered."""
+def check_sequence(name: str, a, shape: tuple, dtype, dims: str) -> np.ndarray:
+    """A float array of `shape` and `dtype`, C-ordered; `dims` names the axes for the error."""
     a = floating(name, a)
-    if a.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, a.shape)):
-        raise ValueError(f"{name} has shape {a.shape}; expected {expected}")
+    if a.shape != shape:
+        raise ValueError(f"{name} has shape {a.shape}; expected {dims} = {shape}")
     if a.dtype != dtype:
         raise TypeError(f"{name} has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
     return np.ascontiguousarray(a)
