@@ -130,3 +130,84 @@ def test_the_runtime_is_linted():
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
     r = subprocess.run([ruff, "check", "cellgen/runtime"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+BITS = """
+import hashlib, json, numpy as np
+from generated import lstm as m
+rng = np.random.default_rng(0)
+p = m.init_params(16, 32, seed=1, dtype=np.float32)
+xs = rng.standard_normal((20, 40, 16)).astype(np.float32)  # 40 rows: blocks on threads where it can
+ys, final, tape = m.forward(p, xs)
+dparams, dxs, dstate0 = m.backward(p, tape, rng.standard_normal(ys.shape).astype(np.float32))
+h = hashlib.sha256()
+for a in [ys, dxs, *final, *dstate0, *dparams.values()]:
+    h.update(np.ascontiguousarray(a).tobytes())
+misses = sum(sum(f.stats.cache_misses.values()) for f in (m._forward_rows, m._backward_rows))
+print(json.dumps([h.hexdigest(), misses]))
+"""
+
+
+def test_freshly_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
+    # issue 20: lstm's ys differed in 97,707 of 204,800 values between the two
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    runs = [subprocess.run([sys.executable, "-c", BITS], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=600) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr[-2000:] for r in runs]
+    (fresh, compiled), (cached, recompiled) = (json.loads(r.stdout.strip().splitlines()[-1]) for r in runs)
+    assert compiled > 0 and recompiled == 0
+    assert fresh == cached
+
+
+# Makes the folders below READ_ONLY unwritable for Numba's cache, as in a container image or
+# another user's checkout (the tests run as root, for whom permission bits do not count).
+READ_ONLY_SITE = """
+import os, tempfile
+_roots = [os.path.realpath(p) for p in os.environ["READ_ONLY"].split(os.pathsep)]
+_TemporaryFile, _makedirs = tempfile.TemporaryFile, os.makedirs
+def _refused(path):
+    return any(os.path.realpath(path).startswith(r) for r in _roots)
+def TemporaryFile(*args, dir=None, **kwargs):
+    if dir is not None and _refused(dir):
+        raise PermissionError(13, "Permission denied", dir)
+    return _TemporaryFile(*args, dir=dir, **kwargs)
+def makedirs(path, *args, **kwargs):
+    if _refused(path) and not os.path.isdir(path):
+        raise PermissionError(13, "Permission denied", path)
+    return _makedirs(path, *args, **kwargs)
+tempfile.TemporaryFile, os.makedirs = TemporaryFile, makedirs
+"""
+
+
+def test_read_only_caches_serve_and_an_empty_one_compiles_in_memory(tmp_path):
+    # issue 20: a populated but read-only cache failed at import ("no locator available")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(READ_ONLY_SITE)
+    project = tmp_path / "project"
+    (project / "generated").mkdir(parents=True)
+    (project / "generated" / "__init__.py").write_text("")
+    shutil.copy(ROOT / "generated" / "rnn.py", project / "generated" / "rnn.py")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "PYTHONPATH")}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), PYTHONPATH=str(ROOT))
+    code = "import warnings; warnings.simplefilter('always')\nfrom generated import rnn as m\n" + RUN
+
+    def run(read_only: bool):
+        e = dict(env)
+        if read_only:  # everything Numba could write to, the runtime's own folder included
+            e.update(READ_ONLY=os.pathsep.join([str(project), str(home), str(ROOT)]),
+                     PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]))
+        r = subprocess.run([sys.executable, "-c", code], cwd=project, env=e, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        return json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+    writable, _ = run(False)  # populates generated/__pycache__
+    served, warned = run(True)
+    assert served[3] == 0 and served[:3] == writable[:3] and "compile in memory" not in warned
+    shutil.rmtree(project / "generated" / "__pycache__")
+    compiled, warned = run(True)
+    assert compiled[3] > 0 and compiled[:3] == writable[:3] and "compile in memory" in warned
+    assert not (project / "generated" / "__pycache__").exists()

@@ -10,6 +10,7 @@ numpy, numba and the standard library. Its parts, by concern:
 - threads, buffers: one thread pool and one buffer pool per process
 - validation, packed: argument checks; parameters laid out once
 - table: the records a generated module describes its arrays with
+- cache: Numba's cache where it cannot write (read-only deployments)
 - driver: forward, backward and step of any cell, from its tables (the whole-sequence
   products on numpy's matmul, the recurrence on the cell's own jitted drivers)
 

@@ -13,6 +13,8 @@ import numba
 import numba.extending
 import numpy as np
 
+from . import cache  # noqa: F401  (read-only caches: before any jitted function)
+
 _JIT = {"error_model": "numpy", "fastmath": {"contract"}}
 _CLAMP = np.float32(7.90531110763549805)  # past it, tanh rounds to +-1 in float32
 

@@ -6,6 +6,8 @@ import numba.core.cgutils
 import numba.extending
 import numpy as np
 
+from . import cache  # noqa: F401  (read-only caches: before any jitted function)
+
 
 @numba.extending.intrinsic
 def unowned(typingctx, a):
