@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import cellgen
+import cellgen.runtime
 from cellgen.gradcheck import check_module_object, import_source
 from conftest import ROOT
 
