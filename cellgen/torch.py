@@ -91,6 +91,17 @@ class Recurrent(nn.Module):
                  bidirectional: bool = False, batch_first: bool = False, dropout: float = 0.0,
                  dtype=torch.float32, seed: int = 0):
         super().__init__()
+        # nn.LSTM's checks and messages
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be greater than zero" if isinstance(value, int)
+                                 else f"{name} should be of type int, got: {type(value).__name__}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
+                             "element being zeroed")
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"cellgen layers compute in float32 or float64, not {dtype}: build the layer in "
+                            f"float32 (under torch.autocast it returns float32)")
         self.cell = _resolve_cell(cell)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
@@ -136,6 +147,11 @@ class Recurrent(nn.Module):
             if len(state) != n_states:
                 raise ValueError(f"state must hold {n_states} tensors of shape "
                                  f"[num_layers * num_directions, B, hidden], one per {self.cell.STATES}")
+            expected = (self.num_layers * self.num_directions, B, self.hidden_size)
+            for i, s in enumerate(state):  # nn.LSTM's message
+                if tuple(s.shape) != expected:
+                    which = f"hidden[{i}]" if n_states > 1 else "hidden"
+                    raise RuntimeError(f"Expected {which} size {expected}, got {list(s.shape)}")
         finals = [[] for _ in range(n_states)]
         x = input
         for layer in range(self.num_layers):
@@ -176,7 +192,11 @@ def _catalog(name: str) -> Path:
 
 def from_torch(m: nn.LSTM | nn.GRU, cell=None) -> Recurrent:
     """A Recurrent with the weights of a torch.nn.LSTM or nn.GRU (catalog cells lstm/gru)."""
-    name, gates = _TORCH_CELLS[type(m)]
+    kind = next((k for k in _TORCH_CELLS if isinstance(m, k)), None)  # subclasses too
+    if kind is None:
+        raise TypeError(f"from_torch takes a torch.nn.LSTM or nn.GRU, not {type(m).__name__}: other layers "
+                        f"have no cell in cellgen's catalog with torch's layout yet")
+    name, gates = _TORCH_CELLS[kind]
     if m.proj_size if isinstance(m, nn.LSTM) else False:
         raise ValueError("LSTM with proj_size is not supported")
     dtype = m.weight_ih_l0.dtype

@@ -114,3 +114,44 @@ def test_a_tensor_changed_in_place_before_backward_is_refused(change):
         (x if change == "input" else r.U_i_l0).mul_(0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         o.sum().backward()
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(num_layers=0), "num_layers must be greater than zero"),
+    (dict(hidden_size=0), "hidden_size must be greater than zero"),
+    (dict(dropout=1.5), r"dropout should be a number in range \[0, 1\]"),
+    (dict(dtype=torch.float16), "float32 or float64"),
+    (dict(dtype=torch.bfloat16), "float32 or float64"),
+])
+def test_bad_construction_is_refused_as_nn_lstm_refuses_it(kwargs, message):
+    # issue 17: these were accepted (and float16 silently built float32)
+    args = dict(cell=ROOT / "specs" / "lstm.cell", input_size=3, hidden_size=4)
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError), match=message):
+        Recurrent(**args)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_wrong_state_shapes_get_nn_lstm_s_message(kind):
+    # issue 17: a [2, B, H] state for a 1-layer layer was accepted, its extra rows ignored
+    ref = getattr(torch.nn, kind)(3, 4)
+    layer = from_torch(ref)
+    x = torch.randn(5, 2, 3)
+    n = 2 if kind == "LSTM" else 1
+    for bad in ((2, 2, 4), (1, 3, 4), (1, 2, 5)):
+        state = tuple(torch.zeros(bad) for _ in range(n))
+        with pytest.raises(RuntimeError) as theirs:
+            ref(x, state if n > 1 else state[0])
+        with pytest.raises(RuntimeError) as ours:
+            layer(x, state if n > 1 else state[0])
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_from_torch_takes_subclasses_and_refuses_other_layers_clearly():
+    class MyLSTM(torch.nn.LSTM):
+        pass
+    ref = MyLSTM(3, 4)
+    x = torch.randn(5, 2, 3)
+    assert torch.allclose(from_torch(ref)(x)[0], ref(x)[0], atol=1e-5)
+    with pytest.raises(TypeError, match="nn.LSTM or nn.GRU, not RNN"):
+        from_torch(torch.nn.RNN(3, 4))
