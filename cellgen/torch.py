@@ -6,6 +6,7 @@ DistributedDataParallel, which only sees its parameters and their gradients).
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +19,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from .pipeline import catalog_path, load, load_text
 
-__all__ = ["Recurrent", "from_torch", "to_torch", "cell_function"]
+__all__ = ["GRU", "LSTM", "RNN", "Recurrent", "cell_function", "from_torch", "to_torch"]
 
 
 def _resolve_cell(cell) -> ModuleType:
@@ -105,11 +106,14 @@ class Recurrent(nn.Module):
         self.cell = _resolve_cell(cell)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
+        self._make_parameters(dtype, seed)
+
+    def _make_parameters(self, dtype, seed: int) -> None:
         np_dtype = np.float64 if dtype == torch.float64 else np.float32
-        for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             for direction in range(self.num_directions):
-                init = self.cell.init_params(layer_input, hidden_size, seed=seed + 2 * layer + direction,
+                init = self.cell.init_params(layer_input, self.hidden_size, seed=seed + 2 * layer + direction,
                                              dtype=np_dtype)
                 for k in self.cell.PARAMS:
                     self.register_parameter(self._name(k, layer, direction), nn.Parameter(torch.from_numpy(init[k])))
@@ -183,64 +187,140 @@ class Recurrent(nn.Module):
         return x, final
 
 
-_TORCH_CELLS = {nn.LSTM: ("lstm", "ifgo"), nn.GRU: ("gru", "rzn")}
+# torch's layers as catalog cells: (cell, its gates in the order of torch's stacked rows)
+_TORCH_CELLS = {"LSTM": ("lstm", "ifgo"), "GRU": ("gru", "rzn"), "RNN_TANH": ("rnn", ""),
+                "RNN_RELU": ("cell rnn_relu\ninput x\nstate h\nh' = relu(W @ h + U @ x + b)\n", "")}
+
+
+class _TorchLayout(Recurrent):
+    """An nn.LSTM, nn.GRU or nn.RNN run by cellgen, with torch's parameters: the same names
+    (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ..._reverse), shapes, order and
+    initialisation from torch's RNG, so state_dicts load both ways and training follows the
+    torch layer step for step. The cell's parameters are views of them (a sum for the two
+    biases of a gate, as torch adds them), so autograd hands each its own gradient."""
+
+    mode = ""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None):
+        if device is not None and torch.device(device).type != "cpu":
+            raise ValueError(f"cellgen layers run on the CPU, not {device}")
+        self.bias = bool(bias)
+        cell, self.gates = _TORCH_CELLS[self.mode]
+        super().__init__(cell if "\n" in cell else _catalog(cell), input_size, hidden_size, num_layers,
+                         bidirectional, batch_first, dropout, dtype=dtype or torch.get_default_dtype())
+
+    def _make_parameters(self, dtype, seed: int) -> None:
+        rows = max(len(self.gates), 1) * self.hidden_size
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+            for direction in range(self.num_directions):
+                sfx = self._suffix(layer, direction)
+                shapes = [("weight_ih", (rows, layer_input)), ("weight_hh", (rows, self.hidden_size))]
+                shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))] if self.bias else []
+                for name, shape in shapes:
+                    self.register_parameter(name + sfx, nn.Parameter(torch.empty(shape, dtype=dtype)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """As nn.LSTM's: every parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)), in order,
+        from torch's RNG (torch.manual_seed decides it)."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    @staticmethod
+    def _suffix(layer: int, direction: int) -> str:
+        return f"_l{layer}" + ("_reverse" if direction else "")
+
+    def layer_params(self, layer: int, direction: int) -> list[torch.Tensor]:
+        sfx, H = self._suffix(layer, direction), self.hidden_size
+        w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
+        b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
+        b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
+        rows = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(self.gates)} or {"": slice(0, H)}
+        out = []
+        for name in self.cell.PARAMS:
+            kind, _, gate = name.partition("_")
+            r = rows[gate]
+            if kind in ("W", "U"):
+                out.append((w_hh if kind == "W" else w_ih)[r])
+            elif not self.bias:
+                out.append(w_ih.new_zeros(H))
+            elif kind == "bh":  # GRU's n gate keeps its two biases apart: r * (W_n h + b_hn)
+                out.append(b_hh[r])
+            elif self.mode == "GRU" and gate == "n":
+                out.append(b_ih[r])
+            else:
+                out.append(b_ih[r] + b_hh[r])
+        return out
+
+    def extra_repr(self) -> str:
+        return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "
+                f"batch_first={self.batch_first}, dropout={self.dropout}, bidirectional={self.bidirectional}")
+
+
+class LSTM(_TorchLayout):
+    """torch.nn.LSTM's signature and parameters, run by cellgen's `lstm` cell."""
+    mode = "LSTM"
+
+
+class GRU(_TorchLayout):
+    """torch.nn.GRU's signature and parameters, run by cellgen's `gru` cell."""
+    mode = "GRU"
+
+
+class RNN(_TorchLayout):
+    """torch.nn.RNN's signature and parameters (nonlinearity 'tanh' or 'relu')."""
+
+    def __init__(self, *args, nonlinearity: str = "tanh", **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.mode, self.nonlinearity = f"RNN_{nonlinearity.upper()}", nonlinearity
+        super().__init__(*args, **kwargs)
+
+
+def _kind(m: nn.Module) -> type[_TorchLayout] | None:
+    for torch_cls, ours in ((nn.LSTM, LSTM), (nn.GRU, GRU), (nn.RNN, RNN)):
+        if isinstance(m, torch_cls):  # subclasses too
+            return ours
+    return None
 
 
 def _catalog(name: str) -> Path:
     return catalog_path(name)
 
 
-def from_torch(m: nn.LSTM | nn.GRU, cell=None) -> Recurrent:
-    """A Recurrent with the weights of a torch.nn.LSTM or nn.GRU (catalog cells lstm/gru)."""
-    kind = next((k for k in _TORCH_CELLS if isinstance(m, k)), None)  # subclasses too
-    if kind is None:
-        raise TypeError(f"from_torch takes a torch.nn.LSTM or nn.GRU, not {type(m).__name__}: other layers "
-                        f"have no cell in cellgen's catalog with torch's layout yet")
-    name, gates = _TORCH_CELLS[kind]
-    if m.proj_size if isinstance(m, nn.LSTM) else False:
-        raise ValueError("LSTM with proj_size is not supported")
-    dtype = m.weight_ih_l0.dtype
-    r = Recurrent(cell or _catalog(name), m.input_size, m.hidden_size, m.num_layers, m.bidirectional,
-                  m.batch_first, m.dropout, dtype=dtype)
-    H = m.hidden_size
-    with torch.no_grad():
-        for layer in range(m.num_layers):
-            for direction in range(r.num_directions):
-                sfx = f"_l{layer}" + ("_reverse" if direction else "")
-                w_ih, w_hh = getattr(m, "weight_ih" + sfx), getattr(m, "weight_hh" + sfx)
-                b_ih = getattr(m, "bias_ih" + sfx) if m.bias else torch.zeros(len(gates) * H, dtype=dtype)
-                b_hh = getattr(m, "bias_hh" + sfx) if m.bias else torch.zeros(len(gates) * H, dtype=dtype)
-                for n, g in enumerate(gates):
-                    rows = slice(n * H, (n + 1) * H)
-                    getattr(r, f"W_{g}{sfx}").copy_(w_hh[rows])
-                    getattr(r, f"U_{g}{sfx}").copy_(w_ih[rows])
-                    if name == "gru" and g == "n":
-                        getattr(r, f"b_n{sfx}").copy_(b_ih[rows])
-                        getattr(r, f"bh_n{sfx}").copy_(b_hh[rows])
-                    else:
-                        getattr(r, f"b_{g}{sfx}").copy_(b_ih[rows] + b_hh[rows])
-    return r
+def from_torch(m: nn.LSTM | nn.GRU | nn.RNN) -> _TorchLayout:
+    """The cellgen layer of a torch.nn.LSTM, nn.GRU or nn.RNN: torch's parameters, names and
+    values (a copy), its requires_grad, training mode and dtype."""
+    ours = _kind(m)
+    if ours is None:
+        raise TypeError(f"from_torch takes a torch.nn.LSTM, nn.GRU or nn.RNN, not {type(m).__name__}")
+    if isinstance(m, nn.LSTM) and m.proj_size:
+        raise ValueError("LSTM with proj_size is not supported yet")
+    kwargs = dict(num_layers=m.num_layers, bias=m.bias, batch_first=m.batch_first, dropout=m.dropout,
+                  bidirectional=m.bidirectional, dtype=m.weight_ih_l0.dtype)
+    if ours is RNN:
+        kwargs["nonlinearity"] = m.nonlinearity
+    r = ours(m.input_size, m.hidden_size, **kwargs)
+    r.load_state_dict(m.state_dict())
+    for name, p in m.named_parameters():
+        getattr(r, name).requires_grad_(p.requires_grad)
+    return r.train(m.training)
 
 
-def to_torch(r: Recurrent) -> nn.LSTM | nn.GRU:
-    """The torch.nn.LSTM / nn.GRU with a Recurrent's weights (its cell must be lstm or gru)."""
-    kinds = {"lstm": (nn.LSTM, "ifgo"), "gru": (nn.GRU, "rzn")}
-    if r.cell.NAME not in kinds:
-        raise ValueError(f"only the catalog's lstm and gru cells map to torch, not {r.cell.NAME!r}")
-    cls, gates = kinds[r.cell.NAME]
-    dtype = next(r.parameters()).dtype
-    m = cls(r.input_size, r.hidden_size, r.num_layers, bias=True, batch_first=r.batch_first, dropout=r.dropout,
-            bidirectional=r.bidirectional).to(dtype)
-    with torch.no_grad():
-        for layer in range(r.num_layers):
-            for direction in range(r.num_directions):
-                sfx = f"_l{layer}" + ("_reverse" if direction else "")
-                cat = lambda p: torch.cat([getattr(r, f"{p}_{g}{sfx}") for g in gates])
-                getattr(m, "weight_hh" + sfx).copy_(cat("W"))
-                getattr(m, "weight_ih" + sfx).copy_(cat("U"))
-                getattr(m, "bias_ih" + sfx).copy_(cat("b"))
-                b_hh = getattr(m, "bias_hh" + sfx)
-                b_hh.zero_()
-                if r.cell.NAME == "gru":
-                    b_hh[2 * r.hidden_size:].copy_(getattr(r, f"bh_n{sfx}"))
-    return m
+def to_torch(r: _TorchLayout) -> nn.LSTM | nn.GRU | nn.RNN:
+    """The torch layer of a cellgen.torch.LSTM, GRU or RNN (from_torch's result): a copy."""
+    if not isinstance(r, _TorchLayout):
+        raise TypeError("to_torch takes a cellgen.torch.LSTM, GRU or RNN (from_torch's result); build layers "
+                        "meant to go back to torch with those")
+    cls = {"LSTM": nn.LSTM, "GRU": nn.GRU}.get(r.mode, nn.RNN)
+    kwargs = dict(num_layers=r.num_layers, bias=r.bias, batch_first=r.batch_first, dropout=r.dropout,
+                  bidirectional=r.bidirectional, dtype=next(r.parameters()).dtype)
+    if cls is nn.RNN:
+        kwargs["nonlinearity"] = r.nonlinearity
+    m = cls(r.input_size, r.hidden_size, **kwargs)
+    m.load_state_dict(r.state_dict())
+    return m.train(r.training)
