@@ -17,17 +17,26 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from .pipeline import catalog_path, load, load_text
+from .pipeline import catalog_path, load, load_text, read_spec
 
 __all__ = ["GRU", "LSTM", "RNN", "Recurrent", "cell_function", "from_torch", "to_torch"]
 
 
-def _resolve_cell(cell) -> ModuleType:
+def _resolve_cell(cell) -> tuple[ModuleType, tuple[str, str] | None]:
+    """The module of a cell given as a module, a spec path, a catalog name or spec text, and
+    the spec (text, path) that rebuilds it in another process (None for a module cellgen
+    cannot find the spec of)."""
     if isinstance(cell, ModuleType):
-        return cell
+        try:
+            path = catalog_path(cell.NAME)
+        except ValueError:
+            return cell, None
+        return cell, (path.read_text(encoding="utf-8"), str(path))
     if isinstance(cell, (str, os.PathLike)) and "\n" not in str(cell):
-        return load(cell)
-    return load_text(str(cell), "cell.cell")  # a spec without a `cell` line is named "cell"
+        module = load(cell)
+        path = catalog_path(str(cell)) if isinstance(cell, str) and not Path(cell).exists() else Path(cell)
+        return module, (read_spec(path), str(path))
+    return load_text(str(cell), "cell.cell"), (str(cell), "cell.cell")  # no `cell` line: named "cell"
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
@@ -103,7 +112,7 @@ class Recurrent(nn.Module):
         if dtype not in (torch.float32, torch.float64):
             raise TypeError(f"cellgen layers compute in float32 or float64, not {dtype}: build the layer in "
                             f"float32 (under torch.autocast it returns float32)")
-        self.cell = _resolve_cell(cell)
+        self.cell, self._spec = _resolve_cell(cell)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
         self._make_parameters(dtype, seed)
@@ -117,6 +126,20 @@ class Recurrent(nn.Module):
                                              dtype=np_dtype)
                 for k in self.cell.PARAMS:
                     self.register_parameter(self._name(k, layer, direction), nn.Parameter(torch.from_numpy(init[k])))
+
+    def __getstate__(self) -> dict:
+        # The layer keeps its cell's spec text, not the module: pickle, deepcopy, torch.save and
+        # a spawn DataLoader rebuild the module from it (through cellgen.load's cache).
+        if self._spec is None:
+            raise TypeError(f"this layer's cell {self.cell.NAME!r} was given as a module whose spec cellgen "
+                            f"cannot find: build the layer from the spec's path or text to pickle it")
+        state = dict(self.__dict__)
+        state["cell"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.cell = load_text(*self._spec)
 
     def extra_repr(self) -> str:
         return (f"{self.cell.NAME}, {self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
@@ -136,8 +159,23 @@ class Recurrent(nn.Module):
     def layer_params(self, layer: int, direction: int) -> list[nn.Parameter]:
         return [getattr(self, self._name(k, layer, direction)) for k in self.cell.PARAMS]
 
-    def forward(self, input, state=None, lengths=None):
+    def forward(self, input, hx=None, lengths=None, *, state=None):
+        """nn.LSTM's forward: (output, h_n) or (output, (h_n, c_n)); `hx` (or `state`) the
+        initial states; input [T, B, I] ([B, T, I] batch_first), unbatched [T, I] or a
+        PackedSequence; `lengths` [B] for padded input."""
+        state = hx if state is None else state
         packed = isinstance(input, PackedSequence)
+        if not packed and input.dim() == 2:  # unbatched, as nn.LSTM: a batch of one
+            if state is not None:
+                state = (state,) if isinstance(state, torch.Tensor) else tuple(state)
+                if any(s.dim() != 2 for s in state):
+                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
+                                       f"{state[0].dim()}-D tensor")
+                state = tuple(s.unsqueeze(1) for s in state)
+            out, final = self.forward(input.unsqueeze(0 if self.batch_first else 1), state,
+                                      lengths)
+            final = tuple(f.squeeze(1) for f in final) if isinstance(final, tuple) else final.squeeze(1)
+            return out.squeeze(0 if self.batch_first else 1), final
         if packed:  # pad_packed_sequence restores the caller's batch order
             input, lengths = pad_packed_sequence(input, batch_first=False)
         elif self.batch_first:

@@ -191,3 +191,33 @@ def test_trains_step_for_step_with_the_torch_layer(kind, kwargs, optimizer):
     for (name, a), b in zip(ref.named_parameters(), ours.parameters()):
         assert torch.allclose(a, b, atol=1e-10, rtol=0), name
     assert torch.allclose(ref(x)[0], ours(x)[0], atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: from_torch(torch.nn.LSTM(3, 4, 2, bidirectional=True)),
+    lambda: Recurrent("gru_cho", 3, 4),
+    lambda: Recurrent(ROOT / "specs" / "lstm_cifg.cell", 3, 4),
+    lambda: Recurrent("input x\nstate h\nh' = tanh(W @ h + U @ x + b)\n", 3, 4)])
+def test_layers_pickle_deepcopy_and_save(make, tmp_path):
+    # issue 17: all of these failed with "cannot pickle 'module' object"
+    import copy
+    import pickle
+    layer = make()
+    x = torch.randn(5, 2, 3)
+    out = layer(x)[0]
+    torch.save(layer, tmp_path / "layer.pt")
+    for other in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer)),
+                  torch.load(tmp_path / "layer.pt", weights_only=False)):
+        assert other.cell.NAME == layer.cell.NAME and torch.equal(other(x)[0], out)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unbatched_input_and_hx_keyword_as_nn_lstm(batch_first):
+    # issue 17: no hx= keyword and no unbatched [T, I] input
+    ref = torch.nn.LSTM(3, 4, 2, batch_first=batch_first).double()
+    ours = from_torch(ref)
+    x = torch.randn(5, 3, dtype=torch.float64)
+    hx = (torch.randn(2, 4, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64))
+    (o_r, (h_r, c_r)), (o, (h, c)) = ref(x, hx=hx), ours(x, hx=hx)
+    assert o.shape == o_r.shape and h.shape == h_r.shape
+    assert torch.allclose(o, o_r, atol=1e-12) and torch.allclose(h, h_r, atol=1e-12) and torch.allclose(c, c_r)
