@@ -99,7 +99,7 @@ class Recurrent(nn.Module):
 
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
                  bidirectional: bool = False, batch_first: bool = False, dropout: float = 0.0,
-                 dtype=torch.float32, seed: int = 0):
+                 dtype=torch.float32, seed: int | None = None):
         super().__init__()
         # nn.LSTM's checks and messages
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
@@ -117,15 +117,32 @@ class Recurrent(nn.Module):
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
         self._make_parameters(dtype, seed)
 
-    def _make_parameters(self, dtype, seed: int) -> None:
-        np_dtype = np.float64 if dtype == torch.float64 else np.float32
+    def _make_parameters(self, dtype, seed: int | None) -> None:
         for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+            sizes = {"hidden": self.hidden_size,
+                     "input": self.input_size if layer == 0 else self.hidden_size * self.num_directions}
             for direction in range(self.num_directions):
-                init = self.cell.init_params(layer_input, self.hidden_size, seed=seed + 2 * layer + direction,
-                                             dtype=np_dtype)
-                for k in self.cell.PARAMS:
-                    self.register_parameter(self._name(k, layer, direction), nn.Parameter(torch.from_numpy(init[k])))
+                for k, dims in self.cell.PARAMS.items():
+                    shape = tuple(sizes[d] for d in dims)
+                    self.register_parameter(self._name(k, layer, direction),
+                                            nn.Parameter(torch.empty(shape, dtype=dtype)))
+        self.reset_parameters(seed)
+
+    def reset_parameters(self, seed: int | None = None) -> None:
+        """Every parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)) as nn.LSTM draws them, in
+        order, from torch's RNG (torch.manual_seed decides it; `seed` uses a generator of its
+        own instead); a spec's `init` lines as given."""
+        generator = None if seed is None else torch.Generator().manual_seed(seed)
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for layer in range(self.num_layers):
+                for direction in range(self.num_directions):
+                    for k in self.cell.PARAMS:
+                        p = getattr(self, self._name(k, layer, direction))
+                        if k in self.cell.INIT:
+                            p.fill_(self.cell.INIT[k])
+                        else:
+                            p.uniform_(-bound, bound, generator=generator)
 
     def __getstate__(self) -> dict:
         # The layer keeps its cell's spec text, not the module: pickle, deepcopy, torch.save and
@@ -165,6 +182,17 @@ class Recurrent(nn.Module):
         PackedSequence; `lengths` [B] for padded input."""
         state = hx if state is None else state
         packed = isinstance(input, PackedSequence)
+        computes = next(self.parameters()).dtype
+        if not packed and input.dtype in (torch.float16, torch.bfloat16) and computes != input.dtype:
+            # float16 / bfloat16 input (torch.autocast): computed in the layer's dtype, returned
+            # in the input's, as nn.LSTM returns it under autocast
+            low = input.dtype
+            if state is not None:
+                state = (state,) if isinstance(state, torch.Tensor) else tuple(state)
+                state = tuple(s.to(computes) for s in state)
+            out, final = self.forward(input.to(computes), state, lengths)
+            final = tuple(f.to(low) for f in final) if isinstance(final, tuple) else final.to(low)
+            return out.to(low), final
         if not packed and input.dim() == 2:  # unbatched, as nn.LSTM: a batch of one
             if state is not None:
                 state = (state,) if isinstance(state, torch.Tensor) else tuple(state)
@@ -249,7 +277,7 @@ class _TorchLayout(Recurrent):
         super().__init__(cell if "\n" in cell else _catalog(cell), input_size, hidden_size, num_layers,
                          bidirectional, batch_first, dropout, dtype=dtype or torch.get_default_dtype())
 
-    def _make_parameters(self, dtype, seed: int) -> None:
+    def _make_parameters(self, dtype, seed: int | None) -> None:
         rows = max(len(self.gates), 1) * self.hidden_size
         for layer in range(self.num_layers):
             layer_input = self.input_size if layer == 0 else self.hidden_size * self.num_directions
@@ -259,14 +287,16 @@ class _TorchLayout(Recurrent):
                 shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))] if self.bias else []
                 for name, shape in shapes:
                     self.register_parameter(name + sfx, nn.Parameter(torch.empty(shape, dtype=dtype)))
-        self.reset_parameters()
+        self.reset_parameters(seed)
 
-    def reset_parameters(self) -> None:
+    def reset_parameters(self, seed: int | None = None) -> None:
         """As nn.LSTM's: every parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)), in order,
         from torch's RNG (torch.manual_seed decides it)."""
+        generator = None if seed is None else torch.Generator().manual_seed(seed)
         bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound, generator=generator)
 
     @staticmethod
     def _suffix(layer: int, direction: int) -> str:

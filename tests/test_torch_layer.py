@@ -221,3 +221,38 @@ def test_unbatched_input_and_hx_keyword_as_nn_lstm(batch_first):
     (o_r, (h_r, c_r)), (o, (h, c)) = ref(x, hx=hx), ours(x, hx=hx)
     assert o.shape == o_r.shape and h.shape == h_r.shape
     assert torch.allclose(o, o_r, atol=1e-12) and torch.allclose(h, h_r, atol=1e-12) and torch.allclose(c, c_r)
+
+
+def test_the_layer_runs_under_autocast_as_nn_lstm():
+    # issue 17: a Linear before the layer under torch.autocast("cpu") gave
+    # "TypeError: Got unsupported ScalarType BFloat16"
+    torch.manual_seed(5)
+    lin, ref = torch.nn.Linear(3, 3), torch.nn.LSTM(3, 4)
+    ours = from_torch(ref)
+    x = torch.randn(6, 2, 3)
+    with torch.autocast("cpu"):
+        out_r, out_o = ref(lin(x))[0], ours(lin(x))[0]
+    assert out_o.dtype == out_r.dtype == torch.bfloat16
+    assert torch.allclose(out_o.float(), out_r.float(), atol=2e-2)
+    out_o.float().sum().backward()
+    assert lin.weight.grad is not None and torch.isfinite(lin.weight.grad).all()
+
+
+def test_initial_weights_come_from_torch_s_rng():
+    # issue 17: every Recurrent started from the same weights, and torch.manual_seed did nothing
+    spec = ROOT / "specs" / "lstm_cifg.cell"
+    torch.manual_seed(7)
+    a = Recurrent(spec, 3, 4, bidirectional=True)
+    torch.manual_seed(7)
+    b = Recurrent(spec, 3, 4, bidirectional=True)
+    c = Recurrent(spec, 3, 4, bidirectional=True)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.W_i_l0, c.W_i_l0) and not torch.equal(a.W_i_l0, a.W_i_l0_reverse)
+    with_init = Recurrent("input x\nstate h\ninit b = 1\nh' = tanh(W @ h + U @ x + b)\n", 3, 4)
+    assert torch.equal(with_init.b_l0, torch.ones(4))  # `init` lines as given
+    assert a.W_i_l0.abs().max() <= 0.5  # U(-1/sqrt(4), 1/sqrt(4))
+    d = Recurrent(spec, 3, 4, seed=1)
+    e = Recurrent(spec, 3, 4, seed=1)
+    assert torch.equal(d.W_i_l0, e.W_i_l0)  # a seed of its own still reproduces
+    d.reset_parameters()
+    assert not torch.equal(d.W_i_l0, e.W_i_l0)
