@@ -14,7 +14,6 @@ from types import ModuleType
 import numpy as np
 import torch
 from torch import nn
-from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .pipeline import catalog_path, load, load_text, read_spec
@@ -62,8 +61,10 @@ class _CellFunction(torch.autograd.Function):
         return (torch.from_numpy(ys),) + tuple(torch.from_numpy(f) for f in final)
 
     @staticmethod
-    @once_differentiable  # the kernels' backward is not itself differentiated: say so clearly
     def backward(ctx, dys, *dfinal):
+        if torch.is_grad_enabled():  # create_graph=True: a graph of this backward is asked for
+            raise RuntimeError("cellgen's kernels compute the first derivative only: double backward "
+                               "(create_graph=True, gradgradcheck, Hessians) is not supported")
         ctx.saved_tensors  # raises "modified by an inplace operation" where one was
         module = ctx.module
         dparams, dxs, dstate0 = module.backward(

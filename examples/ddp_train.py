@@ -57,6 +57,9 @@ def main() -> None:
     print(f"rank {rank}/{world}: loss {loss:.6f}")
     if rank == 0:
         torch.save(model.module.state_dict(), args.out)
+    # both ranks leave the group together: a rank tearing gloo down while the other is
+    # still saving aborted it now and then ("terminate called without an active exception")
+    dist.barrier()
     dist.destroy_process_group()
 
 

@@ -256,3 +256,13 @@ def test_initial_weights_come_from_torch_s_rng():
     assert torch.equal(d.W_i_l0, e.W_i_l0)  # a seed of its own still reproduces
     d.reset_parameters()
     assert not torch.equal(d.W_i_l0, e.W_i_l0)
+
+
+def test_double_backward_is_refused_clearly():
+    # issue 17: gradgradcheck reported a Jacobian mismatch with all-zero analytic values
+    layer = from_torch(torch.nn.GRU(2, 3).double())
+    x = torch.randn(3, 1, 2, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="double backward"):
+        torch.autograd.gradgradcheck(lambda x: layer(x)[0], (x,))
+    (g,) = torch.autograd.grad(layer(x)[0].sum(), x)  # the first derivative still works
+    assert torch.isfinite(g).all()
