@@ -19,21 +19,34 @@ from .threads import Threads
 from .validation import check_lengths, check_sequence, check_state, floating, hidden_size
 
 
-_SHAPES: dict = {}
+class Layout:
+    """What the driver reads off a cell's table on every call, worked out once per cell
+    (a generated module's API holds its Layout)."""
 
+    def __init__(self, cell: Cell):
+        self.cell = cell
+        self.forward_names = tuple(a.name for a in cell.forward_arrays)
+        self.backward_names = tuple(a.name for a in cell.backward_arrays)
+        # the input-space operands the input kernels compute, [T * B, input] each
+        self.input_operands = tuple(a.name for a in cell.forward_arrays if a.role == "tape" and a.shape == ("T*B", "I"))
+        self.vector_grads = frozenset(a.name for a in cell.backward_arrays if a.role == "vector_grad")
+        self.dx = next(a.name for a in cell.backward_arrays if a.role == "dx")
+        self._shapes: dict = {}
 
-def _shapes(cell: Cell, T: int, B: int, H: int, I: int) -> tuple[tuple, tuple]:
-    """The shapes of a cell's forward and backward arrays at these sizes, resolved once:
-    a training loop calls with the same sizes every step, and resolving 50 shapes costs
-    more than the smallest calls' kernels."""
-    key = (id(cell), T, B, H, I)
-    shapes = _SHAPES.get(key)
-    if shapes is None:
-        if len(_SHAPES) > 256:
-            _SHAPES.clear()
-        shapes = _SHAPES[key] = tuple(tuple(tuple(dim(d, T, B, H, I) for d in a.shape) for a in arrays)
-                                      for arrays in (cell.forward_arrays, cell.backward_arrays))
-    return shapes
+    def shapes(self, T: int, B: int, H: int, I: int) -> tuple[tuple, tuple]:
+        """The shapes of the forward and backward arrays at these sizes, resolved once: a
+        training loop calls with the same sizes every step, and resolving 50 shapes costs
+        more than the smallest calls' kernels."""
+        key = (T, B, H, I)
+        if key not in self._shapes:
+            if len(self._shapes) > 64:
+                self._shapes.clear()
+            self._shapes[key] = tuple(tuple(tuple(dim(d, T, B, H, I) for d in a.shape) for a in arrays)
+                                      for arrays in (self.cell.forward_arrays, self.cell.backward_arrays))
+        return self._shapes[key]
+
+    def param_shape(self, name: str, H: int, I: int) -> tuple[int, ...]:
+        return tuple({"hidden": H, "input": I}[d] for d in self.cell.params[name])
 
 
 def _rows(named: dict, r: Rows, sizes: tuple, r0: int, r1: int) -> np.ndarray:
@@ -54,27 +67,27 @@ def _product(p: Product, named: dict, sizes: tuple, r0: int, r1: int) -> None:
     np.matmul(a.T if p.transpose_a else a, _rows(named, p.b, sizes, r0, r1), out=_rows(named, p.out, sizes, r0, r1))
 
 
-def _forward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, padding, *args) -> None:
+def _forward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, padding, *args) -> None:
     """Before the recurrence, for rows r0..r1 of all steps' [T * B] rows: the input-space
     operands (zero on padding rows) and the input products."""
     *arrays, r0, r1 = args
-    named = dict(zip(_names(cell, "forward"), arrays))
+    named, cell = dict(zip(layout.forward_names, arrays)), layout.cell
     if r1 <= r0:
         return
     for rk in cell.input_kernels:
         rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
     if padding is not None and cell.input_kernels:  # f(0) may be inf (log(x)): zeroed again
-        for n in _input_operands(cell):
+        for n in layout.input_operands:
             named[n][r0:r1][padding[r0:r1]] = 0
     for p in cell.input_products:
         _product(p, named, sizes, r0, r1)
 
 
-def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
+def _backward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, *args) -> None:
     """After BPTT, for rows r0..r1: the weight gradients of these rows alone (transposed),
     the input gradient and the vector parameters' gradients."""
     *arrays, r0, r1 = args
-    named = dict(zip(_names(cell, "backward"), arrays))
+    named, cell = dict(zip(layout.backward_names, arrays)), layout.cell
     for p in cell.weight_grads:  # written whole even for no rows: zeros
         _product(p, named, sizes, r0, r1)
     if r1 <= r0:
@@ -87,34 +100,11 @@ def _backward_sequence(cell: Cell, sizes: tuple, k: np.ndarray, *args) -> None:
         column_sums(_rows(named, v.stream, sizes, r0, r1), v.blocks, named[v.out])
 
 
-_OPERANDS: dict = {}
-_VECTOR_GRADS: dict = {}
 
 
-def _vector_grads(cell: Cell) -> frozenset:
-    if id(cell) not in _VECTOR_GRADS:
-        _VECTOR_GRADS[id(cell)] = frozenset(a.name for a in cell.backward_arrays if a.role == "vector_grad")
-    return _VECTOR_GRADS[id(cell)]
-
-
-def _dx_name(cell: Cell) -> str:
-    return next(a.name for a in reversed(cell.backward_arrays) if a.role == "dx")
-
-
-def _param_shape(cell: Cell, name: str, H: int, I: int) -> tuple[int, ...]:
-    return tuple({"hidden": H, "input": I}[d] for d in cell.params[name])
-
-
-def _input_operands(cell: Cell) -> tuple[str, ...]:
-    """The input-space operands the input kernels compute, [T * B, input] each."""
-    if id(cell) not in _OPERANDS:
-        _OPERANDS[id(cell)] = tuple(a.name for a in cell.forward_arrays
-                                    if a.role == "tape" and a.shape == ("T*B", "I"))
-    return _OPERANDS[id(cell)]
-
-
-def forward(cell: Cell, params, xs, state0=None, lengths=None):
+def forward(layout: Layout, params, xs, state0=None, lengths=None):
     """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
+    cell = layout.cell
     pk = _pack(cell, params)
     p, dtype, H, I = pk.p, pk.dtype, pk.H, pk.I
     xs = floating("xs", xs)
@@ -140,7 +130,7 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
     tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "params": params,
             "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}
     args, states, ys = [], [None] * len(cell.states), None
-    for a, shape in zip(cell.forward_arrays, _shapes(cell, T, B, H, I)[0]):
+    for a, shape in zip(cell.forward_arrays, layout.shapes(T, B, H, I)[0]):
         role = a.role
         if role == "tape":
             v = tape[a.name] = empty(shape, dtype)
@@ -159,7 +149,7 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
         args.append(v)
     k = np.array(cell.constants, dtype)
     with Threads(B) as threads:
-        threads.gemm_rows(partial(_forward_sequence, cell, (T, B, H, I), k, padding), args, T * B)
+        threads.gemm_rows(partial(_forward_sequence, layout, (T, B, H, I), k, padding), args, T * B)
         threads.rows(cell.drivers.forward_rows, args + [L, k], B)
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -169,16 +159,6 @@ def forward(cell: Cell, params, xs, state0=None, lengths=None):
 
 
 _PARAMETER_ROLES = frozenset(("weights", "panels", "vector"))
-_NAMES: dict = {}
-
-
-def _names(cell: Cell, direction: str) -> tuple[str, ...]:
-    key = (id(cell), direction)
-    if key not in _NAMES:
-        _NAMES[key] = tuple(a.name for a in getattr(cell, f"{direction}_arrays"))
-    return _NAMES[key]
-
-
 def _parameter(a: Array, pk, p: dict) -> np.ndarray:
     if a.role == "weights":
         return pk.stacked(a.group, a.transpose)
@@ -189,8 +169,9 @@ def _parameter(a: Array, pk, p: dict) -> np.ndarray:
     raise ValueError(f"array {a.name!r} has the unknown role {a.role!r}: rebuild with `cellgen build`")
 
 
-def backward(cell: Cell, params, tape, dys, dfinal=None):
+def backward(layout: Layout, params, tape, dys, dfinal=None):
     """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
+    cell = layout.cell
     if not isinstance(tape, dict) or tape.get("cell") != cell.name:
         raise TypeError(f"tape must be the third value returned by this cell's forward() ({cell.name})")
     # the forward's checks and stacked weights: a dict costs ~70 us to check and stack again
@@ -209,7 +190,7 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
     dfinal = check_state("dfinal", dfinal, cell.states, B, H, dtype)
     empty, zeros = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
     args, sums = [], []
-    for a, shape in zip(cell.backward_arrays, _shapes(cell, T, B, H, I)[1]):
+    for a, shape in zip(cell.backward_arrays, layout.shapes(T, B, H, I)[1]):
         role = a.role
         if role == "tape" or role == "input":
             v = tape[a.name]
@@ -233,21 +214,20 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
         else:  # dx
             v = (zeros if a.zero else empty)(shape, dtype)
         args.append(v)
-    named = dict(zip(_names(cell, "backward"), args))
+    named = dict(zip(layout.backward_names, args))
     k = np.array(cell.constants, dtype)
     with Threads(B) as threads:
         dstate0 = threads.rows(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B)
-        threads.gemm_rows(partial(_backward_sequence, cell, (T, B, H, I), k), args, T * B, sums)
+        threads.gemm_rows(partial(_backward_sequence, layout, (T, B, H, I), k), args, T * B, sums)
     for a in cell.backward_arrays:
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
             named[a.name] = transposed(named[a.name], empty)
     dparams = {}
-    vector_grads = _vector_grads(cell)
     for name, parts in cell.param_grads.items():
         if not parts:  # a gradient that is zero
-            dparams[name] = np.zeros(_param_shape(cell, name, H, I), dtype)
+            dparams[name] = np.zeros(layout.param_shape(name, H, I), dtype)
             continue
-        if parts[0][0] in vector_grads:
+        if parts[0][0] in layout.vector_grads:
             dparams[name] = named[parts[0][0]][parts[0][1]].astype(dtype)
             continue
         grad = None
@@ -255,18 +235,18 @@ def backward(cell: Cell, params, tape, dys, dfinal=None):
             part = named[array][block * H:(block + 1) * H]
             grad = part if grad is None else grad + part
         dparams[name] = grad
-    dx = named[_dx_name(cell)]
+    dx = named[layout.dx]
     if tape["padding"] is not None:  # an input-space operand's derivative may be inf at 0
         dx[tape["padding"]] = 0
     return dparams, dx.reshape(T, B, I), tuple(dstate0)
 
 
-def step(cell: Cell, params, x, state=None):
+def step(layout: Layout, params, x, state=None):
     """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
     x = floating("x", x)
     if x.ndim != 2:
         raise ValueError(f"x has shape {x.shape}; expected [B, input_size]")
-    ys, final, _ = forward(cell, params, x[None], state)
+    ys, final, _ = forward(layout, params, x[None], state)
     return ys[0], final
 
 
@@ -276,6 +256,7 @@ _run_forward, _run_backward, _run_step = forward, backward, step
 def api(cell: Cell, module: str):
     """The contract's functions of a generated module, bound to its table:
     (init_params, pack, forward, backward, step), named as if defined in `module`."""
+    layout = Layout(cell)
 
     def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
         """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden));
@@ -292,7 +273,7 @@ def api(cell: Cell, module: str):
         lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
         from there on (final holds it) and its outputs are zero, as with a PackedSequence.
         """
-        return _run_forward(cell, params, xs, state0, lengths)
+        return _run_forward(layout, params, xs, state0, lengths)
 
     def backward(params, tape, dys, dfinal=None):
         """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0).
@@ -300,11 +281,11 @@ def api(cell: Cell, module: str):
         Given the params object the forward ran with, it differentiates at the weights that
         forward laid out (changing them in place in between is not supported: torch raises).
         """
-        return _run_backward(cell, params, tape, dys, dfinal)
+        return _run_backward(layout, params, tape, dys, dfinal)
 
     def step(params, x, state=None):
         """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
-        return _run_step(cell, params, x, state)
+        return _run_step(layout, params, x, state)
 
     functions = (init_params, pack, forward, backward, step)
     for f in functions:
