@@ -3,6 +3,7 @@
     python tools/fuzz.py specs --examples 20000      # hostile texts: a module or errors, never a crash
     python tools/fuzz.py gradients --examples 300    # random valid cells against finite differences
     python tools/fuzz.py padding --examples 300      # non-finite padding under random lengths
+    python tools/fuzz.py threads --examples 50       # concurrent calls from threads against sequential ones
 
 Prints how many cases ran and exits 1 on the first failure, with the case.
 """
@@ -71,6 +72,46 @@ def check_padding(case) -> None:
     count["ok"] += 1
 
 
+def check_threads(case) -> None:
+    """Calls of catalog cells from several threads at once, on shared parameters, against the
+    same calls one after the other: equal to 1e-12 (float64). A concurrent call may split its
+    rows differently (numpy's BLAS is lent per call), which changes only the last bits."""
+    import concurrent.futures
+
+    import numpy as np
+
+    from conftest import SPECS, generated
+    names, (T, B, seed), n_threads = case
+    rng = np.random.default_rng(seed)
+    jobs = []
+    for name in names:
+        m = generated(SPECS[name % len(SPECS)])
+        p = m.init_params(3, 5, seed=seed, dtype=np.float64)
+        xs, dys = rng.standard_normal((T, B, 3)), rng.standard_normal((T, B, 5))
+        lengths = rng.integers(0, T + 1, B)
+        jobs.append((m, p, xs, dys, lengths))
+
+    def run(job):
+        m, p, xs, dys, lengths = job
+        ys, final, tape = m.forward(p, xs, lengths=lengths)
+        dparams, dxs, dstate0 = m.backward(p, tape, dys)
+        return [ys.copy(), dxs.copy(), *[d.copy() for d in dparams.values()], *final, *dstate0]
+
+    sequential = [run(job) for job in jobs]
+    with concurrent.futures.ThreadPoolExecutor(n_threads) as pool:
+        concurrent_ = list(pool.map(run, jobs))
+    for a, b in zip(sequential, concurrent_):
+        for x, y in zip(a, b):
+            assert np.allclose(x, y, rtol=1e-12, atol=1e-12), (names, T, B, seed)
+    count["ok"] += 1
+
+
+def thread_cases():
+    from hypothesis import strategies as st
+    sizes = st.tuples(st.integers(1, 8), st.integers(1, 70), st.integers(0, 2**31))
+    return st.tuples(st.lists(st.integers(0, 100), min_size=2, max_size=6), sizes, st.integers(2, 4))
+
+
 def padding_cases():
     from hypothesis import strategies as st
     sizes = st.tuples(st.integers(1, 6), st.integers(1, 5), st.integers(0, 2**31))
@@ -79,11 +120,12 @@ def padding_cases():
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["specs", "gradients", "padding"])
+    ap.add_argument("what", choices=["specs", "gradients", "padding", "threads"])
     ap.add_argument("--examples", type=int, default=1000)
     args = ap.parse_args()
     strategy, check = {"specs": (mutated_specs(), check_spec_text), "gradients": (cells(), check_gradients),
-                       "padding": (padding_cases(), check_padding)}[args.what]
+                       "padding": (padding_cases(), check_padding),
+                       "threads": (thread_cases(), check_threads)}[args.what]
     run = settings(max_examples=args.examples, deadline=None, database=None,
                    suppress_health_check=list(HealthCheck))(given(strategy)(check))
     start = time.time()
