@@ -93,9 +93,10 @@ class Recurrent(nn.Module):
     """A multi-layer, optionally bidirectional RNN of any cellgen cell.
 
     Arguments as torch.nn.LSTM: input_size, hidden_size, num_layers, bidirectional,
-    batch_first, dropout (between layers, in training mode). `cell` is a spec path,
-    spec text, or a generated module. Parameters are named after the spec, with torch's
-    suffixes: `W_i_l0`, `W_i_l0_reverse`, ...
+    batch_first, dropout (between layers, in training mode), dtype. `cell` is a spec path,
+    a catalog name, spec text, or a generated module. Parameters are named after the spec,
+    with torch's suffixes: `W_i_l0`, `W_i_l0_reverse`, ...; their initial values come from
+    torch's RNG (or from a generator of their own seeded with `seed`).
     """
 
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -112,7 +113,8 @@ class Recurrent(nn.Module):
                              "element being zeroed")
         if dtype not in (torch.float32, torch.float64):
             raise TypeError(f"cellgen layers compute in float32 or float64, not {dtype}: build the layer in "
-                            f"float32 (under torch.autocast it returns float32)")
+                            f"float32; float16 and bfloat16 input (torch.autocast) is computed in it and "
+                            f"returned in its own dtype")
         self.cell, self._spec = _resolve_cell(cell)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
