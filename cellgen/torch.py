@@ -43,18 +43,29 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 
 
 class _CellFunction(torch.autograd.Function):
-    """(xs, lengths, *state0, *params) -> (ys, *final), through the generated kernels."""
+    """(xs, lengths, *state0, *params) -> (ys, *final), through the generated kernels.
+
+    `layout` says how the cell's parameters are made of the tensors given (None: one tensor
+    each, in PARAMS order): for each parameter, (source, first row, last row) tuples whose
+    row blocks add up to it, () for a zero. Torch's stacked layers pass their own tensors
+    this way, and their gradients are assembled here in numpy, not by autograd per gate."""
 
     @staticmethod
-    def forward(ctx, module, lengths, xs, *tensors):
+    def forward(ctx, module, lengths, layout, xs, *tensors):
         if any(t.device.type != "cpu" for t in (xs,) + tensors):
             raise TypeError("cellgen kernels run on the CPU: move the input, states and layer there (.cpu())")
         n = len(module.STATES)
         state0, params = tensors[:n], tensors[n:]
-        p = {k: _numpy(v) for k, v in zip(module.PARAMS, params)}
+        if layout is None:
+            p = {k: _numpy(v) for k, v in zip(module.PARAMS, params)}
+        else:
+            sources = [_numpy(v) for v in params]
+            hidden = state0[0].shape[-1]
+            p = {k: _assemble(parts, sources, hidden) for k, parts in zip(module.PARAMS, layout)}
+            ctx.sources = sources
         ys, final, tape = module.forward(p, _numpy(xs), tuple(_numpy(s) for s in state0),
                                          lengths=None if lengths is None else lengths.numpy())
-        ctx.module, ctx.tape, ctx.params = module, tape, p
+        ctx.module, ctx.tape, ctx.params, ctx.layout = module, tape, p, layout
         # The tape and params share memory with xs and the weights: saved this way, torch's
         # version counters refuse a backward after either was changed in place, as nn.LSTM does.
         ctx.save_for_backward(xs, *params)
@@ -72,13 +83,31 @@ class _CellFunction(torch.autograd.Function):
             tuple(None if d is None else _numpy(d) for d in dfinal))
         grads = [torch.from_numpy(np.ascontiguousarray(dxs))]
         grads += [torch.from_numpy(d) for d in dstate0]
-        grads += [torch.from_numpy(np.ascontiguousarray(dparams[k])) for k in module.PARAMS]
-        return (None, None) + tuple(grads)
+        if ctx.layout is None:
+            grads += [torch.from_numpy(np.ascontiguousarray(dparams[k])) for k in module.PARAMS]
+        else:
+            totals = [np.zeros_like(src) for src in ctx.sources]
+            for k, parts in zip(module.PARAMS, ctx.layout):
+                for source, first, last in parts:
+                    totals[source][first:last] += dparams[k]
+            grads += [torch.from_numpy(t) for t in totals]
+        return (None, None, None) + tuple(grads)
 
 
-def cell_function(module: ModuleType, xs: torch.Tensor, state0, params, lengths=None):
+def _assemble(parts: tuple, sources: list[np.ndarray], hidden: int) -> np.ndarray:
+    """A cell parameter: the sum of the row blocks `parts` of the sources; zeros for none."""
+    if not parts:
+        return np.zeros(hidden, sources[0].dtype)
+    (source, first, last), *more = parts
+    out = sources[source][first:last]
+    for source, first, last in more:
+        out = out + sources[source][first:last]
+    return out
+
+
+def cell_function(module: ModuleType, xs: torch.Tensor, state0, params, lengths=None, layout=None):
     """Run a generated cell on tensors with autograd: returns (ys, final states)."""
-    out = _CellFunction.apply(module, lengths, xs, *state0, *params)
+    out = _CellFunction.apply(module, lengths, layout, xs, *state0, *params)
     return out[0], tuple(out[1:])
 
 
@@ -176,8 +205,10 @@ class Recurrent(nn.Module):
     def _name(param: str, layer: int, direction: int) -> str:
         return f"{param}_l{layer}" + ("_reverse" if direction else "")
 
-    def layer_params(self, layer: int, direction: int) -> list[nn.Parameter]:
-        return [getattr(self, self._name(k, layer, direction)) for k in self.cell.PARAMS]
+    def layer_params(self, layer: int, direction: int) -> tuple[list[nn.Parameter], tuple | None]:
+        """The tensors a layer and direction hands the kernels, and how the cell's parameters
+        are made of them (None: one each, in PARAMS order)."""
+        return [getattr(self, self._name(k, layer, direction)) for k in self.cell.PARAMS], None
 
     def forward(self, input, hx=None, lengths=None, *, state=None):
         """nn.LSTM's forward: (output, h_n) or (output, (h_n, c_n)); `hx` (or `state`) the
@@ -237,8 +268,8 @@ class Recurrent(nn.Module):
                 if direction == 1:
                     rev = _reverse_index(lengths if lengths is not None else torch.full((B,), T), T)
                     xd = x.gather(0, rev[:, :, None].expand(-1, -1, x.shape[2]))
-                ys, final = cell_function(self.cell, xd.contiguous(), s0, self.layer_params(layer, direction),
-                                          lengths)
+                params, layout = self.layer_params(layer, direction)
+                ys, final = cell_function(self.cell, xd.contiguous(), s0, params, lengths, layout)
                 if direction == 1:
                     ys = ys.gather(0, rev[:, :, None].expand(-1, -1, ys.shape[2]))
                 outputs.append(ys)
@@ -305,27 +336,29 @@ class _TorchLayout(Recurrent):
     def _suffix(layer: int, direction: int) -> str:
         return f"_l{layer}" + ("_reverse" if direction else "")
 
-    def layer_params(self, layer: int, direction: int) -> list[torch.Tensor]:
+    def layer_params(self, layer: int, direction: int) -> tuple[list[torch.Tensor], tuple]:
+        """torch's own tensors (weight_ih, weight_hh, bias_ih, bias_hh), and the cell's
+        parameters as row blocks of them: a gate's two biases add up, except GRU's n gate,
+        whose bias_hh stays inside the reset: r * (W_n h + b_hn)."""
         sfx, H = self._suffix(layer, direction), self.hidden_size
-        w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
-        b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
-        b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
-        rows = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(self.gates)} or {"": slice(0, H)}
-        out = []
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        tensors = [getattr(self, n + sfx) for n in names]
+        rows = {g: (k * H, (k + 1) * H) for k, g in enumerate(self.gates)} or {"": (0, H)}
+        layout = []
         for name in self.cell.PARAMS:
             kind, _, gate = name.partition("_")
-            r = rows[gate]
+            first, last = rows[gate]
             if kind in ("W", "U"):
-                out.append((w_hh if kind == "W" else w_ih)[r])
+                layout.append(((1 if kind == "W" else 0, first, last),))
             elif not self.bias:
-                out.append(w_ih.new_zeros(H))
-            elif kind == "bh":  # GRU's n gate keeps its two biases apart: r * (W_n h + b_hn)
-                out.append(b_hh[r])
+                layout.append(())
+            elif kind == "bh":
+                layout.append(((3, first, last),))
             elif self.mode == "GRU" and gate == "n":
-                out.append(b_ih[r])
+                layout.append(((2, first, last),))
             else:
-                out.append(b_ih[r] + b_hh[r])
-        return out
+                layout.append(((2, first, last), (3, first, last)))
+        return tensors, tuple(layout)
 
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "

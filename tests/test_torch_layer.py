@@ -63,7 +63,7 @@ def test_gradcheck(cell):
     assert torch.autograd.gradcheck(lambda x: model(x, lengths=[4, 2])[0], (x,))
     # the autograd.Function with respect to input, initial states and every parameter
     from cellgen.torch import cell_function
-    ps = [p.detach().clone().requires_grad_() for p in model.layer_params(0, 0)]
+    ps = [p.detach().clone().requires_grad_() for p in model.layer_params(0, 0)[0]]
     s0 = tuple(torch.randn(2, 3, dtype=torch.float64, requires_grad=True) for _ in model.cell.STATES)
     fn = lambda x, *a: torch.cat([t.reshape(-1) for t in (lambda r: (r[0],) + r[1])(
         cell_function(model.cell, x, a[:len(s0)], a[len(s0):]))])
@@ -266,3 +266,17 @@ def test_double_backward_is_refused_clearly():
         torch.autograd.gradgradcheck(lambda x: layer(x)[0], (x,))
     (g,) = torch.autograd.grad(layer(x)[0].sum(), x)  # the first derivative still works
     assert torch.isfinite(g).all()
+
+
+@pytest.mark.parametrize("kind,kwargs", [("LSTM", {}), ("GRU", {}), ("GRU", {"bias": False})])
+def test_the_function_on_torch_s_stacked_tensors_passes_gradcheck(kind, kwargs):
+    # torch's layers hand the kernels their stacked weights and assemble the gradients in numpy
+    from cellgen.torch import cell_function
+    layer = getattr(cellgen.torch, kind)(2, 3, dtype=torch.float64, **kwargs)
+    tensors, layout = layer.layer_params(0, 0)
+    ps = [p.detach().clone().requires_grad_() for p in tensors]
+    x = torch.randn(4, 2, 2, dtype=torch.float64, requires_grad=True)
+    s0 = tuple(torch.randn(2, 3, dtype=torch.float64, requires_grad=True) for _ in layer.cell.STATES)
+    fn = lambda x, *a: torch.cat([t.reshape(-1) for t in (lambda r: (r[0],) + r[1])(
+        cell_function(layer.cell, x, a[:len(s0)], a[len(s0):], layout=layout))])
+    assert torch.autograd.gradcheck(fn, (x, *s0, *ps))
