@@ -118,12 +118,19 @@ def load(path: str | os.PathLike) -> ModuleType:
     version and its code), so Numba's on-disk cache of its kernels stays valid across
     processes and a changed compiler never serves a module it did not generate.
     """
+    path = spec_path(path)
+    return load_text(read_spec(path), str(path))
+
+
+def spec_path(path: str | os.PathLike) -> Path:
+    """The spec file `path` names: the file, or the catalog cell of that name where no such
+    file exists (SpecError when there is neither)."""
     if isinstance(path, str) and not Path(path).exists() and path.isidentifier():
         if path not in catalog():
             raise SpecError([Diagnostic(1, 1, f"no such file, and no cell of that name in the catalog "
                                               f"{catalog()}", path)])
-        path = catalog_path(path)
-    return load_text(read_spec(path), str(path))
+        return catalog_path(path)
+    return Path(path)
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -16,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from .pipeline import catalog_path, load, load_text, read_spec
+from .pipeline import catalog_path, load, load_text, read_spec, spec_path
 
 __all__ = ["GRU", "LSTM", "RNN", "Recurrent", "cell_function", "from_torch", "to_torch"]
 
@@ -32,9 +31,8 @@ def _resolve_cell(cell) -> tuple[ModuleType, tuple[str, str] | None]:
             return cell, None
         return cell, (path.read_text(encoding="utf-8"), str(path))
     if isinstance(cell, (str, os.PathLike)) and "\n" not in str(cell):
-        module = load(cell)
-        path = catalog_path(str(cell)) if isinstance(cell, str) and not Path(cell).exists() else Path(cell)
-        return module, (read_spec(path), str(path))
+        path = spec_path(cell)
+        return load(path), (read_spec(path), str(path))
     return load_text(str(cell), "cell.cell"), (str(cell), "cell.cell")  # no `cell` line: named "cell"
 
 
@@ -308,7 +306,7 @@ class _TorchLayout(Recurrent):
             raise ValueError(f"cellgen layers run on the CPU, not {device}")
         self.bias = bool(bias)
         cell, self.gates = _TORCH_CELLS[self.mode]
-        super().__init__(cell if "\n" in cell else _catalog(cell), input_size, hidden_size, num_layers,
+        super().__init__(cell if "\n" in cell else catalog_path(cell), input_size, hidden_size, num_layers,
                          bidirectional, batch_first, dropout, dtype=dtype or torch.get_default_dtype())
 
     def _make_parameters(self, dtype, seed: int | None) -> None:
@@ -390,10 +388,6 @@ def _kind(m: nn.Module) -> type[_TorchLayout] | None:
         if isinstance(m, torch_cls):  # subclasses too
             return ours
     return None
-
-
-def _catalog(name: str) -> Path:
-    return catalog_path(name)
 
 
 def from_torch(m: nn.LSTM | nn.GRU | nn.RNN) -> _TorchLayout:

@@ -49,8 +49,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "c4f79020e4ece6a9"  # the cellgen.runtime this module was built against
-BUILD = "2a189c7c2c052cc9"  # a hash of this file's other lines
+RUNTIME = "5306c5680b9fde51"  # the cellgen.runtime this module was built against
+BUILD = "a7e4981c18c5b5b7"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "article_lstm"

@@ -48,8 +48,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "c4f79020e4ece6a9"  # the cellgen.runtime this module was built against
-BUILD = "17f643e99016eecb"  # a hash of this file's other lines
+RUNTIME = "5306c5680b9fde51"  # the cellgen.runtime this module was built against
+BUILD = "56f1c36fe051929a"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_nfg"

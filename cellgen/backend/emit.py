@@ -16,7 +16,7 @@ from .. import __version__, runtime
 from ..middle import names
 from ..middle.arrays import ArrayTable, arrays
 from ..middle.plan import Gemm, Kernel, Plan, Slot
-from .printer import Printer
+from .printer import RUNTIME_CALLS, Printer
 from .show import equations
 
 _TEMPLATES = jinja2.Environment(
@@ -24,14 +24,13 @@ _TEMPLATES = jinja2.Environment(
     keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     autoescape=False)
 
-# The runtime's element-wise functions, as the printer calls them and the module imports them.
-ACTIVATIONS = ("_pow2", "_pow3", "_relu", "_sigmoid", "_softplus", "_step", "_tanh")
 _UNBUILT = "0" * 16
 
 
 # CPython passes more than 30 positional arguments as one tuple (CALL_FUNCTION_EX), and
 # Numba cannot inline a call made that way: such a kernel stays a function of its own.
 _MOST_INLINED_ARGUMENTS = 28
+_KERNEL_SCALARS = 7  # _t, _td, _b0, _b1, _H before the arrays, _L and _k after them
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class KernelText:
     @property
     def inline(self) -> bool:
         """Inlined into its driver (a hidden-space kernel), else cached on its own."""
-        return self.space == "hidden" and len(self.arrays) + 7 <= _MOST_INLINED_ARGUMENTS
+        return self.space == "hidden" and len(self.arrays) + _KERNEL_SCALARS <= _MOST_INLINED_ARGUMENTS
 
 
 _ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b"}
@@ -193,7 +192,7 @@ def render(plan: Plan) -> str:
 def _activation_imports(kernels: list[KernelText]) -> list[str]:
     """The runtime functions the kernels call, as `name as _name`, three to an import line."""
     text = "\n".join(line for k in kernels for line in k.lines)
-    used = [f"{f[1:]} as {f}" for f in ACTIVATIONS if re.search(rf"\b{f}\(", text)]
+    used = [f"{f[1:]} as {f}" for f in RUNTIME_CALLS if re.search(rf"\b{f}\(", text)]
     return [", ".join(used[i:i + 3]) for i in range(0, len(used), 3)]
 
 

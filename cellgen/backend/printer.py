@@ -15,6 +15,9 @@ CALLS = {
     fn.sigmoid: "_sigmoid", fn.relu: "_relu", fn.step: "_step", fn.softplus: "_softplus",
     fn.absolute: "np.abs", fn.sign0: "np.sign", sp.tanh: "_tanh", sp.exp: "np.exp", sp.log: "np.log",
 }
+# The names printed code calls that the module imports from cellgen.runtime.activations
+# (each `_name` there is `name`).
+RUNTIME_CALLS = tuple(sorted({c for c in CALLS.values() if c.startswith("_")} | {"_pow2", "_pow3"}))
 
 
 def constant_name(value: float) -> str:

@@ -56,7 +56,7 @@ def _rows(named: dict, r: Rows, sizes: tuple, r0: int, r1: int) -> np.ndarray:
     T, B, H, I = sizes
     if r.drop_last:
         a = a[:T]
-    a = a.reshape(T * B, I if r.columns == "I" else H if r.columns == "H" else int(r.columns[:-1]) * H)[r0:r1]
+    a = a.reshape(T * B, dim(r.columns, T, B, H, I))[r0:r1]
     return a[:, r.blocks[0] * H:r.blocks[1] * H] if r.blocks else a
 
 

@@ -10,35 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-# Where an array of a call comes from, and what becomes of it.
-FORWARD_ROLES = {
-    "input": "the input xs as [T * B, input] rows; kept on the tape",
-    "state": "a state at every step, [T + 1, B, hidden], row 0 the initial state; kept on the tape",
-    "tape": "a new buffer the forward fills and the backward reads; kept on the tape",
-    "scratch": "a new buffer for one call, not kept",
-    "weights": "a stacked group of weight matrices (transposed if `transpose`)",
-    "panels": "a stacked group of weight matrices packed for the step products",
-    "vector": "a vector parameter",
-    "output": "the outputs ys, [T, B, hidden]",
-}
-BACKWARD_ROLES = {
-    "input": "the input rows, from the tape",
-    "tape": "an array the forward kept, by name",
-    "weights": FORWARD_ROLES["weights"],
-    "panels": FORWARD_ROLES["panels"],
-    "vector": FORWARD_ROLES["vector"],
-    "dy": "the output gradients dys (one zero row when None)",
-    "carry": "a state's gradient handed back from the next step: dfinal, else zeros",
-    "carry_next": "the carry being computed for the step before",
-    "work": "a new buffer for one call, not kept",
-    "scratch": "a small new array for one call",
-    "weight_grad": "a stacked weight gradient, transposed, summed over row blocks",
-    "vector_grad": "vector parameters' gradients in float64, one row each, summed over row blocks",
-    "dx": "the input gradient as [T * B, input] rows",
-}
-
-
 class Array(NamedTuple):
+    """An array of a call. Its role says where the driver gets it and what becomes of it.
+
+    Forward: input (xs as [T * B, input] rows, kept on the tape), state (a state at every
+    step, [T + 1, B, hidden], row 0 the initial state; on the tape), tape (a new buffer the
+    forward fills and the backward reads), scratch (a new array for one call), weights (a
+    stacked group of weight matrices, transposed if `transpose`), panels (the same, packed for
+    the step products), vector (a vector parameter), output (ys, [T, B, hidden]).
+    Backward: input and tape (from the tape, by name), weights, panels, vector, dy (dys, one
+    zero row when None), carry (a state's gradient from the next step: dfinal, else zeros),
+    carry_next (the one being computed), work (a new buffer), scratch, weight_grad (a stacked
+    weight gradient, transposed, summed over row blocks), vector_grad (vector parameters'
+    gradients in float64, a row each, summed over row blocks), dx ([T * B, input] rows).
+    """
     name: str
     role: str
     shape: tuple[str, ...] = ()  # dims: "T", "T+1", "B", "T*B", "I", "H", "<n>H" or "<n>"
@@ -112,7 +97,11 @@ class Cell(NamedTuple):
 
 def dim(text: str, T: int, B: int, H: int, I: int) -> int:
     """The size a dim of Array.shape stands for."""
-    named = {"T": T, "T+1": T + 1, "B": B, "T*B": T * B, "I": I, "H": H}
-    if text in named:
-        return named[text]
-    return int(text[:-1]) * H if text.endswith("H") else int(text)
+    if text == "H":
+        return H
+    if text == "I":
+        return I
+    if text.endswith("H"):
+        return int(text[:-1]) * H
+    named = {"T": T, "T+1": T + 1, "B": B, "T*B": T * B}
+    return named[text] if text in named else int(text)
