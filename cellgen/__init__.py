@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["SpecError", "compile_spec", "load", "load_text", "__version__"]
+__all__ = ["SpecError", "compile_spec", "load", "load_text", "num_threads", "set_num_threads", "__version__"]
 
 
 def __getattr__(name: str):
@@ -17,4 +17,7 @@ def __getattr__(name: str):
     if name in ("compile_spec", "load", "load_text"):
         from . import pipeline
         return getattr(pipeline, name)
+    if name in ("num_threads", "set_num_threads"):
+        from .runtime import threads
+        return getattr(threads, name)
     raise AttributeError(f"module 'cellgen' has no attribute {name!r}")

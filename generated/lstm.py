@@ -53,8 +53,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "5306c5680b9fde51"  # the cellgen.runtime this module was built against
-BUILD = "3a5b72c7f810c7fa"  # a hash of this file's other lines
+RUNTIME = "93822dca723a8545"  # the cellgen.runtime this module was built against
+BUILD = "d4db618fb0fce6fe"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm"
@@ -213,33 +213,37 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, S__c, X__1, dM__0
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i, P__b_f, P__b_g, P__b_o, y__seq, _L, _k, _b0, _b1):
-    # The recurrence for batch rows _b0.._b1 (rows never mix, so row blocks may run at once).
-    _T, _H = S__h.shape[0] - 1, S__h.shape[2]
-    if _T == 0 or _b1 <= _b0:
+def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__b_i, P__b_f, P__b_g, P__b_o, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+    # Steps _t0.._t1 of the recurrence for batch rows _b0.._b1 (rows never mix, so row
+    # blocks may run at once; steps come in chunks, so that an interrupt waits for one).
+    _H = S__h.shape[2]
+    if _t1 <= _t0 or _b1 <= _b0:
         return
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
-    for _t in range(_T):
+    for _t in range(_t0, _t1):
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_b0:_b1], _tail)  # (W_i, W_f, W_g, W_o) @ h
         _forward_step(_t, 0, _b0, _b1, _H, M__0, P__b_f, P__b_g, P__b_i, P__b_o, S__c, S__h, X__1, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_f, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__dM__0, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1):
-    # BPTT for batch rows _b0.._b1; returns the carries (the state gradients at t = 0).
-    _T, _H = S__h.shape[0] - 1, S__h.shape[2]
-    if _T == 0 or _b1 <= _b0:
-        return (G__h, G__c,)
+def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_f, P__b_g, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dP__dM__0, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+    # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
+    # gradients) come in and go out in G__h, G__c, so the next chunk of steps picks them up.
+    _H = S__h.shape[2]
+    if _t1 <= _t0 or _b1 <= _b0:
+        return
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
-    for _t in range(_T - 1, -1, -1):
+    for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
         _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, S__c, X__1, dM__0, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, Gn__h[_b0:_b1], _tail)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
         _freeze_rows(_t, _L, G__h, Gn__h, _b0, _b1)  # a carry the product wrote
         G__h, Gn__h = Gn__h, G__h
         G__c, Gn__c = Gn__c, G__c
-    return (G__h, G__c,)
+    if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
+        _copy_rows(G__h, Gn__h, _b0, _b1)
+        _copy_rows(G__c, Gn__c, _b0, _b1)
 
 
 _CELL = _Cell(

@@ -1,31 +1,15 @@
-"""The products: the whole-sequence GEMMs run on numpy's matmul, whose OpenBLAS lends its
-threads (cellgen.runtime.blas); a step's products run on the register-tiled kernel over
-packed weights (cellgen.runtime.step_products), which must give np.dot's result for every
-shape and layout a driver hands it."""
-import glob
-import os
-
+"""The products, all on the register-tiled kernel over packed weights: a step's
+(cellgen.runtime.step_products) and the whole sequence's (cellgen.runtime.sequence_products).
+Each must give np.dot's result for every shape and layout a driver hands it, write nothing
+outside its rows and columns, and give a row the same bits whatever range it is called in."""
 import numpy as np
 import numba
 import pytest
 
-from cellgen.runtime import step_products
-from cellgen.runtime.blas import OpenBLAS
+from cellgen.runtime import sequence_products, step_products
 
-
-def numpy_ships_ilp64_openblas() -> bool:
-    # numpy 2's wheels bundle scipy-openblas64 next to the package
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    return bool(glob.glob(os.path.join(libs, "*openblas64*")))
-
-
-@pytest.mark.skipif(not numpy_ships_ilp64_openblas(), reason="numpy here has no bundled ILP64 OpenBLAS")
-def test_numpy_s_openblas_is_found():
-    get, set_threads = OpenBLAS.found()
-    n = get()
-    assert n >= 1
-    set_threads(n)
-    assert get() == n
+SHAPES = [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 64, 40), (16, 128, 512), (2, 7, 8),
+          (0, 3, 5), (6, 0, 9), (5, 4, 0), (70, 20, 24), (300, 9, 3)]
 
 
 @numba.njit
@@ -36,8 +20,7 @@ def step_product(a, panels, out, tail):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("transpose", [False, True])
 # rows around the 4-row tile, columns around the 16/8-column panel, any inner size
-@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 64, 40),
-                                   (16, 128, 512), (2, 7, 8), (0, 3, 5), (6, 0, 9), (5, 4, 0)])
+@pytest.mark.parametrize("m,k,n", SHAPES)
 def test_step_product_gives_np_dot(dtype, transpose, m, k, n):
     rng = np.random.default_rng(3)
     w = rng.standard_normal((n, k) if transpose else (k, n)).astype(dtype)
@@ -53,3 +36,42 @@ def test_step_product_gives_np_dot(dtype, transpose, m, k, n):
     assert np.allclose(out[2:m + 2, :n], expected, rtol=tol, atol=tol)
     # nothing outside the output's rows and columns is written
     assert np.isnan(out[:2]).all() and np.isnan(out[m + 2:]).all() and np.isnan(out[:, n:]).all()
+
+
+def column_block(rng, rows, columns, dtype):
+    """A block of a wider array's columns: rows with a leading dimension, as _rows gives."""
+    wide = rng.standard_normal((rows, columns + 7)).astype(dtype)
+    return wide[:, 3:columns + 3]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", SHAPES)
+def test_product_rows_gives_np_dot_on_its_rows(dtype, m, k, n):
+    rng = np.random.default_rng(4)
+    a, w = column_block(rng, m, k, dtype), rng.standard_normal((k, n)).astype(dtype)
+    out = np.full((m, n + 2), np.nan, dtype)
+    r0, r1 = min(1, m), max(min(1, m), m - 2)  # a range inside the rows
+    sequence_products.product_rows(a, step_products.pack_panels(w, False), out[:, 1:n + 1], r0, r1)
+    expected = np.dot(a.astype(np.float64), w.astype(np.float64))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert np.allclose(out[r0:r1, 1:n + 1], expected[r0:r1], rtol=tol, atol=tol)
+    outside = np.ones(out.shape, bool)
+    outside[r0:r1, 1:n + 1] = False
+    assert np.isnan(out[outside]).all()
+    whole = np.empty((m, n), dtype)  # a row's bits do not depend on the range it came in
+    sequence_products.product_rows(a, step_products.pack_panels(w, False), whole, 0, m)
+    assert np.array_equal(whole[r0:r1], out[r0:r1, 1:n + 1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", SHAPES + [(600, 5, 19)])  # 600 rows: three passes of GRAM_ROWS
+def test_gram_rows_adds_a_transposed_product_of_its_rows(dtype, m, k, n):
+    rng = np.random.default_rng(5)
+    a, b = column_block(rng, m, k, dtype), column_block(rng, m, n, dtype)
+    start = rng.standard_normal((k, n)).astype(dtype)
+    out = start.copy()
+    r0, r1 = min(2, m), max(min(2, m), m - 1)
+    sequence_products.gram_rows(a, b, out, r0, r1)
+    expected = start + a[r0:r1].T.astype(np.float64) @ b[r0:r1].astype(np.float64)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    assert np.allclose(out, expected, rtol=tol, atol=tol)

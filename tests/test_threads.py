@@ -1,35 +1,35 @@
-"""Row blocks on threads (cellgen.runtime.threads): the runtime lends the BLAS's threads to blocks of batch
-rows (and of the [T * B] rows of the whole-sequence GEMMs). Splitting must not change a
-result beyond rounding, must hand the BLAS its thread count back, and must not run when
-the BLAS is limited to one thread."""
+"""cellgen's threads (cellgen.runtime.threads): blocks of batch rows (and of the [T * B] rows
+of the whole-sequence products) on one pool per process, each block's work in chunks.
+Splitting and chunking must not change a result beyond the order of a weight gradient's
+sums, must never touch a BLAS's thread count, and must stop promptly on Ctrl-C with
+nothing left running."""
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import cellgen
+from cellgen.runtime import driver as rt_driver
 from cellgen.runtime import threads as rt_threads
-from cellgen.runtime.blas import OpenBLAS
-from conftest import SPECS, generated
+from conftest import ROOT, SPECS, generated
 from test_unseen_cells import CELLS
 
 
-class FakeBLAS:
-    """Stands in for the OpenBLAS behind np.dot: claims `threads` threads, records each set."""
-
-    def __init__(self, threads):
-        self.threads, self.calls = threads, []
-
-    def get(self):
-        return self.threads
-
-    def set(self, n):
-        self.calls.append(n)
+@pytest.fixture
+def num_threads():
+    yield rt_threads.set_num_threads
+    rt_threads.set_num_threads(None)
 
 
-def run(m, blas, monkeypatch, T=5, B=37, I=3, H=4):
-    monkeypatch.setattr(OpenBLAS, "_found", (blas.get, blas.set) if blas else None)
+def run(m, T=5, B=37, I=3, H=4):
     rng = np.random.default_rng(0)
     p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=1, dtype=np.float64).items()}
     xs = rng.standard_normal((T, B, I))
@@ -39,7 +39,7 @@ def run(m, blas, monkeypatch, T=5, B=37, I=3, H=4):
     lengths = rng.integers(0, T + 1, B)  # sequences ending inside and across the blocks
     ys, final, tape = m.forward(p, xs, s0, lengths=lengths)
     dparams, dxs, dstate0 = m.backward(p, tape, dys, dfinal)
-    return [ys, *final, *dparams.values(), dxs, *dstate0]
+    return [ys, *final, dxs, *dstate0], list(dparams.values())
 
 
 def module_named(name, tmp_path, cache, monkeypatch):
@@ -54,83 +54,126 @@ def module_named(name, tmp_path, cache, monkeypatch):
 
 
 @pytest.mark.parametrize("name", SPECS + ["two_stage", "shapes", "indrnn"])
-def test_blocks_on_threads_equal_one_thread(name, tmp_path, cache, monkeypatch):
+def test_blocks_and_chunks_equal_one_call(name, tmp_path, cache, monkeypatch, num_threads):
     m = module_named(name, tmp_path, cache, monkeypatch)
+    num_threads(1)
+    serial_values, serial_grads = run(m)
     monkeypatch.setattr(rt_threads, "ROWS_PER_THREAD", 2)
-    monkeypatch.setattr(rt_threads, "GEMM_ROWS_PER_THREAD", 2)
-    serial = run(m, None, monkeypatch)
-    blas = FakeBLAS(3)  # 37 rows in blocks of 12, 12, 13; 185 flat rows in 61, 62, 62
-    split = run(m, blas, monkeypatch)
-    assert blas.calls == [1, 3, 1, 3]  # lent for the forward and the backward, given back
-    for a, b in zip(serial, split):
+    monkeypatch.setattr(rt_threads, "BLOCK_WORK", 1)
+    monkeypatch.setattr(rt_threads, "CHUNK_WORK", 1)  # one step (or row) per chunk
+    monkeypatch.setattr(rt_driver, "GRAM_ROWS", 1)
+    num_threads(3)  # 37 rows in blocks of 12, 12, 13; 185 flat rows in 61, 62, 62
+    values, grads = run(m)
+    for a, b in zip(serial_values, values):  # rows never mix: the same bits
+        assert np.array_equal(a, b)
+    for a, b in zip(serial_grads, grads):  # sums over rows, in another order
         assert np.allclose(a, b, rtol=1e-13, atol=1e-13)
 
 
-def test_a_one_thread_blas_is_left_alone(monkeypatch):
-    m = generated("lstm")
-    blas = FakeBLAS(1)
-    run(m, blas, monkeypatch)
-    assert blas.calls == []
+def test_chunks_cover_a_range_once_in_order():
+    assert rt_threads.chunks(3, 10, 3) == [(3, 6), (6, 9), (9, 10)]
+    assert rt_threads.chunks(3, 10, 3, reverse=True) == [(9, 10), (6, 9), (3, 6)]
+    assert rt_threads.chunks(0, 0, 5) == [] and rt_threads.chunks(0, 2, 0) == [(0, 1), (1, 2)]
 
 
-def test_small_batches_stay_on_the_calling_thread(monkeypatch):
-    m = generated("lstm")
-    blas = FakeBLAS(2)
-    run(m, blas, monkeypatch, B=rt_threads.ROWS_PER_THREAD * 2 - 1)
-    assert blas.calls == []
+def test_the_thread_count_is_cellgen_s_own(monkeypatch, num_threads):
+    assert cellgen.set_num_threads is rt_threads.set_num_threads and cellgen.num_threads is rt_threads.num_threads
+    monkeypatch.setenv("CELLGEN_NUM_THREADS", "3")
+    assert rt_threads.num_threads() == 3
+    num_threads(5)
+    assert rt_threads.num_threads() == 5
+    num_threads(None)
+    monkeypatch.setenv("CELLGEN_NUM_THREADS", "two")
+    with pytest.raises(ValueError, match="CELLGEN_NUM_THREADS='two'"):
+        rt_threads.num_threads()
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="positive int"):
+            num_threads(bad)
 
 
-def test_the_real_blas_gets_its_threads_back():
-    m = generated("gru")
-    p = m.init_params(8, 8)
+def test_one_thread_and_small_batches_stay_on_the_calling_thread(num_threads):
+    seen = set()
 
-    def train_step():
-        ys, _, tape = m.forward(p, np.ones((3, 64, 8), np.float32))
-        m.backward(p, tape, ys)
-    train_step()  # numba loads its BLAS on the first np.dot
-    blas = OpenBLAS.found()
-    if blas is None:
-        pytest.skip("numba's BLAS is not a pthreads OpenBLAS here")
-    before = blas[0]()
-    train_step()
-    assert blas[0]() == before
+    def kernel(b0, b1, t0, t1):
+        seen.add(threading.current_thread().name)
+    num_threads(1)
+    rt_threads.Threads(256).steps(kernel, (), 256, 10, 1)
+    num_threads(4)
+    rt_threads.Threads(2 * rt_threads.ROWS_PER_THREAD - 1).steps(kernel, (), 2 * rt_threads.ROWS_PER_THREAD - 1, 10, 1)
+    assert seen == {threading.current_thread().name}
 
 
-def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(monkeypatch):
-    m = generated("rnn")
-    monkeypatch.setattr(OpenBLAS, "_found", (lambda: 4, lambda n: None))
+def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_threads):
+    num_threads(4)
     ended = []
 
-    def kernel(lo, hi):
-        ended.append(lo)
-        if lo > 0:
-            raise RuntimeError(f"block {lo}")
+    def kernel(b0, b1, t0, t1):
+        time.sleep(0.01 * (b0 == 0))
+        ended.append(b0)
+        if b0 > 0:
+            raise RuntimeError(f"block {b0}")
+    B = 4 * rt_threads.ROWS_PER_THREAD
     with pytest.raises(RuntimeError, match="block"):
-        with rt_threads.Threads(4 * rt_threads.ROWS_PER_THREAD) as threads:
-            threads.rows(kernel, (), 100)
-    assert sorted(ended) == [0, 25, 50, 75]
+        rt_threads.Threads(B).steps(kernel, (), B, 1, 1)
+    assert sorted(ended) == [0, B // 4, B // 2, 3 * B // 4]
 
 
-def test_whole_sequence_gemms_use_every_lent_thread(monkeypatch):
-    # 32 batch rows make 2 blocks of the recurrence on an 8-thread BLAS; the GEMMs over all
-    # steps' rows must not drop to those 2 threads.
-    m = generated("lstm")
-    monkeypatch.setattr(OpenBLAS, "_found", (lambda: 8, lambda n: None))
+def test_whole_sequence_products_use_every_thread(num_threads, monkeypatch):
+    # 32 batch rows make 2 blocks of the recurrence; the products over all steps' rows
+    # (here on 8 threads) must not drop to those 2.
+    num_threads(8)
+    monkeypatch.setattr(rt_threads, "CHUNK_WORK", 1 << 40)  # a chunk per block
     blocks = {}
 
     def kernel(name):
-        return lambda lo, hi: blocks.setdefault(name, []).append((lo, hi))
-    with rt_threads.Threads(32) as threads:
-        threads.rows(kernel("rows"), (), 32)
-        threads.gemm_rows(kernel("gemm"), (), 100 * 32)
-    assert len(blocks["rows"]) == 2 and len(blocks["gemm"]) == 8
-    assert sorted(blocks["gemm"])[-1][1] == 3200
+        return lambda *bounds: blocks.setdefault(name, set()).add(bounds[:2])
+    threads = rt_threads.Threads(32)
+    threads.steps(kernel("steps"), (), 32, 1, 1)
+    threads.rows(kernel("rows"), (), 100 * 32, rt_threads.BLOCK_WORK)
+    assert len(blocks["steps"]) == 2 and len(blocks["rows"]) == 8
+    assert max(hi for _, hi in blocks["rows"]) == 3200
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
-def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(monkeypatch):
+def blas_counts():
+    return sorted((i["internal_api"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas")
+
+
+def test_a_call_never_changes_a_blas_thread_count(num_threads):
+    # The BLAS's threads are the user's: limits set in another thread while calls run must
+    # hold, and must come back when their block ends (they were overwritten when calls lent them).
+    m = generated("lstm")
+    num_threads(2)
+    p = m.init_params(64, 64)
+    xs = np.ones((50, 64, 64), np.float32)
+    before = blas_counts()
+    if not before:
+        pytest.skip("no BLAS that threadpoolctl knows")
+    stop, seen = threading.Event(), []
+
+    def calls():
+        while not stop.is_set():
+            ys, _, tape = m.forward(p, xs)
+            m.backward(p, tape, ys)
+    worker = threading.Thread(target=calls)
+    worker.start()
+    try:
+        for _ in range(20):
+            with threadpool_limits(1, user_api="blas"):
+                time.sleep(0.005)
+                seen.append(blas_counts())
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        worker.join()
+    assert all(all(n == 1 for _, n in counts) for counts in seen)
+    assert blas_counts() == before
+
+
+def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(num_threads):
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here")
     m = generated("rnn")
-    monkeypatch.setattr(OpenBLAS, "_found", (lambda: 2, lambda n: None))
+    num_threads(2)
     p = m.init_params(3, 4, dtype=np.float64)
     xs = np.random.default_rng(0).standard_normal((4, 2 * rt_threads.ROWS_PER_THREAD, 3))
     ys = m.forward(p, xs)[0]  # the parent's pool now has a thread
@@ -138,3 +181,50 @@ def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(monkeypatch):
     with ctx.Pool(1) as pool:  # a child that inherited the pool but not its thread
         child = pool.apply_async(m.forward, (p, xs)).get(timeout=120)[0]
     assert np.array_equal(ys, child)
+
+
+INTERRUPTED = textwrap.dedent("""
+    import os, signal, sys, threading, time
+    import numpy as np
+    sys.path.insert(0, {root!r})
+    from generated import lstm
+    phase, B = sys.argv[1], int(sys.argv[2])
+    T, I, H = 1500, 64, 128
+    p = lstm.pack(lstm.init_params(I, H, dtype=np.float64))
+    xs = np.random.default_rng(0).standard_normal((T, B, I))
+    ys, _, tape = lstm.forward(p, xs)
+    expected = lstm.backward(p, tape, ys)
+    t0 = time.perf_counter()
+    ys, _, tape = lstm.forward(p, xs)
+    if phase == "backward":
+        t0 = time.perf_counter()
+        lstm.backward(p, tape, ys)
+    took = time.perf_counter() - t0
+    threading.Timer(took / 3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    t0 = time.perf_counter()
+    try:
+        if phase == "forward":
+            lstm.forward(p, xs)
+        else:
+            lstm.backward(p, tape, ys)
+        print("no interrupt")
+    except KeyboardInterrupt:
+        late = time.perf_counter() - t0 - took / 3
+        again = lstm.backward(p, lstm.forward(p, xs)[2], ys)  # the next calls are right
+        same = all(np.array_equal(again[0][k], expected[0][k]) for k in expected[0])
+        print("interrupted", f"{{late:.3f}}", f"{{took:.3f}}", same and np.array_equal(again[1], expected[1]))
+""")
+
+
+@pytest.mark.parametrize("phase,B", [("forward", 64), ("backward", 64), ("backward", 4)])
+def test_ctrl_c_stops_a_call_promptly_and_the_next_call_is_right(phase, B, tmp_path):
+    script = tmp_path / "interrupted.py"
+    script.write_text(INTERRUPTED.format(root=str(ROOT)))
+    env = dict(os.environ, CELLGEN_NUM_THREADS="2")
+    r = subprocess.run([sys.executable, str(script), phase, str(B)], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 0 and "SystemError" not in r.stderr, r.stderr
+    word, late, took, right = r.stdout.split()
+    assert word == "interrupted" and right == "True"
+    # one chunk of work (about 1 ms per thread) plus the scheduler's slack, not the call
+    assert float(late) < max(0.1, float(took) / 5), (late, took)

@@ -183,7 +183,7 @@ def render(plan: Plan) -> str:
         forward_args=[a.name for a in table.forward], backward_args=[a.name for a in table.backward],
         forward_step_lines=forward_step, backward_step_lines=backward_step,
         sequence={k: v for k, v in sequence.items() if v},
-        carries=[c for c, _ in carries], groups=table.groups, widest=table.widest,
+        carries=[c for c, _ in carries], carry_pairs=carries, groups=table.groups, widest=table.widest,
         forward_table=[_literal(a) for a in table.forward],
         backward_table=[_literal(a) for a in table.backward], param_grads=table.param_grads)
     return _sign(source)

@@ -4,15 +4,15 @@ Generated modules import numpy, numba and this package only; this package import
 numpy, numba and the standard library. Its parts, by concern:
 
 - activations: the cell language's functions as kernels call them
-- blas: numpy's OpenBLAS, whose threads a call borrows
 - step_products: a step's products on a register-tiled kernel over packed weights
+- sequence_products: the whole-sequence products on the same kernel (no BLAS)
 - rows: small jitted helpers on batch rows, gradient streams and transposes
 - threads, buffers: one thread pool and one buffer pool per process
 - validation, packed: argument checks; parameters laid out once
 - table: the records a generated module describes its arrays with
 - cache: Numba's cache where it cannot write (read-only deployments)
 - driver: forward, backward and step of any cell, from its tables (the whole-sequence
-  products on numpy's matmul, the recurrence on the cell's own jitted drivers)
+  products and the cell's own jitted drivers, in chunks on the threads)
 
 VERSION names this runtime's code. A generated module records the VERSION it was built
 against and refuses to load against another: Numba's cache does not notice when jitted

@@ -14,6 +14,7 @@ from . import buffers
 from .packed import init_params as _init_params
 from .packed import pack as _pack
 from .rows import column_sums, transposed
+from .sequence_products import GRAM_ROWS, gram_rows, product_rows
 from .table import Array, Cell, Product, Rows, dim
 from .threads import Threads
 from .validation import check_lengths, check_sequence, check_state, floating, hidden_size
@@ -31,6 +32,7 @@ class Layout:
         self.input_operands = tuple(a.name for a in cell.forward_arrays if a.role == "tape" and a.shape == ("T*B", "I"))
         self.vector_grads = frozenset(a.name for a in cell.backward_arrays if a.role == "vector_grad")
         self.dx = next(a.name for a in cell.backward_arrays if a.role == "dx")
+        self.recurrent_width = sum(len(cell.groups[a.group]) for a in cell.forward_arrays if a.role == "panels")
         self._shapes: dict = {}
 
     def shapes(self, T: int, B: int, H: int, I: int) -> tuple[tuple, tuple]:
@@ -45,29 +47,42 @@ class Layout:
                                       for arrays in (self.cell.forward_arrays, self.cell.backward_arrays))
         return self._shapes[key]
 
+    def step_work(self, H: int) -> int:
+        """About the multiply-adds of one step of one batch row (for the size of a chunk)."""
+        return H * (H * self.recurrent_width + 16 * self.cell.widest)
+
+    def row_work(self, products, T: int, B: int, H: int, I: int) -> int:
+        """About the multiply-adds of one of the [T * B] rows in these products."""
+        def columns(r: Rows) -> int:
+            return (r.blocks[1] - r.blocks[0]) * H if r.blocks else dim(r.columns, T, B, H, I)
+        products = sum(columns(p.a) * columns(p.b if p.transpose_a else p.out) for p in products)
+        return products + 16 * self.cell.widest * H
+
     def param_shape(self, name: str, H: int, I: int) -> tuple[int, ...]:
         return tuple({"hidden": H, "input": I}[d] for d in self.cell.params[name])
 
 
-def _rows(named: dict, r: Rows, sizes: tuple, r0: int, r1: int) -> np.ndarray:
+def _rows(named: dict, r: Rows, sizes: tuple) -> np.ndarray:
+    """The array r names as rows: [T * B, columns] (or a block of its columns)."""
     a = named[r.array]
     if not r.columns:
         return a
     T, B, H, I = sizes
     if r.drop_last:
         a = a[:T]
-    a = a.reshape(T * B, dim(r.columns, T, B, H, I))[r0:r1]
+    a = a.reshape(T * B, dim(r.columns, T, B, H, I))
     return a[:, r.blocks[0] * H:r.blocks[1] * H] if r.blocks else a
 
 
-def _product(p: Product, named: dict, sizes: tuple, r0: int, r1: int) -> None:
-    # numpy's matmul calls its BLAS for row blocks, column blocks and transposes alike
-    # (a leading dimension and a transpose flag), with no copy.
-    a = _rows(named, p.a, sizes, r0, r1)
-    np.matmul(a.T if p.transpose_a else a, _rows(named, p.b, sizes, r0, r1), out=_rows(named, p.out, sizes, r0, r1))
+def _product(p: Product, named: dict, panels: dict, sizes: tuple, r0: int, r1: int) -> None:
+    # a product with weights (panels[p]) writes rows r0..r1; a weight gradient adds their share
+    if p.transpose_a:
+        gram_rows(_rows(named, p.a, sizes), _rows(named, p.b, sizes), named[p.out.array], r0, r1)
+    else:
+        product_rows(_rows(named, p.a, sizes), panels[p.b.array], _rows(named, p.out, sizes), r0, r1)
 
 
-def _forward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, padding, *args) -> None:
+def _forward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, padding, panels: dict, *args) -> None:
     """Before the recurrence, for rows r0..r1 of all steps' [T * B] rows: the input-space
     operands (zero on padding rows) and the input products."""
     *arrays, r0, r1 = args
@@ -80,26 +95,35 @@ def _forward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, padding, *arg
         for n in layout.input_operands:
             named[n][r0:r1][padding[r0:r1]] = 0
     for p in cell.input_products:
-        _product(p, named, sizes, r0, r1)
+        _product(p, named, panels, sizes, r0, r1)
 
 
-def _backward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, *args) -> None:
-    """After BPTT, for rows r0..r1: the weight gradients of these rows alone (transposed),
-    the input gradient and the vector parameters' gradients."""
+def _backward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, panels: dict, *args) -> None:
+    """After BPTT, for rows r0..r1: their share of the weight gradients (transposed), the
+    input gradient and the vector parameters' gradients."""
     *arrays, r0, r1 = args
     named, cell = dict(zip(layout.backward_names, arrays)), layout.cell
-    for p in cell.weight_grads:  # written whole even for no rows: zeros
-        _product(p, named, sizes, r0, r1)
     if r1 <= r0:
         return
+    for p in cell.weight_grads:
+        _product(p, named, panels, sizes, r0, r1)
     for p in cell.operand_grads:
-        _product(p, named, sizes, r0, r1)
+        _product(p, named, panels, sizes, r0, r1)
     for rk in cell.dx_kernels:
         rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
     for v in cell.vector_sums:  # one call per stream
-        column_sums(_rows(named, v.stream, sizes, r0, r1), v.blocks, named[v.out])
+        column_sums(_rows(named, v.stream, sizes)[r0:r1], v.blocks, named[v.out])
 
 
+def _panels(layout: Layout, arrays: tuple, products, pk) -> dict:
+    """The weights of the products with weights, packed as product_rows reads them."""
+    by_name = {a.name: a for a in arrays}
+    out = {}
+    for p in products:
+        if not p.transpose_a:
+            w = by_name[p.b.array]
+            out[p.b.array] = pk.panels(w.group, w.transpose)
+    return out
 
 
 def forward(layout: Layout, params, xs, state0=None, lengths=None):
@@ -148,9 +172,11 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
             v = ys = empty(shape, dtype)
         args.append(v)
     k = np.array(cell.constants, dtype)
-    with Threads(B) as threads:
-        threads.gemm_rows(partial(_forward_sequence, layout, (T, B, H, I), k, padding), args, T * B)
-        threads.rows(cell.drivers.forward_rows, args + [L, k], B)
+    threads = Threads(B)
+    panels = _panels(layout, cell.forward_arrays, cell.input_products, pk)
+    threads.rows(partial(_forward_sequence, layout, (T, B, H, I), k, padding, panels), args, T * B,
+                 layout.row_work(cell.input_products, T, B, H, I), granule=GRAM_ROWS)
+    threads.steps(cell.drivers.forward_rows, args + [L, k], B, T, layout.step_work(H))
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
     tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
@@ -203,8 +229,8 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
         elif role == "vector_grad":
             v = np.zeros(shape, np.float64)
             sums.append(len(args))
-        elif role == "weight_grad":  # a product writes it, unless there are no rows
-            v = (empty if T * B else zeros)(shape, dtype)
+        elif role == "weight_grad":  # each block of rows adds its share
+            v = zeros(shape, dtype)
             sums.append(len(args))
         elif role == "carry":
             d = None if dfinal is None else dfinal[a.index]
@@ -216,9 +242,16 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
         args.append(v)
     named = dict(zip(layout.backward_names, args))
     k = np.array(cell.constants, dtype)
-    with Threads(B) as threads:
-        dstate0 = threads.rows(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B)
-        threads.gemm_rows(partial(_backward_sequence, layout, (T, B, H, I), k), args, T * B, sums)
+    threads = Threads(B)
+    threads.steps(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B, T,
+                  layout.step_work(H), reverse=True)
+    dstate0 = [None] * len(cell.states)
+    for a, v in zip(cell.backward_arrays, args):
+        if a.role == "carry":  # the state gradients at t = 0, left there by the last chunk
+            dstate0[a.index] = v
+    panels = _panels(layout, cell.backward_arrays, cell.operand_grads, pk)
+    threads.rows(partial(_backward_sequence, layout, (T, B, H, I), k, panels), args, T * B,
+                 layout.row_work(cell.weight_grads + cell.operand_grads, T, B, H, I), sums, GRAM_ROWS)
     for a in cell.backward_arrays:
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
             named[a.name] = transposed(named[a.name], empty)

@@ -21,8 +21,9 @@ PANEL = 64  # bytes: two AVX2 vectors, 16 float32 or 8 float64 columns
 TILE_ROWS = 4
 
 
-def _tile_kernel(rows):
-    """An intrinsic: out[o0:o0 + rows, j0:j0 + panel] = a[a0:a0 + rows] @ panel p of panels.
+def _tile_kernel(rows, accumulate=False):
+    """An intrinsic: out[o0:o0 + rows, j0:j0 + panel] = a[a0:a0 + rows] @ panel p of panels
+    (accumulate: +=, the sums starting from out's values).
 
     Rows of a and out need unit column stride (any row stride); panels is C-ordered
     [panels, K, columns]. Each row's sums are FMA chains over k, in order."""
@@ -56,6 +57,11 @@ def _tile_kernel(rows):
             n_vectors = PANEL // 32
             zero = ir.Constant(vector, [0.0] * lanes)
             sums = [[cgutils.alloca_once_value(builder, zero) for _ in range(n_vectors)] for _ in range(rows)]
+            out_rows = [builder.gep(row(C, o0_, r), [j0_]) for r in range(rows)]
+            if accumulate:
+                for r in range(rows):
+                    for v in range(n_vectors):
+                        builder.store(builder.load(vector_at(out_rows[r], v), align=size), sums[r][v])
             a_rows = [row(A, a0_, r) for r in range(rows)]
             panel = builder.gep(P.data, [builder.mul(p_, builder.mul(K, width))])
             broadcast = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
@@ -69,18 +75,18 @@ def _tile_kernel(rows):
                     for v in range(n_vectors):
                         builder.store(builder.call(fma, [x, b[v], builder.load(sums[r][v])]), sums[r][v])
             for r in range(rows):
-                out_row = builder.gep(row(C, o0_, r), [j0_])
                 for v in range(n_vectors):
-                    builder.store(builder.load(sums[r][v]), vector_at(out_row, v), align=size)
+                    builder.store(builder.load(sums[r][v]), vector_at(out_rows[r], v), align=size)
             return context.get_dummy_value()
         return signature, codegen
     return tile
 
 
 _tile1, _tile2, _tile3, _tile4 = (_tile_kernel(rows) for rows in range(1, TILE_ROWS + 1))
+_add1, _add2, _add3, _add4 = (_tile_kernel(rows, accumulate=True) for rows in range(1, TILE_ROWS + 1))
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def tiles(a, a0, rows, panels, p, out, o0, j0):
     if rows == 4:
         _tile4(a, a0, panels, p, out, o0, j0)
@@ -92,6 +98,18 @@ def tiles(a, a0, rows, panels, p, out, o0, j0):
         _tile1(a, a0, panels, p, out, o0, j0)
 
 
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def tiles_add(a, a0, rows, panels, p, out, o0, j0):
+    if rows == 4:
+        _add4(a, a0, panels, p, out, o0, j0)
+    elif rows == 3:
+        _add3(a, a0, panels, p, out, o0, j0)
+    elif rows == 2:
+        _add2(a, a0, panels, p, out, o0, j0)
+    else:
+        _add1(a, a0, panels, p, out, o0, j0)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def pack_panels(w, transpose):
     # w (transpose: w^T) [K, N] as [ceil(N / width), K, width], zero past column N. w is
@@ -100,6 +118,15 @@ def pack_panels(w, transpose):
     K, N = (w.shape[1], w.shape[0]) if transpose else w.shape
     width = PANEL // w.itemsize
     out = np.empty(((N + width - 1) // width, K, width), w.dtype)
+    pack_panels_into(w, transpose, out)
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def pack_panels_into(w, transpose, out):
+    """pack_panels into out, C-ordered [ceil(N / width), K, width]."""
+    K, N = (w.shape[1], w.shape[0]) if transpose else w.shape
+    width = out.shape[2]
     for c in range(N, out.shape[0] * width):  # the last panel's padding
         for k in range(K):
             out[c // width, k, c % width] = 0
@@ -117,7 +144,6 @@ def pack_panels(w, transpose):
                     dst[j] = row[p * width + j]
             for c in range(N - N % width, N):
                 out[c // width, k, c % width] = row[c]
-    return out
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -66,8 +66,8 @@ class RowKernel(NamedTuple):
 
 
 class Drivers(NamedTuple):
-    forward_rows: Callable  # the recurrence over a block of batch rows
-    backward_rows: Callable  # BPTT over a block of batch rows; returns the carries
+    forward_rows: Callable  # steps t0..t1 of the recurrence over a block of batch rows
+    backward_rows: Callable  # BPTT, steps t1 - 1..t0 of a block of rows; carries in and out in place
 
 
 class Cell(NamedTuple):
