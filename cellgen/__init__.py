@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["SpecError", "compile_spec", "load", "load_text", "num_threads", "set_num_threads", "__version__"]
+__all__ = ["SpecError", "__version__", "compile_spec", "load", "load_text", "num_threads", "set_num_threads"]
 
 
 def __getattr__(name: str):

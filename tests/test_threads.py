@@ -5,7 +5,6 @@ sums, must never touch a BLAS's thread count, and must stop promptly on Ctrl-C w
 nothing left running."""
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import textwrap
