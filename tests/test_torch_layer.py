@@ -280,3 +280,47 @@ def test_the_function_on_torch_s_stacked_tensors_passes_gradcheck(kind, kwargs):
     fn = lambda x, *a: torch.cat([t.reshape(-1) for t in (lambda r: (r[0],) + r[1])(
         cell_function(layer.cell, x, a[:len(s0)], a[len(s0):], layout=layout))])
     assert torch.autograd.gradcheck(fn, (x, *s0, *ps))
+
+
+def layers_for_tracing():
+    yield from_torch(torch.nn.LSTM(3, 4, 2, bidirectional=True).double())  # torch's layout of row blocks
+    yield Recurrent(ROOT / "specs" / "gru_cho.cell", 3, 4, dtype=torch.float64)  # one tensor per parameter
+
+
+def grads_of(layer, x, lengths=None):
+    x = x.detach().clone().requires_grad_(True)
+    layer.zero_grad()
+    out, _ = layer(x, lengths=lengths) if lengths is not None else layer(x)
+    (out * torch.linspace(-1, 1, out.shape[-1], dtype=out.dtype)).sum().backward()
+    return out.detach(), [x.grad] + [p.grad.clone() for p in layer.parameters()]
+
+
+@pytest.mark.parametrize("layer", list(layers_for_tracing()), ids=["lstm_layout", "gru_cho"])
+def test_torch_compile_traces_the_layer_whole(layer):
+    # the kernels are torch operators (cellgen::forward, cellgen::backward) with fake
+    # implementations: fullgraph=True fails on any graph break
+    torch._dynamo.reset()
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    expected, expected_grads = grads_of(layer, x)
+    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
+    out, grads = grads_of(compiled, x)
+    assert torch.equal(out, expected)
+    for g, e in zip(grads, expected_grads):
+        assert torch.allclose(g, e, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layer", list(layers_for_tracing()), ids=["lstm_layout", "gru_cho"])
+def test_torch_export_exports_the_layer(layer):
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    program = torch.export.export(layer, (x,))
+    assert "cellgen.forward" in str(program.graph)
+    out, _ = program.module()(x)
+    assert torch.equal(out, layer(x)[0])
+
+
+def test_torch_func_is_refused_with_the_way_out():
+    layer = Recurrent("rnn", 3, 4, dtype=torch.float64)
+    params = dict(layer.named_parameters())
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="torch.func transforms.*torch.autograd.grad"):
+        torch.func.grad(lambda p: torch.func.functional_call(layer, p, (x,))[0].sum())(params)

@@ -142,14 +142,7 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
     H = hidden_size(H, state0)
     state0 = check_state("state0", state0, cell.states, B, H, dtype)
     L = check_lengths(lengths, T, B)
-    # Rows past a sequence's end never reach a result, whatever they hold: the whole-sequence
-    # products run over every row, and 0 * NaN is NaN. Their inputs are zeroed (in a copy),
-    # and so are the input-space operands made from them and their input gradients.
-    padding = None
-    if lengths is not None and T * B and L.min() < T:
-        padding = (np.arange(T)[:, None] >= L[None, :]).reshape(T * B)
-        xs = xs.copy()
-        xs.reshape(T * B, xs.shape[2])[padding] = 0
+    xs, padding = _without_padding(xs, lengths, L)
     empty, _ = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
     tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "params": params,
             "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}
@@ -182,6 +175,51 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
     tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
     final = tuple(s[T].copy() for s in states)
     return ys, final, tape
+
+
+def _without_padding(xs: np.ndarray, lengths, L: np.ndarray):
+    """xs with its padding rows zeroed (a copy, if it has any), and the [T * B] mask of them.
+
+    Rows past a sequence's end never reach a result, whatever they hold: the whole-sequence
+    products run over every row, and 0 * NaN is NaN. Their inputs are zeroed, and so are the
+    input-space operands made from them and their input gradients."""
+    T, B, I = xs.shape
+    if lengths is None or not T * B or L.min() >= T:
+        return xs, None
+    padding = (np.arange(T)[:, None] >= L[None, :]).reshape(T * B)
+    xs = xs.copy()
+    xs.reshape(T * B, I)[padding] = 0
+    return xs, padding
+
+
+def tape_arrays(cell: Cell, tape: dict) -> tuple[np.ndarray, ...]:
+    """The arrays of a forward's tape that backward reads, besides the input and parameters
+    (for a tape that crosses a boundary, e.g. a torch operator's outputs)."""
+    return tuple(tape[a.name] for a in cell.backward_arrays if a.role == "tape")
+
+
+def tape_shapes(cell: Cell, T, B, H: int, I: int) -> list[tuple]:
+    """The shapes of tape_arrays(); T and B may be symbolic (torch's fake tensors)."""
+    return [tuple(dim(d, T, B, H, I) for d in a.shape) for a in cell.backward_arrays if a.role == "tape"]
+
+
+def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None) -> dict:
+    """The tape of forward(params, xs, ..., lengths) from its tape_arrays()."""
+    pk = _pack(cell, params)
+    xs = np.ascontiguousarray(floating("xs", xs))
+    T, B, I = xs.shape
+    L = check_lengths(lengths, T, B)
+    xs, padding = _without_padding(xs, lengths, L)
+    tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": pk.dtype, "params": params,
+            "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}
+    names = [a.name for a in cell.backward_arrays if a.role == "tape"]
+    if len(arrays) != len(names):
+        raise ValueError(f"expected {len(names)} tape arrays ({', '.join(names)}), got {len(arrays)}")
+    tape.update(zip(names, arrays))
+    for a in cell.backward_arrays:
+        if a.role == "input":
+            tape[a.name] = xs.reshape(T * B, I)
+    return tape
 
 
 _PARAMETER_ROLES = frozenset(("weights", "panels", "vector"))
