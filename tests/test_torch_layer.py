@@ -324,3 +324,26 @@ def test_torch_func_is_refused_with_the_way_out():
     x = torch.randn(5, 2, 3, dtype=torch.float64)
     with pytest.raises(RuntimeError, match="torch.func transforms.*torch.autograd.grad"):
         torch.func.grad(lambda p: torch.func.functional_call(layer, p, (x,))[0].sum())(params)
+
+
+class LayerOutputs(torch.utils.data.Dataset):
+    """Items computed by a cellgen layer inside a DataLoader's worker."""
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        with torch.no_grad():
+            return self.layer(torch.full((3, 1, 3), float(i), dtype=torch.float64))[0]
+
+
+def test_a_spawn_dataloader_worker_runs_the_layer():
+    # the worker gets the layer by pickle: its spec text, rebuilt through cellgen's cache
+    layer = Recurrent("gru_cho", 3, 4, dtype=torch.float64)
+    loader = torch.utils.data.DataLoader(LayerOutputs(layer), batch_size=None, num_workers=1,
+                                         multiprocessing_context="spawn")
+    for i, item in enumerate(loader):
+        assert torch.equal(item, LayerOutputs(layer)[i])
