@@ -37,8 +37,18 @@ def _resolve_cell(cell) -> tuple[ModuleType, tuple[str, str] | None]:
     return load_text(str(cell), "cell.cell"), (str(cell), "cell.cell")  # no `cell` line: named "cell"
 
 
+_LOW = (torch.float16, torch.bfloat16)  # computed in float32, as under torch.autocast
+
+
 def _numpy(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().contiguous().numpy()
+    t = t.detach().cpu()
+    return (t.float() if t.dtype in _LOW else t).contiguous().numpy()
+
+
+def _as(a: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+    """a as a tensor in like's dtype (a float16/bfloat16 tensor's results come back in it)."""
+    t = torch.from_numpy(np.ascontiguousarray(a))
+    return t.to(like.dtype) if like.dtype in _LOW else t
 
 
 # The kernels as torch operators (torch.library.custom_op), so that torch.compile traces a
@@ -101,7 +111,7 @@ def _run_forward(cell: str, xs: torch.Tensor, state0: list[torch.Tensor], params
     p = _params(module, params, _layout_of(layout, len(module.PARAMS)), state0[0].shape[-1])
     ys, final, tape = module.forward(p, _numpy(xs), tuple(_numpy(s) for s in state0),
                                      lengths=None if lengths is None else lengths.numpy())
-    return (torch.from_numpy(ys), [torch.from_numpy(f) for f in final],
+    return (_as(ys, xs), [_as(f, s) for f, s in zip(final, state0)],
             [torch.from_numpy(a) for a in tape_arrays(module._CELL, tape)])
 
 
@@ -113,7 +123,8 @@ def _(cell, xs, state0, params, lengths, layout):
     module = _cell_of(cell)
     T, B, I = xs.shape
     H = state0[0].shape[-1]
-    tape = [xs.new_empty(shape) for shape in tape_shapes(module._CELL, T, B, H, I)]
+    tape = [xs.new_empty(shape, dtype=torch.float32 if xs.dtype in _LOW else xs.dtype)
+            for shape in tape_shapes(module._CELL, T, B, H, I)]
     return xs.new_empty((T, B, H)), [s.new_empty(s.shape) for s in state0], tape
 
 
@@ -129,14 +140,15 @@ def _run_backward(cell: str, xs: torch.Tensor, params: list[torch.Tensor], tape:
     dparams, dxs, dstate0 = module.backward(p, full, None if dys is None else _numpy(dys),
                                             tuple(None if d is None else _numpy(d) for d in dfinal))
     if layout is None:
-        grads = [torch.from_numpy(np.ascontiguousarray(dparams[k])) for k in module.PARAMS]
+        grads = [_as(dparams[k], v) for k, v in zip(module.PARAMS, params)]
     else:
         totals = [np.zeros(tuple(v.shape), dxs.dtype) for v in params]
         for k, parts in zip(module.PARAMS, layout):
             for source, first, last in parts:
                 totals[source][first:last] += dparams[k]
-        grads = [torch.from_numpy(t) for t in totals]
-    return torch.from_numpy(np.ascontiguousarray(dxs)), [torch.from_numpy(d) for d in dstate0], grads
+        grads = [_as(t, v) for t, v in zip(totals, params)]
+    n = len(module.STATES)
+    return _as(dxs, xs), [_as(d, xs) for d in dstate0][:n], grads
 
 
 _backward_op = torch.library.custom_op("cellgen::backward", _run_backward, mutates_args=())
@@ -258,10 +270,8 @@ class Recurrent(nn.Module):
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
             raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
                              "element being zeroed")
-        if dtype not in (torch.float32, torch.float64):
-            raise TypeError(f"cellgen layers compute in float32 or float64, not {dtype}: build the layer in "
-                            f"float32; float16 and bfloat16 input (torch.autocast) is computed in it and "
-                            f"returned in its own dtype")
+        if dtype not in (torch.float32, torch.float64) + _LOW:
+            raise TypeError(f"cellgen layers hold float32, float64, float16 or bfloat16 parameters, not {dtype}")
         self.cell, self._spec = _resolve_cell(cell)
         self._key = _register(self.cell, self._spec)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers

@@ -112,8 +112,7 @@ def test_a_tensor_changed_in_place_before_backward_is_refused(change):
     (dict(num_layers=0), "num_layers must be greater than zero"),
     (dict(hidden_size=0), "hidden_size must be greater than zero"),
     (dict(dropout=1.5), r"dropout should be a number in range \[0, 1\]"),
-    (dict(dtype=torch.float16), "float32 or float64"),
-    (dict(dtype=torch.bfloat16), "float32 or float64"),
+    (dict(dtype=torch.int32), "float32, float64, float16 or bfloat16"),
 ])
 def test_bad_construction_is_refused_as_nn_lstm_refuses_it(kwargs, message):
     # issue 17: these were accepted (and float16 silently built float32)
@@ -347,3 +346,19 @@ def test_a_spawn_dataloader_worker_runs_the_layer():
                                          multiprocessing_context="spawn")
     for i, item in enumerate(loader):
         assert torch.equal(item, LayerOutputs(layer)[i])
+
+
+@pytest.mark.parametrize("low", [torch.float16, torch.bfloat16])
+def test_a_half_precision_layer_computes_in_float32_and_answers_in_its_dtype(low):
+    layer = Recurrent("lstm", 3, 4, dtype=low)
+    wide = Recurrent("lstm", 3, 4)
+    wide.load_state_dict({k: v.float() for k, v in layer.state_dict().items()})
+    x = torch.randn(5, 2, 3).to(low)
+    out, (h, c) = layer(x)
+    assert out.dtype == h.dtype == c.dtype == low
+    expected, _ = wide(x.float())
+    assert torch.equal(out, expected.to(low))  # float32 results, rounded once
+    out.float().sum().backward()
+    expected.sum().backward()
+    for (name, p), q in zip(layer.named_parameters(), wide.parameters()):
+        assert p.grad.dtype == low and torch.equal(p.grad, q.grad.to(low)), name
