@@ -227,3 +227,27 @@ def test_ctrl_c_stops_a_call_promptly_and_the_next_call_is_right(phase, B, tmp_p
     assert word == "interrupted" and right == "True"
     # one chunk of work (about 1 ms per thread) plus the scheduler's slack, not the call
     assert float(late) < max(0.1, float(took) / 5), (late, took)
+
+
+def test_the_same_bits_while_other_threads_load_the_machine(num_threads):
+    # how a call splits its rows depends on the thread setting and the sizes, never on load
+    m = generated("gru")
+    num_threads(2)
+    alone = run(m, T=6, B=80, I=5, H=24)
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            run(generated("lstm"), T=6, B=64, I=5, H=24)
+    others = [threading.Thread(target=load) for _ in range(2)]
+    for t in others:
+        t.start()
+    try:
+        loaded = [run(m, T=6, B=80, I=5, H=24) for _ in range(5)]
+    finally:
+        stop.set()
+        for t in others:
+            t.join()
+    for values, grads in loaded:
+        for a, b in zip(alone[0] + alone[1], values + grads):
+            assert np.array_equal(a, b)
