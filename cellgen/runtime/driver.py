@@ -47,16 +47,21 @@ class Layout:
                                       for arrays in (self.cell.forward_arrays, self.cell.backward_arrays))
         return self._shapes[key]
 
-    def step_work(self, H: int) -> int:
-        """About the multiply-adds of one step of one batch row (for the size of a chunk)."""
-        return H * (H * self.recurrent_width + 16 * self.cell.widest)
+    def work(self, H: int, I: int) -> tuple[int, int, int]:
+        """About the multiply-adds of one of the [T * B] rows before the recurrence, after
+        it, and of one step of one batch row (for the sizes of blocks and chunks)."""
+        key = ("work", H, I)
+        if key not in self._shapes:
+            def columns(r: Rows) -> int:
+                return (r.blocks[1] - r.blocks[0]) * H if r.blocks else dim(r.columns, 1, 1, H, I)
 
-    def row_work(self, products, T: int, B: int, H: int, I: int) -> int:
-        """About the multiply-adds of one of the [T * B] rows in these products."""
-        def columns(r: Rows) -> int:
-            return (r.blocks[1] - r.blocks[0]) * H if r.blocks else dim(r.columns, T, B, H, I)
-        products = sum(columns(p.a) * columns(p.b if p.transpose_a else p.out) for p in products)
-        return products + 16 * self.cell.widest * H
+            def rows(products) -> int:
+                return sum(columns(p.a) * columns(p.b if p.transpose_a else p.out) for p in products) \
+                    + 16 * self.cell.widest * H
+            cell = self.cell
+            self._shapes[key] = (rows(cell.input_products), rows(cell.weight_grads + cell.operand_grads),
+                                 H * (H * self.recurrent_width + 16 * cell.widest))
+        return self._shapes[key]
 
     def param_shape(self, name: str, H: int, I: int) -> tuple[int, ...]:
         return tuple({"hidden": H, "input": I}[d] for d in self.cell.params[name])
@@ -168,8 +173,8 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
     threads = Threads(B)
     panels = _panels(layout, cell.forward_arrays, cell.input_products, pk)
     threads.rows(partial(_forward_sequence, layout, (T, B, H, I), k, padding, panels), args, T * B,
-                 layout.row_work(cell.input_products, T, B, H, I), granule=GRAM_ROWS)
-    threads.steps(cell.drivers.forward_rows, args + [L, k], B, T, layout.step_work(H))
+                 layout.work(H, I)[0], granule=GRAM_ROWS)
+    threads.steps(cell.drivers.forward_rows, args + [L, k], B, T, layout.work(H, I)[2])
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
     tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
@@ -282,14 +287,14 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
     k = np.array(cell.constants, dtype)
     threads = Threads(B)
     threads.steps(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B, T,
-                  layout.step_work(H), reverse=True)
+                  layout.work(H, I)[2], reverse=True)
     dstate0 = [None] * len(cell.states)
     for a, v in zip(cell.backward_arrays, args):
         if a.role == "carry":  # the state gradients at t = 0, left there by the last chunk
             dstate0[a.index] = v
     panels = _panels(layout, cell.backward_arrays, cell.operand_grads, pk)
     threads.rows(partial(_backward_sequence, layout, (T, B, H, I), k, panels), args, T * B,
-                 layout.row_work(cell.weight_grads + cell.operand_grads, T, B, H, I), sums, GRAM_ROWS)
+                 layout.work(H, I)[1], sums, GRAM_ROWS)
     for a in cell.backward_arrays:
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
             named[a.name] = transposed(named[a.name], empty)
