@@ -28,6 +28,18 @@ def num_threads():
     rt_threads.set_num_threads(None)
 
 
+@pytest.fixture(params=["pool", "openmp"])
+def team(request, monkeypatch):
+    """Blocks on cellgen's pool, or on the OpenMP team of a libgomp in the process (torch's)."""
+    if request.param == "pool":
+        monkeypatch.setattr(rt_threads.OpenMP, "found", classmethod(lambda cls: None))
+    else:
+        import torch  # noqa: F401  (loads torch's libgomp)
+        if rt_threads.OpenMP.found() is None:
+            pytest.skip("no libgomp in this process")
+    return request.param
+
+
 def run(m, T=5, B=37, I=3, H=4):
     rng = np.random.default_rng(0)
     p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=1, dtype=np.float64).items()}
@@ -53,7 +65,7 @@ def module_named(name, tmp_path, cache, monkeypatch):
 
 
 @pytest.mark.parametrize("name", SPECS + ["two_stage", "shapes", "indrnn"])
-def test_blocks_and_chunks_equal_one_call(name, tmp_path, cache, monkeypatch, num_threads):
+def test_blocks_and_chunks_equal_one_call(name, tmp_path, cache, monkeypatch, num_threads, team):
     m = module_named(name, tmp_path, cache, monkeypatch)
     num_threads(1)
     serial_values, serial_grads = run(m)
@@ -90,7 +102,7 @@ def test_the_thread_count_is_cellgen_s_own(monkeypatch, num_threads):
             num_threads(bad)
 
 
-def test_one_thread_and_small_batches_stay_on_the_calling_thread(num_threads):
+def test_one_thread_and_small_batches_stay_on_the_calling_thread(num_threads, team):
     seen = set()
 
     def kernel(b0, b1, t0, t1):
@@ -102,19 +114,21 @@ def test_one_thread_and_small_batches_stay_on_the_calling_thread(num_threads):
     assert seen == {threading.current_thread().name}
 
 
-def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_threads):
+def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_threads, team):
     num_threads(4)
-    ended = []
+    running, ended = [], []
 
     def kernel(b0, b1, t0, t1):
-        time.sleep(0.01 * (b0 == 0))
+        running.append(b0)
+        time.sleep(0.05 * (b0 == 0))  # the block without an error is still running
+        running.remove(b0)
         ended.append(b0)
         if b0 > 0:
             raise RuntimeError(f"block {b0}")
     B = 4 * rt_threads.ROWS_PER_THREAD
     with pytest.raises(RuntimeError, match="block"):
         rt_threads.Threads(B).steps(kernel, (), B, 1, 1)
-    assert sorted(ended) == [0, B // 4, B // 2, 3 * B // 4]
+    assert running == [] and 0 in ended  # blocks that had started have all ended
 
 
 def test_whole_sequence_products_use_every_thread(num_threads, monkeypatch):
@@ -168,7 +182,7 @@ def test_a_call_never_changes_a_blas_thread_count(num_threads):
     assert blas_counts() == before
 
 
-def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(num_threads):
+def test_a_forked_child_runs_blocks_with_a_pool_of_its_own(num_threads, team):
     if not hasattr(os, "fork"):
         pytest.skip("no fork here")
     m = generated("rnn")
@@ -186,6 +200,8 @@ INTERRUPTED = textwrap.dedent("""
     import os, signal, sys, threading, time
     import numpy as np
     sys.path.insert(0, {root!r})
+    if sys.argv[3] == "openmp":
+        import torch  # its libgomp's team runs the blocks
     from generated import lstm
     phase, B = sys.argv[1], int(sys.argv[2])
     T, I, H = 1500, 64, 128
@@ -216,12 +232,13 @@ INTERRUPTED = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("phase,B", [("forward", 64), ("backward", 64), ("backward", 4)])
-def test_ctrl_c_stops_a_call_promptly_and_the_next_call_is_right(phase, B, tmp_path):
+@pytest.mark.parametrize("threads", ["pool", "openmp"])
+def test_ctrl_c_stops_a_call_promptly_and_the_next_call_is_right(phase, B, threads, tmp_path):
     script = tmp_path / "interrupted.py"
     script.write_text(INTERRUPTED.format(root=str(ROOT)))
     env = dict(os.environ, CELLGEN_NUM_THREADS="2")
-    r = subprocess.run([sys.executable, str(script), phase, str(B)], capture_output=True, text=True, env=env,
-                       timeout=300)
+    r = subprocess.run([sys.executable, str(script), phase, str(B), threads], capture_output=True, text=True,
+                       env=env, timeout=300)
     assert r.returncode == 0 and "SystemError" not in r.stderr, r.stderr
     word, late, took, right = r.stdout.split()
     assert word == "interrupted" and right == "True"
@@ -229,7 +246,7 @@ def test_ctrl_c_stops_a_call_promptly_and_the_next_call_is_right(phase, B, tmp_p
     assert float(late) < max(0.1, float(took) / 5), (late, took)
 
 
-def test_the_same_bits_while_other_threads_load_the_machine(num_threads):
+def test_the_same_bits_while_other_threads_load_the_machine(num_threads, team):
     # how a call splits its rows depends on the thread setting and the sizes, never on load
     m = generated("gru")
     num_threads(2)
@@ -251,3 +268,30 @@ def test_the_same_bits_while_other_threads_load_the_machine(num_threads):
     for values, grads in loaded:
         for a, b in zip(alone[0] + alone[1], values + grads):
             assert np.array_equal(a, b)
+
+
+def test_the_pool_and_an_openmp_team_give_the_same_bits(num_threads, monkeypatch):
+    import torch  # noqa: F401  (loads torch's libgomp)
+    if rt_threads.OpenMP.found() is None:
+        pytest.skip("no libgomp in this process")
+    m = generated("lstm")
+    num_threads(2)
+    on_team = run(m, T=6, B=80, I=5, H=24)
+    monkeypatch.setattr(rt_threads.OpenMP, "found", classmethod(lambda cls: None))
+    on_pool = run(m, T=6, B=80, I=5, H=24)
+    for a, b in zip(on_team[0] + on_team[1], on_pool[0] + on_pool[1]):
+        assert np.array_equal(a, b)
+
+
+def test_a_team_smaller_than_asked_runs_every_block(num_threads):
+    # nested in another parallel region, or capped by OMP_THREAD_LIMIT, a team may have
+    # fewer threads than blocks
+    class OneThreadTeam:
+        @staticmethod
+        def GOMP_parallel(body, data, n, flags):
+            body(None)
+        omp_get_thread_num = staticmethod(lambda: 0)
+        omp_get_num_threads = staticmethod(lambda: 1)
+    done = []
+    rt_threads._on_team(OneThreadTeam, lambda i, b0, b1, cancel: done.append((b0, b1)), [0, 3, 6, 9], 3)
+    assert done == [(0, 3), (3, 6), (6, 9)]
