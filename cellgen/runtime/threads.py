@@ -161,6 +161,10 @@ class Threads:
     def steps(self, kernel, args, B: int, T: int, step_work: int, reverse: bool = False) -> None:
         """kernel(*args, b0, b1, t0, t1) over blocks of the batch rows, each block's steps in
         chunks (reverse: from the last step back), each chunk of about CHUNK_WORK."""
+        if self.n == 1 and B * T * step_work <= CHUNK_WORK:  # one chunk (step() per token comes here)
+            kernel(*args, 0, B, 0, T)
+            return
+
         def block(i, b0, b1, cancel):
             for t0, t1 in chunks(0, T, CHUNK_WORK // max(1, (b1 - b0) * step_work), reverse):
                 if cancel is not None and cancel.is_set():
@@ -173,6 +177,9 @@ class Threads:
         `granule` rows; the blocks after the first get zeroed arrays at the positions
         `partial` (sums over rows), added into the first's."""
         n = min(self.most, size * row_work // BLOCK_WORK)
+        if n <= 1 and size * row_work <= CHUNK_WORK:  # one block of one chunk
+            kernel(*args, 0, size)
+            return
         chunk = max(1, CHUNK_WORK // max(1, row_work) // granule) * granule
         own = [list(args) for _ in range(max(n, 1))]
         for a in own[1:]:
