@@ -7,13 +7,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["SpecError", "__version__", "compile_spec", "load", "load_text", "num_threads", "set_num_threads"]
+__all__ = ["SpecError", "SpecWarning", "__version__", "compile_spec", "load", "load_text", "num_threads", "set_num_threads"]
 
 
 def __getattr__(name: str):
-    if name == "SpecError":
-        from .errors import SpecError
-        return SpecError
+    if name in ("SpecError", "SpecWarning"):
+        from . import errors
+        return getattr(errors, name)
     if name in ("compile_spec", "load", "load_text"):
         from . import pipeline
         return getattr(pipeline, name)

@@ -31,6 +31,8 @@ def _compile_all(paths: list[str]):
     for path in paths:
         try:
             compiled.append((path, compile_spec(read_spec(path), path)))
+            for w in compiled[-1][1].cell.warnings:  # it compiles; it may not say what was meant
+                print(w.format(), file=sys.stderr)
         except SpecError as e:
             print(str(e), file=sys.stderr)
             failed = True

@@ -10,9 +10,15 @@ class Diagnostic:
     col: int
     message: str
     path: str = ""
+    severity: str = "error"  # or "warning": the spec compiles, but may not mean what it says
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+
+class SpecWarning(UserWarning):
+    """A spec that compiles but may not say what was meant (a parameter one edit from a
+    state's name): `cellgen.load` warns with it, `cellgen build` and `check` print it."""
 
 
 class SpecError(Exception):
@@ -31,9 +37,13 @@ class Reporter:
     def __init__(self, path: str):
         self.path = path
         self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
 
     def error(self, line: int, col: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(line, col, message, self.path))
+
+    def warn(self, line: int, col: int, message: str) -> None:
+        self.warnings.append(Diagnostic(line, col, message, self.path, "warning"))
 
     def raise_if_any(self) -> None:
         if self.diagnostics:

@@ -7,13 +7,14 @@ import importlib.util
 import os
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from typing import TYPE_CHECKING
 
-from .errors import Diagnostic, Reporter, SpecError
+from .errors import Diagnostic, Reporter, SpecError, SpecWarning
 from .frontend.checker import Cell, check
 from .frontend.parser import parse
 
@@ -152,6 +153,8 @@ def load_text(text: str, path: str = "<spec>") -> ModuleType:
     key = f"{__version__}\0{runtime.VERSION}\0{compiler_fingerprint()}\0{text}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     cell = check_text(text, path)
+    for w in cell.warnings:
+        warnings.warn(w.format(), SpecWarning, stacklevel=3)
     directory = cache_dir()
     target = directory / f"{cell.name}_{digest}.py"
     module_name = f"cellgen_cache.{cell.name}_{digest}"

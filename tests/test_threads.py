@@ -128,7 +128,7 @@ def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_thre
     B = 4 * rt_threads.ROWS_PER_THREAD
     with pytest.raises(RuntimeError, match="block"):
         rt_threads.Threads(B).steps(kernel, (), B, 1, 1)
-    assert running == [] and 0 in ended  # blocks that had started have all ended
+    assert running == [] and ended  # every block that started has ended (some may not start)
 
 
 def test_whole_sequence_products_use_every_thread(num_threads, monkeypatch):

@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from ..errors import Reporter
+from ..errors import Diagnostic, Reporter
 from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Unary, children, start, walk
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs")
@@ -56,6 +56,7 @@ class Cell:
     definitions: tuple[Definition, ...]  # sorted so that every name is defined before use
     params: tuple[Param, ...]  # in order of first use
     inits: dict[str, Fraction] = field(default_factory=dict)
+    warnings: tuple[Diagnostic, ...] = ()  # it compiles, but may not say what was meant
 
     def definition(self, name: str, is_state: bool) -> Definition:
         return next(d for d in self.definitions if d.name == name and d.is_state == is_state)
@@ -146,7 +147,12 @@ class _Checker:
                 self.err(n, f"state '{s}' has no update: add a line {s}' = ...")
         for eq in self.equations:
             self.check_names(eq.expr)
+        declared = self.declared_params()
         self.params = self.collect_params()
+        if declared is None:
+            self.warn_near_misses()
+        else:
+            self.check_declared(declared)
         order = self.sort()
         sizes = self.infer_sizes(order) if order is not None else {}
         output, output_is_state = self.check_output(sizes)
@@ -157,7 +163,7 @@ class _Checker:
             Definition(eq.target.id, eq.target.primed, eq.expr, sizes[(eq.target.id, eq.target.primed)],
                        eq.line, eq.col) for eq in order)
         return Cell(cell_name, self.spec.path, self.input, tuple(self.states), output, output_is_state,
-                    definitions, tuple(self.params.values()), inits)
+                    definitions, tuple(self.params.values()), inits, tuple(sorted(self.r.warnings)))
 
     def cell_name(self) -> str:
         decl = self.single("cell")
@@ -258,6 +264,56 @@ class _Checker:
                     break
             params[name] = Param(name, ("hidden", "?") if first_kind == "matrix" else ("hidden",))
         return params
+
+    def declared_params(self) -> dict[str, Name] | None:
+        """The names of the `param` lines; None when there is none (any name may be one)."""
+        decls = self.decls.get("param")
+        if not decls:
+            return None
+        declared: dict[str, Name] = {}
+        for d in decls:
+            for n in d.names:
+                if n.id in declared:
+                    first = declared[n.id]
+                    self.err(n, f"parameter '{n.id}' is declared twice (first at {first.line}:{first.col})")
+                elif not self.is_param_name(n.id):
+                    what = ("the input" if n.id == self.input else "a state" if n.id in self.states
+                            else "a function" if n.id in FUNCTIONS else "an intermediate")
+                    self.err(n, f"'{n.id}' is declared a parameter, but it is {what}")
+                else:
+                    declared[n.id] = n
+        return declared
+
+    def check_declared(self, declared: dict[str, Name]) -> None:
+        # With a `param` line, a name nothing defines is an error, not a new parameter.
+        names = ", ".join(declared) or "none"
+        for name in self.params:
+            if name not in declared:
+                use = self.first_use(name)
+                self.err(use, f"'{name}' is not defined: not a declared parameter ({names}), a state, "
+                              f"an intermediate or the input")
+        for name, n in declared.items():
+            if name not in self.params:
+                self.err(n, f"parameter '{name}' is declared but never used")
+
+    def warn_near_misses(self) -> None:
+        """A new parameter one edit from a state, an intermediate or the input is most
+        likely a typo of it (`f * cc` for `f * c`): warn at its first use."""
+        others = [(n, "state") for n in self.states] + [(n, "intermediate") for n in self.intermediates]
+        others += [(self.input, "input")] if self.input else []
+        for name in self.params:
+            for other, kind in others:
+                if _one_edit(name, other):
+                    use = self.first_use(name)
+                    self.r.warn(use.line, use.col, f"'{name}' becomes a new parameter, one edit from the {kind} "
+                                                   f"'{other}': did you mean '{other}'? (a 'param' line declaring "
+                                                   f"the parameters makes undeclared names errors)")
+                    break
+
+    def first_use(self, name: str) -> Name:
+        return min((node for eq in self.equations for node in walk(eq.expr)
+                    if isinstance(node, Name) and node.id == name and not node.primed),
+                   key=lambda n: (n.line, n.col))
 
     def sort(self) -> list[Equation] | None:
         """Equations in dependency order, stable in source order; None after reporting a cycle."""
@@ -388,6 +444,22 @@ class _Checker:
                     self.err(i.value, f"the number {i.value.text} is too large for a float")
                 inits[name] = -value if i.negative else value
         return inits
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one inserted, deleted or replaced character, or two swapped
+    neighbours. One-letter names count only doubled: W is not a typo of h, nor Wz of z."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1:
+            return a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return len(diff) == 1 and len(a) > 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) == 1:  # Wz is not a typo of z, but cc may be one of c
+        return long_ == short * 2
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def check(spec: SpecFile, report: Reporter) -> Cell | None:

@@ -13,7 +13,7 @@ from .lexer import END, NAME, NUMBER, OP, Token, tokenize
 from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Statement, Unary
 
 MAX_DEPTH = 64
-DECLARATIONS = ("cell", "input", "state", "output", "init")
+DECLARATIONS = ("cell", "input", "state", "output", "init", "param")
 
 
 class _Fail(Exception):
@@ -92,7 +92,7 @@ class _LineParser:
             if first.text == "init":
                 return self.init(first)
             names = [self.plain_name(first.text)]
-            while first.text == "state" and self.accept(","):
+            while first.text in ("state", "param") and self.accept(","):
                 names.append(self.plain_name(first.text))
             self.end()
             return Decl(first.text, tuple(names), first.line, first.col)
