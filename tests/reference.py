@@ -76,8 +76,30 @@ def article_gru(p, x, h):
     return (h2,), h2
 
 
+def min_gru(p, x, h):  # Feng et al. 2024, 3.1
+    z = sig(mv(p["U_z"], x) + p["b_z"])
+    h_tilde = mv(p["U_h"], x) + p["b_h"]
+    h2 = (1 - z) * h + z * h_tilde
+    return (h2,), h2
+
+
+def min_lstm(p, x, h):  # Feng et al. 2024, 3.2: f' = f / (f + i), i' = i / (f + i)
+    f = sig(mv(p["U_f"], x) + p["b_f"])
+    i = sig(mv(p["U_i"], x) + p["b_i"])
+    h_tilde = mv(p["U_h"], x) + p["b_h"]
+    h2 = f / (f + i) * h + i / (f + i) * h_tilde
+    return (h2,), h2
+
+
+def sru(p, x, c):  # Lei et al. 2018, (3)-(6), the highway through a projection of x
+    f = sig(mv(p["U_f"], x) + p["v_f"] * c + p["b_f"])
+    r = sig(mv(p["U_r"], x) + p["v_r"] * c + p["b_r"])
+    c2 = f * c + (1 - f) * mv(p["U_c"], x)
+    return (c2,), r * c2 + (1 - r) * mv(p["U_h"], x)
+
+
 CATALOG = {"rnn": rnn, "lstm": lstm, "gru": gru, "gru_cho": gru_cho, "article_lstm": article_lstm,
-           "article_gru": article_gru, **GREFF}
+           "article_gru": article_gru, "min_gru": min_gru, "min_lstm": min_lstm, "sru": sru, **GREFF}
 
 
 def unroll(step, params, xs, state0, dys, dfinal):
