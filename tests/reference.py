@@ -98,8 +98,22 @@ def sru(p, x, c):  # Lei et al. 2018, (3)-(6), the highway through a projection 
     return (c2,), r * c2 + (1 - r) * mv(p["U_h"], x)
 
 
+def slstm(p, x, h, c, n, m):  # Beck et al. 2024, (8)-(17), sigmoid forget gate in log space
+    it = mv(p["W_i"], h) + mv(p["U_i"], x) + p["b_i"]
+    ft = mv(p["W_f"], h) + mv(p["U_f"], x) + p["b_f"]
+    z = tanh(mv(p["W_z"], h) + mv(p["U_z"], x) + p["b_z"])
+    o = sig(mv(p["W_o"], h) + mv(p["U_o"], x) + p["b_o"])
+    log_f = torch.nn.functional.logsigmoid(ft)
+    m2 = torch.maximum(log_f + m, it)
+    i, f = torch.exp(it - m2), torch.exp(log_f + m - m2)
+    c2 = f * c + i * z
+    n2 = f * n + i
+    h2 = o * c2 / n2
+    return (h2, c2, n2, m2), h2
+
+
 CATALOG = {"rnn": rnn, "lstm": lstm, "gru": gru, "gru_cho": gru_cho, "article_lstm": article_lstm,
-           "article_gru": article_gru, "min_gru": min_gru, "min_lstm": min_lstm, "sru": sru, **GREFF}
+           "article_gru": article_gru, "min_gru": min_gru, "min_lstm": min_lstm, "sru": sru, "slstm": slstm, **GREFF}
 
 
 def unroll(step, params, xs, state0, dys, dfinal):

@@ -13,7 +13,9 @@ def test_finite_differences(name, with_dfinal):
     assert {r.name for r in rows} >= set(module.PARAMS) | {"xs"}
     bad = [r for r in rows if not r.ok]
     assert not bad, bad
-    assert max(r.max_abs for r in rows) < 1e-7
+    # 1e-7 absolute, or 1e-6 relative where the gradients are large (sLSTM's h = c / n
+    # near n = 0 makes them 1e4 at random states: central differences then agree to 1e-7)
+    assert all(r.max_abs < 1e-7 or r.max_rel < 1e-6 for r in rows), rows
 
 
 def test_a_wrong_gradient_is_caught():

@@ -14,6 +14,7 @@ ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
 CALLS = {
     fn.sigmoid: "_sigmoid", fn.relu: "_relu", fn.step: "_step", fn.softplus: "_softplus",
     fn.absolute: "np.abs", fn.sign0: "np.sign", sp.tanh: "_tanh", sp.exp: "np.exp", sp.log: "np.log",
+    fn.logsigmoid: "_logsigmoid", fn.maximum: "_maximum", fn.minimum: "_minimum", fn.tie_step: "_tie_step",
 }
 # The names printed code calls that the module imports from cellgen.runtime.activations
 # (each `_name` there is `name`).
@@ -91,5 +92,5 @@ class Printer:
                 return f"_pow{int(exp)}({self(base)})", ATOM
             return f"{self.wrap(base, ATOM)} ** {self.wrap(exp, ATOM)}", POW
         if isinstance(e, sp.Function) and type(e) in CALLS:
-            return f"{CALLS[type(e)]}({self(e.args[0])})", ATOM
+            return f"{CALLS[type(e)]}({', '.join(self(a) for a in e.args)})", ATOM
         raise NotImplementedError(f"cannot print {type(e).__name__}: {e}")

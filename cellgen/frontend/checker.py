@@ -17,7 +17,8 @@ from typing import Callable, TypeVar
 from ..errors import Diagnostic, Reporter
 from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Unary, children, start, walk
 
-FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs")
+FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs", "logsigmoid", "max", "min")
+ARITY = {"max": 2, "min": 2}  # the others take one argument
 INPUT, HIDDEN, SCALAR, INVALID = "input", "hidden", "scalar", "invalid"
 # A generated module must never take the place of a module the program imports.
 RESERVED_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {"numpy", "numba", "cellgen", "generated", "scipy",
@@ -233,8 +234,10 @@ class _Checker:
             elif isinstance(node, Call):
                 if node.func not in FUNCTIONS:
                     self.err(node, f"unknown function '{node.func}' (known: {', '.join(FUNCTIONS)})")
-                elif len(node.args) != 1:
-                    self.err(node, f"'{node.func}' takes one argument, not {len(node.args)}")
+                elif len(node.args) != ARITY.get(node.func, 1):
+                    wanted = ARITY.get(node.func, 1)
+                    self.err(node, f"'{node.func}' takes {'one argument' if wanted == 1 else f'{wanted} arguments'}, "
+                                   f"not {len(node.args)}")
             elif isinstance(node, MatVec):
                 m = node.matrix
                 if not (isinstance(m, Name) and not m.primed and self.is_param_name(m.id)):
@@ -378,8 +381,16 @@ class _Checker:
                 if (node.id, False) in sizes:
                     return sizes[(node.id, False)]
                 return HIDDEN  # a vector parameter (matrices only stand left of '@')
-            if isinstance(node, (Unary, Call)):
-                return kids[0] if kids else INVALID
+            if isinstance(node, Unary) or (isinstance(node, Call) and len(kids) == 1):
+                return kids[0]
+            if isinstance(node, Call):  # max(a, b), min(a, b): sized as a + b
+                if len(kids) != 2 or INVALID in kids:
+                    return INVALID
+                if set(kids) == {INPUT, HIDDEN}:
+                    self.err(node, f"'{node.func}' mixes an input-sized value with a hidden-sized one; "
+                                   "only '@' connects the two sizes")
+                    return INVALID
+                return kids[0] if kids[1] == SCALAR else kids[1]
             if isinstance(node, MatVec):
                 operand = kids[1]
                 if operand == SCALAR:

@@ -85,7 +85,7 @@ def to_sympy(expr: Expr, resolve) -> sp.Expr:
         if isinstance(node, Unary):
             return -kids[0] if node.op == "-" else kids[0]
         if isinstance(node, Call):
-            return apply(node.func, kids[0])
+            return apply(node.func, *kids)
         if isinstance(node, MatVec):
             return resolve(node, kids[1])
         a, b = kids

@@ -72,20 +72,25 @@ def _sigmoid_overload(z):
     return exact
 
 
+# Zero and one in the narrowest float: `z * _ZERO` keeps z's dtype, where `z * 0` (an int)
+# made float32 kernels compute these functions in float64.
+_ZERO, _ONE = np.float32(0), np.float32(1)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def softplus(z):
-    return max(z, 0) + np.log1p(np.exp(-abs(z)))
+    return max(z, z * _ZERO) + np.log1p(np.exp(-abs(z)))
 
 
 @numba.njit(cache=True, error_model="numpy")
 def relu(z):
-    return z if z > 0 else z * 0
+    return z if z > 0 else z * _ZERO
 
 
 @numba.njit(cache=True, error_model="numpy")
 def step(z):
     # relu'(z): 0 at z = 0, as in PyTorch.
-    return z * 0 + 1 if z > 0 else z * 0
+    return z * _ZERO + _ONE if z > 0 else z * _ZERO
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -96,3 +101,32 @@ def pow2(z):
 @numba.njit(cache=True, error_model="numpy")
 def pow3(z):
     return z * z * z
+
+
+@numba.njit(cache=True, error_model="numpy")
+def logsigmoid(z):
+    return min(z, z * _ZERO) - np.log1p(np.exp(-abs(z)))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def maximum(a, b):
+    # NaN wins, as in torch.maximum
+    if a != a or a >= b:
+        return a
+    return b
+
+
+@numba.njit(cache=True, error_model="numpy")
+def minimum(a, b):
+    if a != a or a <= b:
+        return a
+    return b
+
+
+@numba.njit(cache=True, error_model="numpy")
+def tie_step(d):
+    # the gradient's share of the side that is d ahead: 1, 1/2 at a tie, else 0 (torch's rule)
+    one = d * _ZERO + _ONE
+    if d > 0:
+        return one
+    return one / (one + one) if d == 0 else d * _ZERO

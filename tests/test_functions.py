@@ -1,0 +1,76 @@
+"""max, min and logsigmoid: values and gradients as torch.maximum, torch.minimum and
+F.logsigmoid give them, ties included (torch splits a tie's gradient evenly)."""
+import numpy as np
+import pytest
+import torch
+
+import cellgen
+from cellgen.runtime import activations
+from reference import mv, unroll
+
+TIES = """
+cell ties
+input x
+state h
+a = U @ x
+h' = 2 * max(a, h) + min(a, h) + logsigmoid(a - h)
+"""
+
+
+def ties_step(p, x, h):
+    a = mv(p["U"], x)
+    h2 = 2 * torch.maximum(a, h) + torch.minimum(a, h) + torch.nn.functional.logsigmoid(a - h)
+    return (h2,), h2
+
+
+def test_ties_split_the_gradient_as_torch_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("CELLGEN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "ties.cell"
+    spec.write_text(TIES)
+    m = cellgen.load(spec)
+    rng = np.random.default_rng(0)
+    T, B, I, H = 3, 2, 4, 5
+    # small integers: U @ x is exact in any order of summation, so the ties are exact
+    p = {"U": rng.integers(-3, 4, (H, I)).astype(np.float64)}
+    xs = rng.integers(-3, 4, (T, B, I)).astype(np.float64)
+    state0 = (xs[0] @ p["U"].T,)  # a == h at every unit of the first step
+    state0[0][:, :2] += np.array([0.5, -0.5])  # and ahead, behind at two of them
+    dys, dfinal = rng.standard_normal((T, B, H)), (rng.standard_normal((B, H)),)
+    ys, final, tape = m.forward(p, xs, state0)
+    dparams, dxs, dstate0 = m.backward(p, tape, dys, dfinal)
+    ref = unroll(ties_step, p, xs, state0, dys, dfinal)
+    assert np.allclose(ys, ref[0], rtol=1e-13, atol=1e-13)
+    assert np.allclose(dparams["U"], ref[2]["U"], rtol=1e-12, atol=1e-12)
+    assert np.allclose(dxs, ref[3], rtol=1e-12, atol=1e-12)
+    assert np.allclose(dstate0[0], ref[4][0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_runtime_functions_as_torch(dtype):
+    z = np.array([-800, -30, -1, -0.0, 0, 1e-8, 2, 40, 900, np.nan], dtype)
+    t = torch.from_numpy(z)
+    got = np.array([activations.logsigmoid(v) for v in z], dtype)
+    assert np.allclose(got, torch.nn.functional.logsigmoid(t).numpy(), rtol=1e-6, atol=0, equal_nan=True)
+    # no promotion to float64 in float32 kernels
+    for f in (activations.logsigmoid, activations.tie_step, activations.relu, activations.step,
+              activations.softplus):
+        f(dtype(1))
+        assert all(sig.return_type == sig.args[0] for sig in f.nopython_signatures), f
+    for a, b in [(1, 2), (2, 1), (3, 3), (np.nan, 1), (1, np.nan)]:
+        a, b = dtype(a), dtype(b)
+        for ours, theirs in ((activations.maximum, torch.maximum), (activations.minimum, torch.minimum)):
+            expected = theirs(torch.tensor(a), torch.tensor(b)).item()
+            assert ours(a, b) == expected or (np.isnan(ours(a, b)) and np.isnan(expected))
+    assert [activations.tie_step(dtype(d)) for d in (-1, 0, 2)] == [0, 0.5, 1]
+
+
+@pytest.mark.parametrize("text,col,message", [
+    ("h' = max(h)", 6, "'max' takes 2 arguments, not 1"),
+    ("h' = min(h, h, h)", 6, "'min' takes 2 arguments, not 3"),
+    ("h' = logsigmoid(h, h)", 6, "'logsigmoid' takes one argument, not 2"),
+    ("h' = max(h, x)", 6, "'max' mixes an input-sized value with a hidden-sized one"),
+])
+def test_wrong_calls_are_errors_at_their_column(text, col, message):
+    with pytest.raises(cellgen.SpecError) as e:
+        cellgen.compile_spec(f"input x\nstate h\n{text}\n", "f.cell")
+    assert (e.value.line, e.value.col) == (3, col) and message in str(e.value)
