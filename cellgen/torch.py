@@ -345,6 +345,23 @@ class Recurrent(nn.Module):
         """As nn.LSTM's, for code that calls it: the kernels need no flattening."""
 
     @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """As nn.LSTM's: the parameters of each layer and direction, in order."""
+        return [self.layer_params(layer, direction)[0] for layer in range(self.num_layers)
+                for direction in range(self.num_directions)]
+
+    def __prepare_scriptable__(self):
+        # torch.jit.script calls this first: refuse with the way out, not a parser error
+        raise RuntimeError("cellgen layers cannot be compiled by TorchScript (torch.jit.script, torch.jit.trace, "
+                           "ONNX's TorchScript exporter): their kernels are Numba code; use torch.compile, or "
+                           "torch.export.export, which trace them as the operators cellgen::forward/backward")
+
+    def _slow_forward(self, *args, **kwargs):
+        # what nn.Module calls instead of forward while TorchScript traces (torch.jit.trace,
+        # torch.onnx.export(dynamo=False))
+        self.__prepare_scriptable__()
+
+    @property
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
@@ -450,7 +467,10 @@ class _TorchLayout(Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None):
+                 proj_size: int = 0, device=None, dtype=None):
+        if proj_size:
+            raise ValueError(f"cellgen.torch.{type(self).__name__} has no proj_size yet ({proj_size} given): use "
+                             f"torch.nn.LSTM for an LSTM with projections")
         if device is not None and torch.device(device).type != "cpu":
             raise ValueError(f"cellgen layers run on the CPU, not {device}")
         self.bias = bool(bias)

@@ -362,3 +362,27 @@ def test_a_half_precision_layer_computes_in_float32_and_answers_in_its_dtype(low
     expected.sum().backward()
     for (name, p), q in zip(layer.named_parameters(), wide.parameters()):
         assert p.grad.dtype == low and torch.equal(p.grad, q.grad.to(low)), name
+
+
+def test_all_weights_are_nn_lstm_s():
+    ours, ref = cellgen.torch.LSTM(3, 4, 2, bidirectional=True), torch.nn.LSTM(3, 4, 2, bidirectional=True)
+    assert [[p.shape for p in w] for w in ours.all_weights] == [[p.shape for p in w] for w in ref.all_weights]
+    names = ("weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse")
+    assert all(p is getattr(ours, n) for p, n in zip(ours.all_weights[1], names))
+
+
+def test_proj_size_is_refused_with_the_way_out():
+    with pytest.raises(ValueError, match="no proj_size yet.*torch.nn.LSTM"):
+        cellgen.torch.LSTM(3, 4, proj_size=2)
+    assert cellgen.torch.LSTM(3, 4, proj_size=0).hidden_size == 4
+
+
+@pytest.mark.parametrize("how", ["script", "trace", "onnx"])
+def test_torchscript_is_refused_with_the_way_out(how, tmp_path):
+    layer = cellgen.torch.LSTM(3, 4)
+    x = torch.randn(5, 2, 3)
+    run = {"script": lambda: torch.jit.script(layer), "trace": lambda: torch.jit.trace(layer, (x,)),
+           "onnx": lambda: torch.onnx.export(layer, (x,), str(tmp_path / "m.onnx"), dynamo=False)}[how]
+    with pytest.raises(RuntimeError, match="cannot be compiled by TorchScript.*torch.compile"):
+        run()
+    assert layer(x)[0].shape == (5, 2, 4)  # and the layer still runs
