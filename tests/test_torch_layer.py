@@ -377,6 +377,7 @@ def test_proj_size_is_refused_with_the_way_out():
     assert cellgen.torch.LSTM(3, 4, proj_size=0).hidden_size == 4
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch deprecates TorchScript itself
 @pytest.mark.parametrize("how", ["script", "trace", "onnx"])
 def test_torchscript_is_refused_with_the_way_out(how, tmp_path):
     layer = cellgen.torch.LSTM(3, 4)
