@@ -71,14 +71,19 @@ def _cell_of(key: str) -> ModuleType:
 
 
 def _layout_ints(layout) -> list[int]:
+    return list(_flat_layout(layout))
+
+
+@functools.lru_cache(maxsize=256)
+def _flat_layout(layout) -> tuple[int, ...]:
     if layout is None:
-        return [-1]
+        return (-1,)
     out = []
     for parts in layout:
         out.append(len(parts))
         for part in parts:
             out.extend(part)
-    return out
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=256)
@@ -507,29 +512,35 @@ class _TorchLayout(Recurrent):
         """torch's own tensors (weight_ih, weight_hh, bias_ih, bias_hh), and the cell's
         parameters as row blocks of them: a gate's two biases add up, except GRU's n gate,
         whose bias_hh stays inside the reset: r * (W_n h + b_hn)."""
-        sfx, H = self._suffix(layer, direction), self.hidden_size
+        sfx = self._suffix(layer, direction)
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
         tensors = [getattr(self, n + sfx) for n in names]
-        rows = {g: (k * H, (k + 1) * H) for k, g in enumerate(self.gates)} or {"": (0, H)}
-        layout = []
-        for name in self.cell.PARAMS:
-            kind, _, gate = name.partition("_")
-            first, last = rows[gate]
-            if kind in ("W", "U"):
-                layout.append(((1 if kind == "W" else 0, first, last),))
-            elif not self.bias:
-                layout.append(())
-            elif kind == "bh":
-                layout.append(((3, first, last),))
-            elif self.mode == "GRU" and gate == "n":
-                layout.append(((2, first, last),))
-            else:
-                layout.append(((2, first, last), (3, first, last)))
-        return tensors, tuple(layout)
+        return tensors, _row_blocks(self.mode, self.gates, tuple(self.cell.PARAMS), self.bias, self.hidden_size)
 
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "
                 f"batch_first={self.batch_first}, dropout={self.dropout}, bidirectional={self.bidirectional}")
+
+
+@functools.lru_cache(maxsize=64)
+def _row_blocks(mode: str, gates: str, params: tuple[str, ...], bias: bool, H: int) -> tuple:
+    """The layout of _TorchLayout.layer_params: the same for every call of a layer."""
+    rows = {g: (k * H, (k + 1) * H) for k, g in enumerate(gates)} or {"": (0, H)}
+    layout = []
+    for name in params:
+        kind, _, gate = name.partition("_")
+        first, last = rows[gate]
+        if kind in ("W", "U"):
+            layout.append(((1 if kind == "W" else 0, first, last),))
+        elif not bias:
+            layout.append(())
+        elif kind == "bh":
+            layout.append(((3, first, last),))
+        elif mode == "GRU" and gate == "n":
+            layout.append(((2, first, last),))
+        else:
+            layout.append(((2, first, last), (3, first, last)))
+    return tuple(layout)
 
 
 class LSTM(_TorchLayout):
