@@ -1,4 +1,5 @@
-"""The threads of a call: one pool per process, cellgen's own, and work in chunks.
+"""The threads of a call (one pool per process, or the process's OpenMP team) and its
+work in chunks.
 
 Batch rows never mix in the recurrence, so each thread takes a block of rows; the
 whole-sequence products split the [T * B] rows the same way. Every kernel runs on
@@ -12,8 +13,9 @@ instead of the pool: one owner of the threads (class OpenMP).
 A block's work is cut into chunks of about CHUNK_WORK multiply-adds, with Python between
 them: Ctrl-C (handled only in Python, on the main thread) then waits for one chunk,
 after which every thread stops at its next chunk and the call raises KeyboardInterrupt
-with no thread still writing. The chunks are decided by the sizes alone, so they do not
-change a result's bits.
+with no thread still writing. Blocks and chunks are decided by the sizes and the thread
+count alone (never by load), and so are a result's bits: a row's results do not depend on
+them at all, a weight gradient's order of summation does.
 """
 from __future__ import annotations
 
