@@ -71,7 +71,12 @@ def _cell_of(key: str) -> ModuleType:
 
 
 def _layout_ints(layout) -> list[int]:
-    return list(_flat_layout(layout))
+    return list(_cached(_flat_layout, layout))
+
+
+def _cached(f, *args):
+    # torch.compile traces through an lru_cache with a warning to the user: call what it wraps
+    return f.__wrapped__(*args) if torch.compiler.is_compiling() else f(*args)
 
 
 @functools.lru_cache(maxsize=256)
@@ -515,7 +520,8 @@ class _TorchLayout(Recurrent):
         sfx = self._suffix(layer, direction)
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
         tensors = [getattr(self, n + sfx) for n in names]
-        return tensors, _row_blocks(self.mode, self.gates, tuple(self.cell.PARAMS), self.bias, self.hidden_size)
+        return tensors, _cached(_row_blocks, self.mode, self.gates, tuple(self.cell.PARAMS), self.bias,
+                                self.hidden_size)
 
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "
