@@ -1,8 +1,9 @@
 """cellgen cells as PyTorch layers: `Recurrent`, a drop-in for torch.nn.LSTM / nn.GRU.
 
-The generated kernels run forward and backward; a torch.autograd.Function connects
-them to autograd, so a cellgen layer trains inside any PyTorch model (and under
-DistributedDataParallel, which only sees its parameters and their gradients).
+The generated kernels run forward and backward as the torch operators cellgen::forward and
+cellgen::backward (what torch.compile and torch.export trace), and in eager mode through an
+autograd.Function over the same functions, so a cellgen layer trains inside any PyTorch
+model (and under DistributedDataParallel, which only sees its parameters and gradients).
 """
 from __future__ import annotations
 
@@ -53,13 +54,13 @@ def _as(a: np.ndarray, like: torch.Tensor) -> torch.Tensor:
 
 
 # The kernels as torch operators (torch.library.custom_op), so that torch.compile traces a
-# layer with no graph break, torch.export exports it, and torch.func differentiates it.
+# layer with no graph break and torch.export exports it.
 # An operator takes the cell as its spec text (an exported program carries it and loads it
 # through cellgen's cache), and how the cell's parameters are made of the tensors given as
 # a flat list of ints: per parameter, the number of row blocks, then (source, first, last)
 # of each ([-1]: one tensor per parameter, in PARAMS order; never empty, which torch's
-# autograd would take for a list of tensors). The forward returns
-# the arrays of its tape that backward reads, as tensors.
+# autograd would take for a list of tensors). The forward returns the arrays of its tape
+# that backward reads, as tensors.
 _CELLS: dict[str, ModuleType] = {}
 
 
@@ -173,8 +174,7 @@ def _backward_impl(cell, xs, params, tape, lengths, layout, dys, dfinal, forward
             for source, first, last in parts:
                 totals[source][first:last] += dparams[k]
         grads = [_as(t, v) for t, v in zip(totals, params)]
-    n = len(module.STATES)
-    return _as(dxs, xs), [_as(d, xs) for d in dstate0][:n], grads
+    return _as(dxs, xs), [_as(d, xs) for d in dstate0], grads
 
 
 _backward_op = torch.library.custom_op("cellgen::backward", _run_backward, mutates_args=())
