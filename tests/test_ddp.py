@@ -32,7 +32,13 @@ def test_ddp_matches_single_process(tmp_path):
                               f"--master_port={free_port()}", str(ROOT / "examples" / "ddp_train.py"),
                               "--out", str(out), "--steps", "4"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    for attempt in range(2):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        # gloo's teardown at exit races now and then after the work is done (SIGABRT,
+        # "terminate called without an active exception", seen 1 run in ~40 here; a known
+        # class of torch.distributed issues): one more run, not a pass
+        if r.returncode == 0 or "terminate called without an active exception" not in r.stdout + r.stderr:
+            break
     assert r.returncode == 0, r.stdout + r.stderr
     ddp_params = torch.load(out)
     model = example.make_model()
