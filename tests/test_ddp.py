@@ -32,7 +32,7 @@ def test_ddp_matches_single_process(tmp_path):
                               f"--master_port={free_port()}", str(ROOT / "examples" / "ddp_train.py"),
                               "--out", str(out), "--steps", "4"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    for attempt in range(2):
+    for _ in range(2):
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
         # gloo's teardown at exit races now and then after the work is done (SIGABRT,
         # "terminate called without an active exception", once in ~30 runs here; a known
