@@ -53,8 +53,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "920385d5f63ec10c"  # the cellgen.runtime this module was built against
-BUILD = "bba327088e563465"  # a hash of this file's other lines
+RUNTIME = "3845bbe001c5f337"  # the cellgen.runtime this module was built against
+BUILD = "ac86f6af1f6f9544"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_niaf"

@@ -146,11 +146,9 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
     T, B, I = xs.shape
     H = hidden_size(H, state0)
     state0 = check_state("state0", state0, cell.states, B, H, dtype)
-    L = check_lengths(lengths, T, B)
-    xs, padding = _without_padding(xs, lengths, L)
+    tape, xs = _new_tape(cell, pk, params, xs, H, lengths)
+    L, padding = tape["lengths"], tape["padding"]
     empty, _ = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
-    tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": dtype, "params": params,
-            "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}
     args, states, ys = [], [None] * len(cell.states), None
     for a, shape in zip(cell.forward_arrays, layout.shapes(T, B, H, I)[0]):
         role = a.role
@@ -197,6 +195,16 @@ def _without_padding(xs: np.ndarray, lengths, L: np.ndarray):
     return xs, padding
 
 
+def _new_tape(cell: Cell, pk, params, xs: np.ndarray, H: int, lengths) -> tuple[dict, np.ndarray]:
+    """A forward's tape before its arrays (what backward needs to know of the call), and xs
+    without its padding."""
+    T, B, I = xs.shape
+    L = check_lengths(lengths, T, B)
+    xs, padding = _without_padding(xs, lengths, L)
+    return {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": pk.dtype, "params": params,
+            "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}, xs
+
+
 def tape_arrays(cell: Cell, tape: dict) -> tuple[np.ndarray, ...]:
     """The arrays of a forward's tape that backward reads, besides the input and parameters
     (for a tape that crosses a boundary, e.g. a torch operator's outputs)."""
@@ -210,13 +218,9 @@ def tape_shapes(cell: Cell, T, B, H: int, I: int) -> list[tuple]:
 
 def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None) -> dict:
     """The tape of forward(params, xs, ..., lengths) from its tape_arrays()."""
-    pk = _pack(cell, params)
     xs = np.ascontiguousarray(floating("xs", xs))
     T, B, I = xs.shape
-    L = check_lengths(lengths, T, B)
-    xs, padding = _without_padding(xs, lengths, L)
-    tape = {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": pk.dtype, "params": params,
-            "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}
+    tape, xs = _new_tape(cell, _pack(cell, params), params, xs, H, lengths)
     names = [a.name for a in cell.backward_arrays if a.role == "tape"]
     if len(arrays) != len(names):
         raise ValueError(f"expected {len(names)} tape arrays ({', '.join(names)}), got {len(arrays)}")
