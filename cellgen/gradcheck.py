@@ -39,6 +39,8 @@ def import_source(source: str, name: str, directory: str | None = None) -> Modul
 
 
 def random_problem(module: ModuleType, T=3, B=2, I=3, H=4, seed=0, scale=0.5):
+    """(params, xs, state0, dys, dfinal, masks); masks None for a cell that reads none,
+    else uniform in [0, 1), as fractional masks test more of the derivative than 0s and 1s."""
     rng = np.random.default_rng(seed)
     params = module.init_params(I, H, seed=seed, dtype=np.float64)
     params = {k: v + scale * rng.standard_normal(v.shape) for k, v in params.items()}
@@ -46,26 +48,28 @@ def random_problem(module: ModuleType, T=3, B=2, I=3, H=4, seed=0, scale=0.5):
     state0 = tuple(0.5 * rng.standard_normal((B, H)) for _ in module.STATES)
     dys = rng.standard_normal((T, B, H))
     dfinal = tuple(rng.standard_normal((B, H)) for _ in module.STATES)
-    return params, xs, state0, dys, dfinal
+    shapes = {"step": (T, B, H), "sequence": (B, H)}
+    masks = {k: rng.uniform(size=shapes[per]) for k, per in getattr(module, "MASKS", {}).items()} or None
+    return params, xs, state0, dys, dfinal, masks
 
 
-def loss_terms(module, params, xs, state0, dys, dfinal) -> list[np.ndarray]:
+def loss_terms(module, params, xs, state0, dys, dfinal, masks=None) -> list[np.ndarray]:
     """The products whose sum is the loss: outputs times dys, final states times dfinal."""
-    ys, final, _ = module.forward(params, xs, state0)
+    ys, final, _ = module.forward(params, xs, state0, masks=masks)
     terms = [] if dys is None else [ys * dys]
     if dfinal is not None:
         terms += [f * d for f, d in zip(final, dfinal)]
     return terms
 
 
-def loss(module, params, xs, state0, dys, dfinal) -> float:
-    return sum(float(np.sum(t)) for t in loss_terms(module, params, xs, state0, dys, dfinal))
+def loss(module, params, xs, state0, dys, dfinal, masks=None) -> float:
+    return sum(float(np.sum(t)) for t in loss_terms(module, params, xs, state0, dys, dfinal, masks))
 
 
 FD_STEP = 1e-6
 
 
-def numerical_gradients(module, params, xs, state0, dys, dfinal, eps=FD_STEP):
+def numerical_gradients(module, params, xs, state0, dys, dfinal, masks=None, eps=FD_STEP):
     def fd(array, assign):
         g = np.zeros_like(array)
         for idx in np.ndindex(array.shape):
@@ -78,7 +82,7 @@ def numerical_gradients(module, params, xs, state0, dys, dfinal, eps=FD_STEP):
             g[idx] = (up - down) / (2 * eps)
         return g
 
-    f = lambda: loss(module, params, xs, state0, dys, dfinal)
+    f = lambda: loss(module, params, xs, state0, dys, dfinal, masks)
     grads = {k: fd(v, f) for k, v in params.items()}
     grads["xs"] = fd(xs, f)
     for s, a in zip(module.STATES, state0):
@@ -86,8 +90,8 @@ def numerical_gradients(module, params, xs, state0, dys, dfinal, eps=FD_STEP):
     return grads
 
 
-def analytic_gradients(module, params, xs, state0, dys, dfinal):
-    _, _, tape = module.forward(params, xs, state0)
+def analytic_gradients(module, params, xs, state0, dys, dfinal, masks=None):
+    _, _, tape = module.forward(params, xs, state0, masks=masks)
     dparams, dxs, dstate0 = module.backward(params, tape, dys, dfinal)
     grads = dict(dparams)
     grads["xs"] = dxs
@@ -114,16 +118,16 @@ def compare(analytic: dict, numeric: dict, rtol=1e-6, atol=1e-7, roundoff=0.0) -
 
 
 def check_module_object(module, seed=0, with_dfinal=True, **sizes) -> list[Row]:
-    params, xs, state0, dys, dfinal = random_problem(module, seed=seed, **sizes)
+    params, xs, state0, dys, dfinal, masks = random_problem(module, seed=seed, **sizes)
     if not with_dfinal:
         dfinal = None
-    magnitude = sum(float(np.sum(np.abs(t))) for t in loss_terms(module, params, xs, state0, dys, dfinal))
+    magnitude = sum(float(np.sum(np.abs(t))) for t in loss_terms(module, params, xs, state0, dys, dfinal, masks))
     # A loss of size M is rounded to about M * 2.2e-16; divided by the step 2e-6 that is the
     # central difference's noise. Cells whose states explode over T steps (fuzzing makes
     # them) reach M = 1e9, where the noise, not the derived gradient, sets the error.
     roundoff = 8 * np.finfo(np.float64).eps * magnitude / FD_STEP
-    return compare(analytic_gradients(module, params, xs, state0, dys, dfinal),
-                   numerical_gradients(module, params, xs, state0, dys, dfinal), roundoff=roundoff)
+    return compare(analytic_gradients(module, params, xs, state0, dys, dfinal, masks),
+                   numerical_gradients(module, params, xs, state0, dys, dfinal, masks), roundoff=roundoff)
 
 
 def check_module(source: str, name: str, seed=0) -> list[Row]:

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from .frontend.rewrite import regularize
 from .pipeline import catalog_path, load, load_text, read_spec, spec_path
 from .runtime.driver import rebuild_tape, tape_arrays, tape_shapes
 
@@ -59,8 +60,8 @@ def _as(a: np.ndarray, like: torch.Tensor) -> torch.Tensor:
 # through cellgen's cache), and how the cell's parameters are made of the tensors given as
 # a flat list of ints: per parameter, the number of row blocks, then (source, first, last)
 # of each ([-1]: one tensor per parameter, in PARAMS order; never empty, which torch's
-# autograd would take for a list of tensors). The forward returns the arrays of its tape
-# that backward reads, as tensors.
+# autograd would take for a list of tensors), and the cell's masks (MASKS order; no gradient).
+# The forward returns the arrays of its tape that backward reads, as tensors.
 _CELLS: dict[str, ModuleType] = {}
 
 
@@ -117,19 +118,24 @@ def _on_cpu(*tensors) -> None:
 
 
 def _run_forward(cell: str, xs: torch.Tensor, state0: list[torch.Tensor], params: list[torch.Tensor],
-                 lengths: torch.Tensor | None, layout: list[int]) -> tuple[torch.Tensor, list[torch.Tensor],
-                                                                           list[torch.Tensor]]:
-    return _forward_impl(cell, xs, state0, params, lengths, layout)[:3]
+                 lengths: torch.Tensor | None, layout: list[int], masks: list[torch.Tensor]
+                 ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    return _forward_impl(cell, xs, state0, params, lengths, layout, masks)[:3]
 
 
-def _forward_impl(cell, xs, state0, params, lengths, layout):
+def _masks(module: ModuleType, masks) -> dict | None:
+    return {k: _numpy(m) for k, m in zip(module.MASKS, masks)} if module.MASKS else None
+
+
+def _forward_impl(cell, xs, state0, params, lengths, layout, masks):
     """The operator's results, and the forward's own (params, tape) for a backward in the
     same process that need not rebuild them."""
-    _on_cpu(xs, *state0, *params)
+    _on_cpu(xs, *state0, *params, *masks)
     module = _cell_of(cell)
     p = _params(module, params, _layout_of(tuple(layout), len(module.PARAMS)), state0[0].shape[-1])
     ys, final, tape = module.forward(p, _numpy(xs), tuple(_numpy(s) for s in state0),
-                                     lengths=None if lengths is None else lengths.numpy())
+                                     lengths=None if lengths is None else lengths.numpy(),
+                                     masks=_masks(module, masks))
     return (_as(ys, xs), [_as(f, s) for f, s in zip(final, state0)],
             [torch.from_numpy(a) for a in tape_arrays(module._CELL, tape)], (p, tape))
 
@@ -138,7 +144,7 @@ _forward_op = torch.library.custom_op("cellgen::forward", _run_forward, mutates_
 
 
 @_forward_op.register_fake
-def _(cell, xs, state0, params, lengths, layout):
+def _(cell, xs, state0, params, lengths, layout, masks):
     module = _cell_of(cell)
     T, B, I = xs.shape
     H = state0[0].shape[-1]
@@ -148,12 +154,13 @@ def _(cell, xs, state0, params, lengths, layout):
 
 
 def _run_backward(cell: str, xs: torch.Tensor, params: list[torch.Tensor], tape: list[torch.Tensor],
-                  lengths: torch.Tensor | None, layout: list[int], dys: torch.Tensor | None,
-                  dfinal: list[torch.Tensor | None]) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-    return _backward_impl(cell, xs, params, tape, lengths, layout, dys, dfinal)
+                  lengths: torch.Tensor | None, layout: list[int], masks: list[torch.Tensor],
+                  dys: torch.Tensor | None, dfinal: list[torch.Tensor | None]
+                  ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    return _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal)
 
 
-def _backward_impl(cell, xs, params, tape, lengths, layout, dys, dfinal, forward=None):
+def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, forward=None):
     """The backward operator; `forward` is _forward_impl's (params, tape) where it is at hand."""
     module = _cell_of(cell)
     layout = _layout_of(tuple(layout), len(module.PARAMS))
@@ -161,7 +168,7 @@ def _backward_impl(cell, xs, params, tape, lengths, layout, dys, dfinal, forward
         H = tape[0].shape[-1]
         p = _params(module, params, layout, H)
         full = rebuild_tape(module._CELL, p, _numpy(xs), tuple(_numpy(a) for a in tape), H,
-                            None if lengths is None else lengths.numpy())
+                            None if lengths is None else lengths.numpy(), _masks(module, masks))
     else:
         p, full = forward
     dparams, dxs, dstate0 = module.backward(p, full, None if dys is None else _numpy(dys),
@@ -181,20 +188,20 @@ _backward_op = torch.library.custom_op("cellgen::backward", _run_backward, mutat
 
 
 @_backward_op.register_fake
-def _(cell, xs, params, tape, lengths, layout, dys, dfinal):
+def _(cell, xs, params, tape, lengths, layout, masks, dys, dfinal):
     n = len(_cell_of(cell).STATES)
     B, H = xs.shape[1], tape[0].shape[-1]
     return xs.new_empty(xs.shape), [xs.new_empty((B, H)) for _ in range(n)], [p.new_empty(p.shape) for p in params]
 
 
 def _setup_context(ctx, inputs, output):
-    cell, xs, state0, params, lengths, layout = inputs
+    cell, xs, state0, params, lengths, layout, masks = inputs
     _, _, tape = output
     ctx.cell, ctx.layout, ctx.n_params, ctx.n_states = cell, layout, len(params), len(state0)
-    ctx.has_lengths = lengths is not None
+    ctx.n_masks, ctx.has_lengths = len(masks), lengths is not None
     # xs and the weights are saved, not copied: torch's version counters then refuse a
     # backward after either was changed in place, as nn.LSTM does.
-    ctx.save_for_backward(xs, *params, *tape, *((lengths,) if lengths is not None else ()))
+    ctx.save_for_backward(xs, *params, *masks, *tape, *((lengths,) if lengths is not None else ()))
 
 
 def _backward(ctx, dys, dfinal, dtape, run=_backward_op):
@@ -203,10 +210,11 @@ def _backward(ctx, dys, dfinal, dtape, run=_backward_op):
                            "(create_graph=True, gradgradcheck, Hessians) is not supported")
     saved = ctx.saved_tensors
     xs, params = saved[0], list(saved[1:1 + ctx.n_params])
-    tape = list(saved[1 + ctx.n_params:len(saved) - ctx.has_lengths])
+    masks = list(saved[1 + ctx.n_params:1 + ctx.n_params + ctx.n_masks])
+    tape = list(saved[1 + ctx.n_params + ctx.n_masks:len(saved) - ctx.has_lengths])
     lengths = saved[-1] if ctx.has_lengths else None
-    dxs, dstate0, dparams = run(ctx.cell, xs, params, tape, lengths, ctx.layout, dys, list(dfinal))
-    return None, dxs, list(dstate0), list(dparams), None, None
+    dxs, dstate0, dparams = run(ctx.cell, xs, params, tape, lengths, ctx.layout, masks, dys, list(dfinal))
+    return None, dxs, list(dstate0), list(dparams), None, None, [None] * ctx.n_masks
 
 
 _forward_op.register_autograd(_backward, setup_context=_setup_context)
@@ -218,17 +226,18 @@ class _EagerFunction(torch.autograd.Function):
     (100, 1, 64, 64) took 1.2 ms this way against 1.7 through the operators."""
 
     @staticmethod
-    def forward(ctx, cell, lengths, layout, n_states, xs, *tensors):
-        state0, params = list(tensors[:n_states]), list(tensors[n_states:])
-        ys, final, tape, ctx.forward = _forward_impl(cell, xs, state0, params, lengths, layout)
-        _setup_context(ctx, (cell, xs, state0, params, lengths, layout), (ys, final, tape))
+    def forward(ctx, cell, lengths, layout, n_states, n_masks, xs, *tensors):
+        state0, masks = list(tensors[:n_states]), list(tensors[n_states:n_states + n_masks])
+        params = list(tensors[n_states + n_masks:])
+        ys, final, tape, ctx.forward = _forward_impl(cell, xs, state0, params, lengths, layout, masks)
+        _setup_context(ctx, (cell, xs, state0, params, lengths, layout, masks), (ys, final, tape))
         return (ys, *final)
 
     @staticmethod
     def backward(ctx, dys, *dfinal):
         run = functools.partial(_backward_impl, forward=ctx.forward)  # no tape to rebuild
-        _, dxs, dstate0, dparams, _, _ = _backward(ctx, dys, dfinal, None, run=run)
-        return (None, None, None, None, dxs, *dstate0, *dparams)
+        _, dxs, dstate0, dparams, _, _, _ = _backward(ctx, dys, dfinal, None, run=run)
+        return (None, None, None, None, None, dxs, *dstate0, *([None] * ctx.n_masks), *dparams)
 
 
 def _assemble(parts: tuple, sources: list[np.ndarray], hidden: int) -> np.ndarray:
@@ -242,9 +251,10 @@ def _assemble(parts: tuple, sources: list[np.ndarray], hidden: int) -> np.ndarra
     return out
 
 
-def cell_function(module: ModuleType | str, xs: torch.Tensor, state0, params, lengths=None, layout=None):
+def cell_function(module: ModuleType | str, xs: torch.Tensor, state0, params, lengths=None, layout=None,
+                  masks=()):
     """Run a generated cell (a module, or the key _register gave it) on tensors with autograd:
-    returns (ys, final states)."""
+    returns (ys, final states). `masks`: the cell's masks in MASKS order, without gradient."""
     key = module if isinstance(module, str) else _register(module, None)
     if not torch.compiler.is_compiling() and any(
             torch._C._functorch.is_functorch_wrapped_tensor(t) for t in (xs, *state0, *params)):
@@ -254,9 +264,11 @@ def cell_function(module: ModuleType | str, xs: torch.Tensor, state0, params, le
         raise RuntimeError("cellgen layers do not support torch.func transforms (grad, vjp, vmap, jacrev): "
                            "use torch.autograd.grad or .backward() for their gradients")
     if torch.compiler.is_compiling():  # torch.compile, torch.export: the operator they trace
-        ys, final, _ = _forward_op(key, xs, list(state0), list(params), lengths, _layout_ints(layout))
+        ys, final, _ = _forward_op(key, xs, list(state0), list(params), lengths, _layout_ints(layout),
+                                   list(masks))
         return ys, tuple(final)
-    out = _EagerFunction.apply(key, lengths, _layout_ints(layout), len(state0), xs, *state0, *params)
+    out = _EagerFunction.apply(key, lengths, _layout_ints(layout), len(state0), len(masks), xs, *state0, *masks,
+                               *params)
     return out[0], tuple(out[1:])
 
 
@@ -275,6 +287,12 @@ def _reverse_index(lengths: torch.Tensor, T: int) -> torch.Tensor:
     return torch.where(t < L, L - 1 - t, t)
 
 
+def _probability(name: str, p, top: float = 1.0) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= top or (top < 1 and p == 1):
+        raise ValueError(f"{name} should be a probability in [0, 1{']' if top == 1 else ')'}, got {p!r}")
+    return float(p)
+
+
 class Recurrent(nn.Module):
     """A multi-layer, optionally bidirectional RNN of any cellgen cell.
 
@@ -283,11 +301,21 @@ class Recurrent(nn.Module):
     a catalog name, spec text, or a generated module. Parameters are named after the spec,
     with torch's suffixes: `W_i_l0`, `W_i_l0_reverse`, ...; their initial values come from
     torch's RNG (or from a generator of their own seeded with `seed`).
+
+    Regularizers inside the recurrence, each drawn from torch's RNG in training mode (see
+    `draw_masks`) and replaced by its expectation in eval mode:
+    - `zoneout=p`, or a dict {state: p}: at every step each unit of a state keeps its
+      previous value with probability p (Krueger et al. 2017); eval: p * old + (1 - p) * new.
+    - `recurrent_dropout=p`: variational dropout (Gal & Ghahramani 2016): one mask per
+      sequence, scaled by 1 / (1 - p), on the operand of every recurrent product; eval: none.
+    - `dropconnect=p`: one mask per forward on the recurrent weight matrices, scaled by
+      1 / (1 - p) (Merity et al. 2018, AWD-LSTM's WeightDrop); eval: none.
     """
 
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
                  bidirectional: bool = False, batch_first: bool = False, dropout: float = 0.0,
-                 dtype=torch.float32, seed: int | None = None):
+                 dtype=torch.float32, seed: int | None = None, *, zoneout: float | dict = 0.0,
+                 recurrent_dropout: float = 0.0, dropconnect: float = 0.0):
         super().__init__()
         # nn.LSTM's checks and messages
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
@@ -303,7 +331,94 @@ class Recurrent(nn.Module):
         self._key = _register(self.cell, self._spec)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
+        self.zoneout, self.recurrent_dropout, self.dropconnect = zoneout, recurrent_dropout, dropconnect
+        self._regularized_cell(self._zoneout())
         self._make_parameters(dtype, seed)
+
+    # -- regularizers ------------------------------------------------------------
+    def _zoneout(self) -> dict[str, float]:
+        """{state: p} for the states with zoneout (p > 0), from `zoneout` (a number or a dict)."""
+        z = self.zoneout
+        states = self.cell.STATES
+        if isinstance(z, dict):
+            unknown = [s for s in z if s not in states]
+            if unknown:
+                raise ValueError(f"zoneout names {unknown}, which are not states of {self.cell.NAME} "
+                                 f"(states: {', '.join(states)})")
+            ps = {s: _probability(f"zoneout[{s!r}]", z[s]) for s in states if s in z}
+        else:
+            ps = dict.fromkeys(states, _probability("zoneout", z))
+        _probability("recurrent_dropout", self.recurrent_dropout, top=0.99)
+        _probability("dropconnect", self.dropconnect, top=0.99)
+        if (any(ps.values()) or self.recurrent_dropout) and self.cell.MASKS:
+            raise ValueError(f"cell {self.cell.NAME} reads masks of its own ({', '.join(self.cell.MASKS)}): a layer "
+                             f"fills only its regularizers' masks; run the cell with cellgen.torch.cell_function")
+        return {s: p for s, p in ps.items() if p > 0}
+
+    def _regularized_cell(self, zoneout: dict[str, float]):
+        """The cell with the masks of this layer's zoneout and recurrent dropout (their key
+        and Regularized record), or None when the plain cell does."""
+        if not zoneout and not self.recurrent_dropout:
+            return None
+        # built (and its module loaded) outside forward where possible: torch.compile traces
+        # forward, and a compiler run inside a traced function would break the graph
+        known = self.__dict__.setdefault("_regularizations", {})
+        which = (tuple(zoneout), bool(self.recurrent_dropout))
+        if which not in known:
+            if self._spec is None:
+                raise TypeError(f"this layer's cell {self.cell.NAME!r} was given as a module whose spec cellgen "
+                                f"cannot find: build the layer from the spec's path or text to use zoneout or "
+                                f"recurrent_dropout")
+            reg = regularize(self._spec[0], self._spec[1], *which)
+            # masks change no parameter: the layer's tensors and layout serve both cells
+            assert tuple(_cell_of(reg.text).PARAMS) == tuple(self.cell.PARAMS)
+            known[which] = (reg.text, reg)
+        return known[which]
+
+    def _recurrent_matrices(self) -> tuple[int, ...]:
+        """Which tensors of layer_params() are recurrent weight matrices (DropConnect's)."""
+        return tuple(i for i, dims in enumerate(self.cell.PARAMS.values()) if dims == ("hidden", "hidden"))
+
+    def draw_masks(self, T: int, B: int) -> dict:
+        """The masks one training forward over T steps and B sequences draws, from torch's RNG
+        (so torch.manual_seed reproduces them), in this order, per layer and direction:
+        DropConnect's per recurrent matrix ({index in layer_params(): mask of its shape}),
+        zoneout's per state ({state: [T, B, hidden]}: 1 keeps the old value), recurrent
+        dropout's per operand ({mask name: [B, hidden]}, scaled). Keys: (layer, direction)."""
+        zoneout = self._zoneout()
+        reg = self._regularized_cell(zoneout)
+        dtype = self._mask_dtype()
+        out = {}
+        for layer in range(self.num_layers):
+            for direction in range(self.num_directions):
+                masks = {"dropconnect": {}, "zoneout": {}, "recurrent_dropout": {}}
+                if self.dropconnect:
+                    keep = 1 - self.dropconnect
+                    params, _ = self.layer_params(layer, direction)
+                    for i in self._recurrent_matrices():
+                        masks["dropconnect"][i] = torch.empty(params[i].shape, dtype=params[i].dtype
+                                                              ).bernoulli_(keep).div_(keep)
+                for s, p in zoneout.items():
+                    masks["zoneout"][s] = torch.empty((T, B, self.hidden_size), dtype=dtype).bernoulli_(p)
+                for name in reg[1].dropout if reg and self.recurrent_dropout else ():
+                    keep = 1 - self.recurrent_dropout
+                    masks["recurrent_dropout"][name] = torch.empty((B, self.hidden_size), dtype=dtype
+                                                                   ).bernoulli_(keep).div_(keep)
+                out[layer, direction] = masks
+        return out
+
+    def _expected_masks(self, T: int, B: int, zoneout: dict[str, float], reg) -> dict:
+        """draw_masks's expectation (eval mode): zoneout's p, no dropout."""
+        dtype, H = self._mask_dtype(), self.hidden_size
+        masks = {"dropconnect": {},
+                 "zoneout": {s: torch.full((T, B, H), p, dtype=dtype) for s, p in zoneout.items()},
+                 "recurrent_dropout": {name: torch.ones((B, H), dtype=dtype) for name in reg[1].dropout}}
+        return {(layer, direction): masks for layer in range(self.num_layers)
+                for direction in range(self.num_directions)}
+
+    def _mask_dtype(self) -> torch.dtype:
+        dtype = next(self.parameters()).dtype
+        return torch.float32 if dtype in _LOW else dtype  # what the kernels compute in
 
     def _make_parameters(self, dtype, seed: int | None) -> None:
         for layer in range(self.num_layers):
@@ -340,16 +455,26 @@ class Recurrent(nn.Module):
                             f"cannot find: build the layer from the spec's path or text to pickle it")
         state = dict(self.__dict__)
         state["cell"] = None
+        state.pop("_regularizations", None)  # rebuilt from the spec, as the cell is
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state.setdefault("zoneout", 0.0)  # layers pickled before the regularizers
+        state.setdefault("recurrent_dropout", 0.0)
+        state.setdefault("dropconnect", 0.0)
         self.__dict__.update(state)
         self.cell = load_text(*self._spec)
         self._key = _register(self.cell, self._spec)
+        self._regularized_cell(self._zoneout())
 
     def extra_repr(self) -> str:
         return (f"{self.cell.NAME}, {self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
-                f"bidirectional={self.bidirectional}, batch_first={self.batch_first}, dropout={self.dropout}")
+                f"bidirectional={self.bidirectional}, batch_first={self.batch_first}, dropout={self.dropout}"
+                + self._regularizers_repr())
+
+    def _regularizers_repr(self) -> str:
+        return "".join(f", {k}={getattr(self, k)}" for k in ("zoneout", "recurrent_dropout", "dropconnect")
+                       if getattr(self, k))
 
     def flatten_parameters(self) -> None:
         """As nn.LSTM's, for code that calls it: the kernels need no flattening."""
@@ -430,6 +555,14 @@ class Recurrent(nn.Module):
                 if tuple(s.shape) != expected:
                     which = f"hidden[{i}]" if n_states > 1 else "hidden"
                     raise RuntimeError(f"Expected {which} size {expected}, got {list(s.shape)}")
+        zoneout = self._zoneout()
+        reg = self._regularized_cell(zoneout)
+        key, all_masks = self._key, None
+        if self.training and (reg or self.dropconnect):
+            all_masks = self.draw_masks(T, B)
+            key = reg[0] if reg else key
+        elif reg and zoneout:  # eval: zoneout's expectation; dropout has none
+            all_masks, key = self._expected_masks(T, B, zoneout, reg), reg[0]
         finals = [[] for _ in range(n_states)]
         x = input
         for layer in range(self.num_layers):
@@ -443,7 +576,16 @@ class Recurrent(nn.Module):
                     rev = _reverse_index(lengths if lengths is not None else torch.full((B,), T), T)
                     xd = x.gather(0, rev[:, :, None].expand(-1, -1, x.shape[2]))
                 params, layout = self.layer_params(layer, direction)
-                ys, final = cell_function(self._key, xd.contiguous(), s0, params, lengths, layout)
+                masks = ()
+                if all_masks is not None:
+                    drawn = all_masks[layer, direction]
+                    params = [p * drawn["dropconnect"][i] if i in drawn["dropconnect"] else p
+                              for i, p in enumerate(params)]
+                    if key != self._key:  # the masks in the regularized cell's MASKS order
+                        named = {reg[1].zoneout[s]: m for s, m in drawn["zoneout"].items()}
+                        named.update(drawn["recurrent_dropout"])
+                        masks = [named[k] for k in _cell_of(key).MASKS]
+                ys, final = cell_function(key, xd.contiguous(), s0, params, lengths, layout, masks)
                 if direction == 1:
                     ys = ys.gather(0, rev[:, :, None].expand(-1, -1, ys.shape[2]))
                 outputs.append(ys)
@@ -477,7 +619,8 @@ class _TorchLayout(Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0, device=None, dtype=None):
+                 proj_size: int = 0, device=None, dtype=None, *, zoneout: float | dict = 0.0,
+                 recurrent_dropout: float = 0.0, dropconnect: float = 0.0):
         if proj_size:
             raise ValueError(f"cellgen.torch.{type(self).__name__} has no proj_size yet ({proj_size} given): use "
                              f"torch.nn.LSTM for an LSTM with projections")
@@ -486,7 +629,8 @@ class _TorchLayout(Recurrent):
         self.bias = bool(bias)
         cell, self.gates = _TORCH_CELLS[self.mode]
         super().__init__(cell if "\n" in cell else catalog_path(cell), input_size, hidden_size, num_layers,
-                         bidirectional, batch_first, dropout, dtype=dtype or torch.get_default_dtype())
+                         bidirectional, batch_first, dropout, dtype=dtype or torch.get_default_dtype(),
+                         zoneout=zoneout, recurrent_dropout=recurrent_dropout, dropconnect=dropconnect)
 
     def _make_parameters(self, dtype, seed: int | None) -> None:
         rows = max(len(self.gates), 1) * self.hidden_size
@@ -525,7 +669,11 @@ class _TorchLayout(Recurrent):
 
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "
-                f"batch_first={self.batch_first}, dropout={self.dropout}, bidirectional={self.bidirectional}")
+                f"batch_first={self.batch_first}, dropout={self.dropout}, bidirectional={self.bidirectional}"
+                + self._regularizers_repr())
+
+    def _recurrent_matrices(self) -> tuple[int, ...]:
+        return (1,)  # weight_hh
 
 
 @functools.lru_cache(maxsize=64)
@@ -576,9 +724,10 @@ def _kind(m: nn.Module) -> type[_TorchLayout] | None:
     return None
 
 
-def from_torch(m: nn.LSTM | nn.GRU | nn.RNN) -> _TorchLayout:
+def from_torch(m: nn.LSTM | nn.GRU | nn.RNN, **regularizers) -> _TorchLayout:
     """The cellgen layer of a torch.nn.LSTM, nn.GRU or nn.RNN: torch's parameters, names and
-    values (a copy), its requires_grad, training mode and dtype."""
+    values (a copy), its requires_grad, training mode and dtype; `regularizers` (zoneout,
+    recurrent_dropout, dropconnect) as Recurrent's."""
     ours = _kind(m)
     if ours is None:
         raise TypeError(f"from_torch takes a torch.nn.LSTM, nn.GRU or nn.RNN, not {type(m).__name__}")
@@ -588,7 +737,7 @@ def from_torch(m: nn.LSTM | nn.GRU | nn.RNN) -> _TorchLayout:
                   bidirectional=m.bidirectional, dtype=m.weight_ih_l0.dtype)
     if ours is RNN:
         kwargs["nonlinearity"] = m.nonlinearity
-    r = ours(m.input_size, m.hidden_size, **kwargs)
+    r = ours(m.input_size, m.hidden_size, **kwargs, **regularizers)
     r.load_state_dict(m.state_dict())
     for name, p in m.named_parameters():
         getattr(r, name).requires_grad_(p.requires_grad)

@@ -36,8 +36,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "3845bbe001c5f337"  # the cellgen.runtime this module was built against
-BUILD = "d7d6d8917f145e2b"  # a hash of this file's other lines
+RUNTIME = "cd32aee13f89610a"  # the cellgen.runtime this module was built against
+BUILD = "efb69071fff03efc"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "min_gru"
@@ -51,6 +51,8 @@ PARAMS = {
     "b_h": ("hidden", ),
 }
 INIT = {
+}
+MASKS = {  # values the caller gives: "step" [T, B, hidden], "sequence" [B, hidden]
 }
 
 # One name for these bytes under any import name: Numba's cache stores it (see adopt).

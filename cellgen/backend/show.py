@@ -68,6 +68,8 @@ def equations(plan: Plan) -> Equations:
     legend = [f"g_{s}: gradient of the loss w.r.t. {s} at step t, handed back by step t+1 "
               "(dfinal at the last step)" for s in cell.states]
     legend.append("dy: gradient of the loss w.r.t. the output at step t (dys[t])")
+    legend += [f"{m.name}: a mask the caller gives, " + ("the same at every step" if m.per_sequence else "at step t")
+               + " (no gradient flows into it)" for m in cell.masks]
     for grp in plan.groups:
         if grp.operand_size != "input":
             legend.append(f"dA{grp.index} = [{'; '.join(p.param for p in grp.members)}]^T @ "

@@ -36,6 +36,14 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Mask:
+    """A value the caller gives, hidden-sized, per batch row: at every step (a zoneout mask)
+    or once per sequence (a dropout mask kept for the whole sequence). It has no gradient."""
+    name: str
+    per_sequence: bool
+
+
+@dataclass(frozen=True)
 class Definition:
     """`name = expr` (an intermediate) or `name' = expr` (a state's new value)."""
     name: str
@@ -58,6 +66,7 @@ class Cell:
     params: tuple[Param, ...]  # in order of first use
     inits: dict[str, Fraction] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()  # it compiles, but may not say what was meant
+    masks: tuple[Mask, ...] = ()  # in declaration order
 
     def definition(self, name: str, is_state: bool) -> Definition:
         return next(d for d in self.definitions if d.name == name and d.is_state == is_state)
@@ -138,6 +147,10 @@ class _Checker:
         for d in state_decls:
             for n in d.names:
                 self.declare_state(n)
+        self.masks: dict[str, tuple[Name, str]] = {}
+        for d in self.decls.get("mask", []):
+            for n in d.names:
+                self.declare_mask(n, d.per)
         self.intermediates: dict[str, Equation] = {}
         self.updates: dict[str, Equation] = {}
         for eq in self.equations:
@@ -158,13 +171,15 @@ class _Checker:
         sizes = self.infer_sizes(order) if order is not None else {}
         output, output_is_state = self.check_output(sizes)
         inits = self.check_inits()
+        self.check_masks_used()
         if self.r.diagnostics:
             return None
         definitions = tuple(
             Definition(eq.target.id, eq.target.primed, eq.expr, sizes[(eq.target.id, eq.target.primed)],
                        eq.line, eq.col) for eq in order)
         return Cell(cell_name, self.spec.path, self.input, tuple(self.states), output, output_is_state,
-                    definitions, tuple(self.params.values()), inits, tuple(sorted(self.r.warnings)))
+                    definitions, tuple(self.params.values()), inits, tuple(sorted(self.r.warnings)),
+                    tuple(Mask(name, per == "sequence") for name, (_, per) in self.masks.items()))
 
     def cell_name(self) -> str:
         decl = self.single("cell")
@@ -197,6 +212,23 @@ class _Checker:
         else:
             self.states[n.id] = n
 
+    def declare_mask(self, n: Name, per: str) -> None:
+        if n.id in FUNCTIONS:
+            self.err(n, f"'{n.id}' is a function and cannot name a mask")
+        elif n.id == self.input or n.id in self.states:
+            self.err(n, f"'{n.id}' is defined twice: it is already {'the input' if n.id == self.input else 'a state'}")
+        elif n.id in self.masks:
+            first = self.masks[n.id][0]
+            self.err(n, f"mask '{n.id}' is declared twice (first at {first.line}:{first.col})")
+        else:
+            self.masks[n.id] = (n, per)
+
+    def check_masks_used(self) -> None:
+        used = {node.id for eq in self.equations for node in walk(eq.expr) if isinstance(node, Name)}
+        for name, (n, _) in self.masks.items():
+            if name not in used:
+                self.err(n, f"mask '{name}' is declared but never used")
+
     def define(self, eq: Equation) -> None:
         t = eq.target
         if t.primed:
@@ -214,6 +246,8 @@ class _Checker:
             self.err(t, f"'{t.id}' is the input and cannot be assigned")
         elif t.id in self.states:
             self.err(t, f"'{t.id}' is a state: its new value is written {t.id}' = ...")
+        elif t.id in self.masks:
+            self.err(t, f"'{t.id}' is a mask: the caller gives its values, a spec cannot assign it")
         elif t.id in self.intermediates:
             first = self.intermediates[t.id]
             self.err(t, f"'{t.id}' is defined twice (first at {first.line}:{first.col})")
@@ -222,7 +256,7 @@ class _Checker:
 
     def is_param_name(self, name: str) -> bool:
         return (name != self.input and name not in self.states and name not in self.intermediates
-                and name not in FUNCTIONS)
+                and name not in FUNCTIONS and name not in self.masks)
 
     def check_names(self, expr: Expr) -> None:
         for node in walk(expr):
@@ -281,7 +315,8 @@ class _Checker:
                     self.err(n, f"parameter '{n.id}' is declared twice (first at {first.line}:{first.col})")
                 elif not self.is_param_name(n.id):
                     what = ("the input" if n.id == self.input else "a state" if n.id in self.states
-                            else "a function" if n.id in FUNCTIONS else "an intermediate")
+                            else "a function" if n.id in FUNCTIONS else "a mask" if n.id in self.masks
+                            else "an intermediate")
                     self.err(n, f"'{n.id}' is declared a parameter, but it is {what}")
                 else:
                     declared[n.id] = n
@@ -303,6 +338,7 @@ class _Checker:
         """A new parameter one edit from a state, an intermediate or the input is most
         likely a typo of it (`f * cc` for `f * c`): warn at its first use."""
         others = [(n, "state") for n in self.states] + [(n, "intermediate") for n in self.intermediates]
+        others += [(n, "mask") for n in self.masks]
         others += [(self.input, "input")] if self.input else []
         for name in self.params:
             for other, kind in others:
@@ -376,7 +412,7 @@ class _Checker:
             if isinstance(node, Name):
                 if node.id == self.input:
                     return INPUT
-                if node.id in self.states:
+                if node.id in self.states or node.id in self.masks:
                     return HIDDEN
                 if (node.id, False) in sizes:
                     return sizes[(node.id, False)]

@@ -13,7 +13,8 @@ from .lexer import END, NAME, NUMBER, OP, Token, tokenize
 from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Statement, Unary
 
 MAX_DEPTH = 64
-DECLARATIONS = ("cell", "input", "state", "output", "init", "param")
+DECLARATIONS = ("cell", "input", "state", "output", "init", "param", "mask")
+LISTS = ("state", "param", "mask")  # the declarations that take several names
 
 
 class _Fail(Exception):
@@ -92,10 +93,11 @@ class _LineParser:
             if first.text == "init":
                 return self.init(first)
             names = [self.plain_name(first.text)]
-            while first.text in ("state", "param") and self.accept(","):
+            while first.text in LISTS and self.accept(","):
                 names.append(self.plain_name(first.text))
+            per = self.mask_period() if first.text == "mask" else ""
             self.end()
-            return Decl(first.text, tuple(names), first.line, first.col)
+            return Decl(first.text, tuple(names), first.line, first.col, per)
         if first.kind != NAME:
             self.fail(first, f"expected an equation 'NAME = ...' or a declaration, found {self.describe(first)}")
         target = self.name("a name")
@@ -103,6 +105,18 @@ class _LineParser:
         expr = self.expr()
         self.end()
         return Equation(target, expr, first.line, first.col)
+
+    def mask_period(self) -> str:
+        """`mask z` or `mask z per step`: a value at every step; `mask d per sequence`: one
+        value per sequence, the same at every step."""
+        if self.tok.kind != NAME or self.tok.text != "per":
+            return "step"
+        self.take()
+        t = self.tok
+        if t.kind != NAME or t.text not in ("step", "sequence"):
+            self.fail(t, f"expected 'step' or 'sequence' after 'per', found {self.describe(t)}")
+        self.take()
+        return t.text
 
     def plain_name(self, keyword_text: str) -> Name:
         n = self.name(f"a name after '{keyword_text}'")

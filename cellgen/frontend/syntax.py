@@ -58,11 +58,12 @@ Expr = Union[Num, Name, Unary, Binary, Call, MatVec]
 
 @dataclass(frozen=True)
 class Decl:
-    """`cell NAME`, `input NAME`, `state A, B`, `output NAME`."""
+    """`cell NAME`, `input NAME`, `state A, B`, `output NAME`, `param A, B`, `mask A, B [per sequence]`."""
     keyword: str
     names: tuple[Name, ...]
     line: int
     col: int
+    per: str = ""  # a mask's: "step" (a value at every step) or "sequence" (the same at every step)
 
 
 @dataclass(frozen=True)

@@ -55,13 +55,16 @@ def arrays(plan: Plan) -> ArrayTable:
     fwd += [Array(names.weights(grp.index, True), "weights", group=grp.index, transpose=True) for grp in inputs]
     fwd += [Array(names.panels(grp.index, True), "panels", group=grp.index, transpose=True) for grp in recurrent]
     vectors = [Array(names.vector(sym.name), "vector", param=name) for name, sym in g.vectors.items()]
-    fwd += vectors
+    per_sequence = {m.name for m in cell.masks if m.per_sequence}
+    masks = [Array(names.mask(sym.name), "mask", ("B", "H") if name in per_sequence else ("T", "B", "H"),
+                   param=name) for name, sym in g.masks.items()]
+    fwd += vectors + masks
     fwd.append(Array(names.YS, "output", ("T", "B", "H")))
 
     bwd: list[Array] = [Array(a.name, a.role if a.role == "input" else "tape", a.shape) for a in tape]
     bwd += [Array(names.weights(grp.index, False), "weights", group=grp.index) for grp in inputs]
     bwd += [Array(names.panels(grp.index, False), "panels", group=grp.index) for grp in recurrent]
-    bwd += vectors
+    bwd += vectors + masks
     bwd.append(Array(names.DYS, "dy", ("T", "B", "H")))
     bwd += [Array(names.carry(c), "carry", ("B", "H"), index=i) for i, c in enumerate(codes)]
     bwd += [Array(names.carry_next(c), "carry_next", ("B", "H"), index=i) for i, c in enumerate(codes)]

@@ -83,8 +83,10 @@ def derive(graph: StepGraph) -> Derivation:
         definitions[adj] = sp.Add(*terms)
         return adj
 
+    masks = set(graph.masks.values())
+
     def propagate(adj: sp.Expr, expr: sp.Expr) -> None:
-        for v in sorted(expr.free_symbols, key=sp.default_sort_key):
+        for v in sorted(expr.free_symbols - masks, key=sp.default_sort_key):  # no gradient flows into a mask
             local = sp.diff(expr, v).xreplace(reuse)
             add(v, adj * local)
 

@@ -65,6 +65,7 @@ class StepGraph:
     prev: dict[str, sp.Symbol]  # state name -> its value at t-1
     new: dict[str, sp.Symbol]  # state name -> its value at t
     vectors: dict[str, sp.Symbol]  # vector parameter name -> symbol
+    masks: dict[str, sp.Symbol]  # mask name -> symbol: values the caller gives, without gradients
     products: tuple[Product, ...]  # in creation order (operands before products)
     nodes: tuple[Node, ...]  # dependency order
     output: sp.Symbol
@@ -103,6 +104,8 @@ def lower(cell: Cell) -> StepGraph:
     display.update({new[s]: s + "'" for s in cell.states})
     vectors = {p.name: symbol(ident(p.name)) for p in cell.params if not p.is_matrix}
     display.update({vectors[n]: n for n in vectors})
+    masks = {m.name: symbol(ident(m.name)) for m in cell.masks}
+    display.update({masks[n]: n for n in masks})
     matrix_uses: dict[str, int] = {}
     products: dict[tuple[str, sp.Expr], Product] = {}
     level: dict[sp.Symbol, int] = {}
@@ -135,6 +138,8 @@ def lower(cell: Cell) -> StepGraph:
             return x
         if node.id in prev:
             return new[node.id] if node.primed else prev[node.id]
+        if node.id in masks:
+            return masks[node.id]
         if node.id in inlined:
             return inlined[node.id]
         if node.id in named:
@@ -161,7 +166,7 @@ def lower(cell: Cell) -> StepGraph:
         nodes.append(Node(sym, e, d.name, d.is_state))
         order.append(sym)
     output = new[cell.output] if cell.output_is_state else named[cell.output]
-    return StepGraph(cell, x, prev, new, vectors, tuple(products.values()), tuple(nodes), output, display,
+    return StepGraph(cell, x, prev, new, vectors, masks, tuple(products.values()), tuple(nodes), output, display,
                      tuple(order))
 
 

@@ -34,6 +34,11 @@ def vector(code: str) -> str:
     return f"P__{code}"
 
 
+def mask(code: str) -> str:
+    """A mask the caller gives: [T, B, hidden] (per step) or [B, hidden] (per sequence)."""
+    return f"Z__{code}"
+
+
 def vector_grads(stream: str) -> str:
     """The gradients of the vector parameters that sum one stream, a row each."""
     return f"dP__{stream}"

@@ -137,6 +137,9 @@ class _Planner:
         self.node_rank = {s: i for i, s in enumerate(g.order)}
         self.adj_rank = {s: i for i, s in enumerate(d.definitions)}
         self.vector_slot = {sym: Slot(names.vector(sym.name), "col") for name, sym in g.vectors.items()}
+        per_sequence = {m.name for m in g.cell.masks if m.per_sequence}
+        self.mask_slot = {sym: Slot(names.mask(sym.name), "row" if name in per_sequence else "t")
+                          for name, sym in g.masks.items()}
         self.operand_buffers = tuple(grp.index for grp in self.groups
                                      if not (grp.operand == g.x or grp.operand in self.prev_of))
         self.summed, self.partner, to_sum = _sum_only_pairs(d) if self.enabled["fuse_sums"] else ({}, {}, {})
@@ -230,6 +233,8 @@ class _Planner:
                 return Slot(names.state(self.state_code[self.prev_of[s]]), "t")
             if s in self.vector_slot:
                 return self.vector_slot[s]
+            if s in self.mask_slot:
+                return self.mask_slot[s]
             if s in self.member_slot:
                 gi, k = self.member_slot[s]
                 grp = self.groups[gi]

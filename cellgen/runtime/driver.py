@@ -17,7 +17,7 @@ from .rows import column_sums, transposed
 from .sequence_products import GRAM_ROWS, gram_rows, product_rows
 from .table import Array, Cell, Product, Rows, dim
 from .threads import Threads
-from .validation import check_lengths, check_sequence, check_state, floating, hidden_size
+from .validation import check_lengths, check_masks, check_sequence, check_state, floating, hidden_size
 
 
 class Layout:
@@ -33,6 +33,7 @@ class Layout:
         self.vector_grads = frozenset(a.name for a in cell.backward_arrays if a.role == "vector_grad")
         self.dx = next(a.name for a in cell.backward_arrays if a.role == "dx")
         self.recurrent_width = sum(len(cell.groups[a.group]) for a in cell.forward_arrays if a.role == "panels")
+        self.masks = dict(cell.masks)
         self._shapes: dict = {}
 
     def shapes(self, T: int, B: int, H: int, I: int) -> tuple[tuple, tuple]:
@@ -131,7 +132,7 @@ def _panels(layout: Layout, arrays: tuple, products, pk) -> dict:
     return out
 
 
-def forward(layout: Layout, params, xs, state0=None, lengths=None):
+def forward(layout: Layout, params, xs, state0=None, lengths=None, masks=None):
     """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape)."""
     cell = layout.cell
     pk = _pack(cell, params)
@@ -146,6 +147,7 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
     T, B, I = xs.shape
     H = hidden_size(H, state0)
     state0 = check_state("state0", state0, cell.states, B, H, dtype)
+    masks = check_masks(masks, layout.masks, T, B, H, dtype)
     tape, xs = _new_tape(cell, pk, params, xs, H, lengths)
     L, padding = tape["lengths"], tape["padding"]
     empty, _ = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
@@ -162,6 +164,8 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None):
             v[0] = 0 if s0 is None else s0
         elif role == "input":
             v = tape[a.name] = xs.reshape(T * B, I)
+        elif role == "mask":  # the caller's array: on the tape by reference
+            v = tape[a.name] = masks[a.param]
         elif role == "scratch":
             v = np.empty(shape, dtype)
         else:  # output
@@ -216,11 +220,13 @@ def tape_shapes(cell: Cell, T, B, H: int, I: int) -> list[tuple]:
     return [tuple(dim(d, T, B, H, I) for d in a.shape) for a in cell.backward_arrays if a.role == "tape"]
 
 
-def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None) -> dict:
-    """The tape of forward(params, xs, ..., lengths) from its tape_arrays()."""
+def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None, masks=None) -> dict:
+    """The tape of forward(params, xs, ..., lengths, masks) from its tape_arrays()."""
     xs = np.ascontiguousarray(floating("xs", xs))
     T, B, I = xs.shape
-    tape, xs = _new_tape(cell, _pack(cell, params), params, xs, H, lengths)
+    pk = _pack(cell, params)
+    masks = check_masks(masks, dict(cell.masks), T, B, H, pk.dtype)
+    tape, xs = _new_tape(cell, pk, params, xs, H, lengths)
     names = [a.name for a in cell.backward_arrays if a.role == "tape"]
     if len(arrays) != len(names):
         raise ValueError(f"expected {len(names)} tape arrays ({', '.join(names)}), got {len(arrays)}")
@@ -228,6 +234,8 @@ def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None) ->
     for a in cell.backward_arrays:
         if a.role == "input":
             tape[a.name] = xs.reshape(T * B, I)
+        elif a.role == "mask":
+            tape[a.name] = masks[a.param]
     return tape
 
 
@@ -265,7 +273,7 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
     args, sums = [], []
     for a, shape in zip(cell.backward_arrays, layout.shapes(T, B, H, I)[1]):
         role = a.role
-        if role == "tape" or role == "input":
+        if role == "tape" or role == "input" or role == "mask":
             v = tape[a.name]
         elif role in _PARAMETER_ROLES:
             v = _parameter(a, pk, p)
@@ -321,12 +329,15 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
     return dparams, dx.reshape(T, B, I), tuple(dstate0)
 
 
-def step(layout: Layout, params, x, state=None):
-    """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
+def step(layout: Layout, params, x, state=None, masks=None):
+    """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state); masks
+    (if the cell reads any) [B, hidden] each, per step or per sequence."""
     x = floating("x", x)
     if x.ndim != 2:
         raise ValueError(f"x has shape {x.shape}; expected [B, input_size]")
-    ys, final, _ = forward(layout, params, x[None], state)
+    if masks is not None and isinstance(masks, dict):  # a step's mask is one row of a sequence's
+        masks = {k: np.asarray(m)[None] if layout.masks.get(k) == "step" else m for k, m in masks.items()}
+    ys, final, _ = forward(layout, params, x[None], state, masks=masks)
     return ys[0], final
 
 
@@ -347,13 +358,15 @@ def api(cell: Cell, module: str):
         """Check and lay out params for repeated calls (a Packed); a Packed passes through."""
         return _pack(cell, params)
 
-    def forward(params, xs, state0=None, lengths=None):
+    def forward(params, xs, state0=None, lengths=None, masks=None):
         """Run the cell over xs [T, B, input]. Returns (ys [T, B, hidden], final states, tape).
 
         lengths [B] (optional): sequence b stops after lengths[b] steps; its state is frozen
         from there on (final holds it) and its outputs are zero, as with a PackedSequence.
+        masks (a cell that declares `mask` lines): {name: [T, B, hidden]} for a mask per step,
+        {name: [B, hidden]} for one per sequence; no gradient flows into them.
         """
-        return _run_forward(layout, params, xs, state0, lengths)
+        return _run_forward(layout, params, xs, state0, lengths, masks)
 
     def backward(params, tape, dys, dfinal=None):
         """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0).
@@ -363,9 +376,10 @@ def api(cell: Cell, module: str):
         """
         return _run_backward(layout, params, tape, dys, dfinal)
 
-    def step(params, x, state=None):
-        """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state)."""
-        return _run_step(layout, params, x, state)
+    def step(params, x, state=None, masks=None):
+        """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state);
+        masks {name: [B, hidden]} for a cell that declares `mask` lines."""
+        return _run_step(layout, params, x, state, masks)
 
     functions = (init_params, pack, forward, backward, step)
     for f in functions:

@@ -17,8 +17,9 @@ class Array(NamedTuple):
     step, [T + 1, B, hidden], row 0 the initial state; on the tape), tape (a new buffer the
     forward fills and the backward reads), scratch (a new array for one call), weights (a
     stacked group of weight matrices, transposed if `transpose`), panels (the same, packed for
-    the step products), vector (a vector parameter), output (ys, [T, B, hidden]).
-    Backward: input and tape (from the tape, by name), weights, panels, vector, dy (dys, one
+    the step products), vector (a vector parameter), mask (a mask the caller gives, `param`
+    names it: kept on the tape by reference, never copied), output (ys, [T, B, hidden]).
+    Backward: input, tape and mask (from the tape, by name), weights, panels, vector, dy (dys, one
     zero row when None), carry (a state's gradient from the next step: dfinal, else zeros),
     carry_next (the one being computed), work (a new buffer), scratch, weight_grad (a stacked
     weight gradient, transposed, summed over row blocks), vector_grad (vector parameters'
@@ -30,7 +31,7 @@ class Array(NamedTuple):
     index: int = -1  # state, carry: which state
     group: int = -1  # weights, panels: which stacked product group
     transpose: bool = False  # weights, panels
-    param: str = ""  # vector: which parameter
+    param: str = ""  # vector: which parameter; mask: which mask
     zero: bool = False  # allocated zeroed (dx when no product writes every row)
 
 
@@ -93,6 +94,7 @@ class Cell(NamedTuple):
     operand_grads: tuple[Product, ...] = ()
     dx_kernels: tuple[RowKernel, ...] = ()
     vector_sums: tuple[VectorSum, ...] = ()
+    masks: tuple[tuple[str, str], ...] = ()  # (mask, "step" or "sequence"): see the role "mask"
 
 
 def dim(text: str, T: int, B: int, H: int, I: int) -> int:

@@ -62,6 +62,26 @@ def check_state(name: str, state, states: tuple[str, ...], B: int, H: int, dtype
     return out
 
 
+def check_masks(masks, expected: dict[str, str], T: int, B: int, H: int, dtype) -> dict[str, np.ndarray]:
+    """The cell's masks (name -> "step" or "sequence") as C-ordered arrays: [T, B, hidden]
+    for a mask per step, [B, hidden] for one per sequence."""
+    if not expected:
+        if masks:
+            raise ValueError(f"this cell reads no masks, but masks {list(masks)} were given")
+        return {}
+    shapes = {k: ((T, B, H), "[T, B, hidden]") if per == "step" else ((B, H), "[B, hidden]")
+              for k, per in expected.items()}
+    wanted = ", ".join(f"{k!r}: {dims}" for k, (_, dims) in shapes.items())
+    if not isinstance(masks, dict) or masks.keys() != expected.keys():
+        got = "none" if masks is None else (list(masks) if isinstance(masks, dict) else type(masks).__name__)
+        raise ValueError(f"this cell reads the masks {{{wanted}}}: pass masks= a dict with exactly those keys "
+                         f"(got {got})")
+    out = {}
+    for k, a in masks.items():
+        out[k] = check_sequence(f"masks[{k!r}]", a, shapes[k][0], dtype, shapes[k][1])
+    return out
+
+
 def hidden_size(H: int | None, state0) -> int:
     if H is not None:
         return H
