@@ -36,8 +36,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "cd32aee13f89610a"  # the cellgen.runtime this module was built against
-BUILD = "efb69071fff03efc"  # a hash of this file's other lines
+RUNTIME = "00b9646270d286c2"  # the cellgen.runtime this module was built against
+BUILD = "90071b5485bba2ce"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "min_gru"

@@ -8,6 +8,7 @@ from conftest import ROOT
 
 
 @pytest.mark.parametrize("script,args", [("gradient_flow.py", []), ("adding_problem.py", ["--steps", "5"]),
+                                         ("regularizers.py", ["--epochs", "3"]),
                                          ("quickstart.py", None)])
 def test_example_runs(script, args, tmp_path):
     out = tmp_path / "plot.png"

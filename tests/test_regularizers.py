@@ -364,3 +364,31 @@ def test_the_masks_have_the_stated_probabilities():
     assert abs((drop == 0).float().mean().item() - 0.4) < 0.03
     w = m["dropconnect"][1]
     assert w.shape == (256, 64) and abs((w == 0).float().mean().item() - 0.25) < 0.01
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_counter_based_mask_generator(dtype):
+    from cellgen.runtime.masks import bernoulli
+    a, b = np.empty(400_000, dtype), np.empty(400_000, dtype)
+    for p in (0.05, 0.3, 0.5, 0.9):
+        bernoulli(a, p, 42)
+        assert set(np.unique(a)) <= {0, 1} and abs(a.mean() - p) < 4 * np.sqrt(p * (1 - p) / a.size)
+        assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 0.01  # neighbours independent
+    bernoulli(b, 0.9, 42)
+    assert np.array_equal(a, b)  # a function of the seed
+    bernoulli(b, 0.9, 43)
+    assert not np.array_equal(a, b)
+    bernoulli(a, 0.0, 1)
+    bernoulli(b, 1.0, 1)
+    assert a.max() == 0 and b.min() == 1
+
+
+def test_training_under_torch_compile_draws_the_eager_masks():
+    torch.manual_seed(0)
+    layer = ct.LSTM(3, 4, zoneout=0.3, recurrent_dropout=0.2, dropconnect=0.2)
+    x = torch.randn(5, 2, 3)
+    compiled = torch.compile(layer, backend="aot_eager", fullgraph=True)
+    torch.manual_seed(7)
+    a = compiled(x)[0]
+    torch.manual_seed(7)
+    torch.testing.assert_close(a, layer(x)[0], rtol=0, atol=0)
