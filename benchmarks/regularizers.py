@@ -68,7 +68,8 @@ def main() -> None:
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; cellgen threads {cellgen.num_threads()}")
     for info in threadpool_info():
         print(f"{info['internal_api']} {info['version']} threads={info['num_threads']} ({Path(info['filepath']).name})")
-    print(f"{'regularizer':<18} {'T,B,I,H':<18} {'cellgen ms':>10} {'/ plain':>8} {'eager ms':>9} {'eager / cellgen':>15}")
+    print(f"{'regularizer':<18} {'T,B,I,H':<18} {'cellgen ms':>10} {'/ plain':>8} {'eager ms':>9} "
+          f"{'eager / cellgen':>15}")
     for T, B, I, H in SIZES:
         torch.manual_seed(0)
         steps = {}
