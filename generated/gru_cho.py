@@ -45,8 +45,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "00b9646270d286c2"  # the cellgen.runtime this module was built against
-BUILD = "383d08acffcd3d61"  # a hash of this file's other lines
+RUNTIME = "bd75b6eac72237fa"  # the cellgen.runtime this module was built against
+BUILD = "768b46303d7f666e"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_cho"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 UNARY = [
     "sigmoid({})", "tanh({})", "relu({})", "softplus({})", "abs({})", "exp(tanh({}))",
-    "log(1 + sigmoid({}))", "sqrt(1 + ({}) ** 2)", "({}) ** 2", "-({})", "({}) * 0.5",
+    "log(1 + sigmoid({}))", "sqrt(1 + ({}) ** 2)", "({}) ** 2", "-({})", "({}) * 0.5", "mean({})",
 ]
 
 

@@ -76,14 +76,14 @@ def article_gru(p, x, h):
     return (h2,), h2
 
 
-def min_gru(p, x, h):  # Feng et al. 2024, 3.1
+def mingru(p, x, h):  # Feng et al. 2024, 3.1
     z = sig(mv(p["U_z"], x) + p["b_z"])
     h_tilde = mv(p["U_h"], x) + p["b_h"]
     h2 = (1 - z) * h + z * h_tilde
     return (h2,), h2
 
 
-def min_lstm(p, x, h):  # Feng et al. 2024, 3.2: f' = f / (f + i), i' = i / (f + i)
+def minlstm(p, x, h):  # Feng et al. 2024, 3.2: f' = f / (f + i), i' = i / (f + i)
     f = sig(mv(p["U_f"], x) + p["b_f"])
     i = sig(mv(p["U_i"], x) + p["b_i"])
     h_tilde = mv(p["U_h"], x) + p["b_h"]
@@ -112,8 +112,54 @@ def slstm(p, x, h, c, n, m):  # Beck et al. 2024, (8)-(17), sigmoid forget gate 
     return (h2, c2, n2, m2), h2
 
 
+def indrnn(p, x, h):  # Li et al. 2018, (2)
+    h2 = torch.relu(mv(p["U"], x) + p["u"] * h + p["b"])
+    return (h2,), h2
+
+
+def peephole_lstm(p, x, h, c):  # Gers & Schmidhuber 2000, as Greff et al. 2017 (1)-(6)
+    i = sig(mv(p["W_i"], h) + mv(p["U_i"], x) + p["p_i"] * c + p["b_i"])
+    f = sig(mv(p["W_f"], h) + mv(p["U_f"], x) + p["p_f"] * c + p["b_f"])
+    g = tanh(mv(p["W_g"], h) + mv(p["U_g"], x) + p["b_g"])
+    c2 = f * c + i * g
+    o = sig(mv(p["W_o"], h) + mv(p["U_o"], x) + p["p_o"] * c2 + p["b_o"])
+    h2 = o * tanh(c2)
+    return (h2, c2), h2
+
+
+def _layer_norm(v):  # over the last axis, no affine part, eps as torch's default
+    return torch.nn.functional.layer_norm(v, v.shape[-1:], eps=1e-5)
+
+
+def _stacked(p, prefix, gates, v):
+    return torch.cat([mv(p[f"{prefix}_{k}"], v) for k in gates], 1)
+
+
+def lstm_layernorm(p, x, h, c):  # haste's LayerNormLSTM: one layer norm over all 4H gate units
+    cat = lambda name: torch.cat([p[f"{name}_{k}"] for k in "ifgo"])
+    gates = cat("gh") * _layer_norm(_stacked(p, "W", "ifgo", h)) \
+        + cat("gx") * _layer_norm(_stacked(p, "U", "ifgo", x)) + cat("b")
+    i, f, g, o = gates.chunk(4, 1)
+    c2 = sig(f) * c + sig(i) * tanh(g)
+    h2 = sig(o) * tanh(p["gc"] * _layer_norm(c2) + p["bc"])
+    return (h2, c2), h2
+
+
+def gru_layernorm(p, x, h):  # haste's LayerNormGRU: one layer norm over all 3H units of U x, of W h
+    cat = lambda name: torch.cat([p[f"{name}_{k}"] for k in "rzn"])
+    ux, wh = (cat("gx") * _layer_norm(_stacked(p, "U", "rzn", x))).chunk(3, 1), \
+        (cat("gh") * _layer_norm(_stacked(p, "W", "rzn", h))).chunk(3, 1)
+    r = sig(ux[0] + wh[0] + p["b_r"])
+    z = sig(ux[1] + wh[1] + p["b_z"])
+    n = tanh(ux[2] + p["b_n"] + r * (wh[2] + p["bh_n"]))
+    h2 = (1 - z) * n + z * h
+    return (h2,), h2
+
+
 CATALOG = {"rnn": rnn, "lstm": lstm, "gru": gru, "gru_cho": gru_cho, "article_lstm": article_lstm,
-           "article_gru": article_gru, "min_gru": min_gru, "min_lstm": min_lstm, "sru": sru, "slstm": slstm, **GREFF}
+           "article_gru": article_gru, "mingru": mingru, "minlstm": minlstm, "sru": sru, "slstm": slstm,
+           "indrnn": indrnn, "peephole_lstm": peephole_lstm, "lstm_layernorm": lstm_layernorm,
+           "gru_layernorm": gru_layernorm, **GREFF}
 
 
 def unroll(step, params, xs, state0, dys, dfinal):

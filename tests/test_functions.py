@@ -69,8 +69,38 @@ def test_the_runtime_functions_as_torch(dtype):
     ("h' = min(h, h, h)", 6, "'min' takes 2 arguments, not 3"),
     ("h' = logsigmoid(h, h)", 6, "'logsigmoid' takes one argument, not 2"),
     ("h' = max(h, x)", 6, "'max' mixes an input-sized value with a hidden-sized one"),
+    ("h' = h * mean(x)", 10, "'mean' averages over the hidden units of a batch row; its argument is an input-sized"),
+    ("h' = h + layernorm(2)", 10, "'layernorm' averages over the hidden units of a batch row; its argument is a "
+                                  "constant"),
+    ("h' = mean(h, h)", 6, "'mean' takes one argument, not 2"),
+    ("h' = tanh(W @ mean(x))", 15, "'mean' averages over the hidden units"),
 ])
 def test_wrong_calls_are_errors_at_their_column(text, col, message):
     with pytest.raises(cellgen.SpecError) as e:
         cellgen.compile_spec(f"input x\nstate h\n{text}\n", "f.cell")
     assert (e.value.line, e.value.col) == (3, col) and message in str(e.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("H", [1, 7, 16, 37, 128])
+def test_row_means_as_numpy(dtype, H):
+    from cellgen.runtime.rows import row_means
+    a = np.random.default_rng(H).standard_normal((5, 3 * H)).astype(dtype)
+    out = np.empty((5, H), dtype)
+    row_means(a[:, H:2 * H], out)  # a block of columns, as a stacked product's
+    expected = a[:, H:2 * H].astype(np.float64).mean(1, keepdims=True)
+    np.testing.assert_allclose(out, np.broadcast_to(expected, (5, H)), rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_layernorm_is_torch_s_layer_norm_and_mean_its_mean(tmp_path, monkeypatch):
+    monkeypatch.setenv("CELLGEN_CACHE_DIR", str(tmp_path))
+    m = cellgen.load_text("cell lnm\ninput x\nstate h\nh' = layernorm(W @ h + U @ x) + mean(h) * h\n", "lnm.cell")
+    rng = np.random.default_rng(0)
+    p = {k: v + rng.standard_normal(v.shape) for k, v in m.init_params(3, 6, dtype=np.float64).items()}
+    xs, h0 = rng.standard_normal((4, 2, 3)), rng.standard_normal((2, 6))
+    ys, _, _ = m.forward(p, xs, (h0,))
+    h = torch.tensor(h0)
+    for t in range(4):
+        pre = h @ torch.tensor(p["W"]).T + torch.tensor(xs[t]) @ torch.tensor(p["U"]).T
+        h = torch.nn.functional.layer_norm(pre, (6,)) + h.mean(1, keepdim=True) * h
+        np.testing.assert_allclose(ys[t], h.numpy(), rtol=0, atol=1e-13)

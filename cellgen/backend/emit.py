@@ -120,7 +120,10 @@ def _step_lines(step: tuple, kernels: dict[str, KernelText], td: str) -> list[st
     """A step's products and kernels; td indexes dys (the forward has none: 0)."""
     out = []
     for op in step:
-        if isinstance(op, Gemm):
+        if isinstance(op, Gemm) and op.is_mean:
+            out.append(f"_row_means({_step_rows(op.a, op.a_per_step, op.columns)}, "
+                       f"{_step_rows(op.out, op.out_per_step)})  # {op.comment}")
+        elif isinstance(op, Gemm):
             out.append(f"_step_product({_step_rows(op.a, op.a_per_step, op.columns)}, {op.b}, "
                        f"{_step_rows(op.out, op.out_per_step)}, _tail)  # {op.comment}")
         else:
@@ -175,7 +178,8 @@ def render(plan: Plan) -> str:
     sequence = {field: [_literal(r) for r in rs] for field, rs in records.items()} | row_kernels
 
     source = _TEMPLATES.get_template("module.py.j2").render(
-        version=__version__, runtime=runtime.VERSION, activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
+        version=__version__, runtime=runtime.VERSION,
+        row_means=any(isinstance(op, Gemm) and op.is_mean for op in plan.forward_step + plan.backward_step), activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
         source=_safe_comment(Path(cell.path).name),
         forward_eqs=eq.forward, backward_eqs=eq.backward, legend=eq.legend, dx_lines=eq.dx,
         params=[(p.name, p.shape) for p in cell.params],

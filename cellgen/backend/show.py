@@ -71,7 +71,9 @@ def equations(plan: Plan) -> Equations:
     legend += [f"{m.name}: a mask the caller gives, " + ("the same at every step" if m.per_sequence else "at step t")
                + " (no gradient flows into it)" for m in cell.masks]
     for grp in plan.groups:
-        if grp.operand_size != "input":
+        if grp.is_mean:  # the mean is (J / H) @ v, and J / H is its own transpose
+            legend.append(f"dA{grp.index} = the mean over the units of d{names[grp.members[0].symbol]}")
+        elif grp.operand_size != "input":
             legend.append(f"dA{grp.index} = [{'; '.join(p.param for p in grp.members)}]^T @ "
                           f"[{'; '.join('d' + names[p.symbol] for p in grp.members)}], one GEMM")
     dx = [f"dx += {_display(t, names)}" for t in d.dx_terms.values()]

@@ -17,8 +17,10 @@ from typing import Callable, TypeVar
 from ..errors import Diagnostic, Reporter
 from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Unary, children, start, walk
 
-FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs", "logsigmoid", "max", "min")
+FUNCTIONS = ("sigmoid", "tanh", "relu", "softplus", "exp", "log", "sqrt", "abs", "logsigmoid", "max", "min",
+             "mean", "layernorm")
 ARITY = {"max": 2, "min": 2}  # the others take one argument
+REDUCTIONS = ("mean", "layernorm")  # over the hidden units of one batch row
 INPUT, HIDDEN, SCALAR, INVALID = "input", "hidden", "scalar", "invalid"
 # A generated module must never take the place of a module the program imports.
 RESERVED_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {"numpy", "numba", "cellgen", "generated", "scipy",
@@ -417,6 +419,13 @@ class _Checker:
                 if (node.id, False) in sizes:
                     return sizes[(node.id, False)]
                 return HIDDEN  # a vector parameter (matrices only stand left of '@')
+            if isinstance(node, Call) and node.func in REDUCTIONS:
+                if kids[0] in (INPUT, SCALAR):
+                    what = "an input-sized value" if kids[0] == INPUT else "a constant"
+                    self.err(node, f"'{node.func}' averages over the hidden units of a batch row; its argument "
+                                   f"is {what}")
+                    return INVALID
+                return kids[0]
             if isinstance(node, Unary) or (isinstance(node, Call) and len(kids) == 1):
                 return kids[0]
             if isinstance(node, Call):  # max(a, b), min(a, b): sized as a + b

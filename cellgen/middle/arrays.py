@@ -38,6 +38,7 @@ def arrays(plan: Plan) -> ArrayTable:
     codes = [g.prev[s].name for s in cell.states]
     inputs = [grp for grp in plan.groups if grp.operand_size == "input"]
     recurrent = [grp for grp in plan.groups if grp.operand_size != "input"]
+    weighted = [grp for grp in plan.groups if not grp.is_mean]  # the means have no weights
     has_operand = set(plan.operand_buffers)
 
     fwd: list[Array] = [Array(names.X_ROWS, "input", ("T*B", "I"))]
@@ -53,7 +54,8 @@ def arrays(plan: Plan) -> ArrayTable:
             fwd.append(Array(names.operand(grp.index), "tape", shape))
     tape = [a for a in fwd if a.role in ("input", "state", "tape")]
     fwd += [Array(names.weights(grp.index, True), "weights", group=grp.index, transpose=True) for grp in inputs]
-    fwd += [Array(names.panels(grp.index, True), "panels", group=grp.index, transpose=True) for grp in recurrent]
+    fwd += [Array(names.panels(grp.index, True), "panels", group=grp.index, transpose=True) for grp in recurrent
+            if not grp.is_mean]
     vectors = [Array(names.vector(sym.name), "vector", param=name) for name, sym in g.vectors.items()]
     per_sequence = {m.name for m in cell.masks if m.per_sequence}
     masks = [Array(names.mask(sym.name), "mask", ("B", "H") if name in per_sequence else ("T", "B", "H"),
@@ -63,7 +65,8 @@ def arrays(plan: Plan) -> ArrayTable:
 
     bwd: list[Array] = [Array(a.name, a.role if a.role == "input" else "tape", a.shape) for a in tape]
     bwd += [Array(names.weights(grp.index, False), "weights", group=grp.index) for grp in inputs]
-    bwd += [Array(names.panels(grp.index, False), "panels", group=grp.index) for grp in recurrent]
+    bwd += [Array(names.panels(grp.index, False), "panels", group=grp.index) for grp in recurrent
+            if not grp.is_mean]
     bwd += vectors + masks
     bwd.append(Array(names.DYS, "dy", ("T", "B", "H")))
     bwd += [Array(names.carry(c), "carry", ("B", "H"), index=i) for i, c in enumerate(codes)]
@@ -86,7 +89,7 @@ def arrays(plan: Plan) -> ArrayTable:
         by_stream.setdefault(stream, []).append((name, block))
     bwd += [Array(names.vector_grads(stream), "vector_grad", (str(len(sums)), "H")) for stream, sums in by_stream.items()]
     bwd += [Array(names.weight_grad(grp.index), "weight_grad",
-                  ("I" if grp.operand_size == "input" else "H", _width(len(grp.members)))) for grp in plan.groups]
+                  ("I" if grp.operand_size == "input" else "H", _width(len(grp.members)))) for grp in weighted]
     bwd.append(Array(names.DX_ROWS, "dx", ("T*B", "I"), zero=plan.dx_from_gemm is None))
 
     widths = {a.name: a.shape[-1] for a in fwd + bwd if a.shape}
@@ -118,7 +121,7 @@ def arrays(plan: Plan) -> ArrayTable:
     weight_grads = tuple(
         Product(operand_rows(grp), adjoint_rows(grp), Rows(names.weight_grad(grp.index)), transpose_a=True,
                 comment="d(" + ", ".join(p.param for p in grp.members) + "), transposed")
-        for grp in plan.groups)
+        for grp in weighted)
     operand_grads = []
     for grp in inputs:
         if plan.dx_from_gemm == grp.index:
@@ -141,7 +144,7 @@ def arrays(plan: Plan) -> ArrayTable:
                                         for k, m in enumerate(grp.members) if m.param == p.name)
         else:
             param_grads[p.name] = (vector_row[p.name],) if p.name in vector_row else ()
-    groups = {grp.index: tuple(m.param for m in grp.members) for grp in plan.groups}
+    groups = {grp.index: tuple(m.param for m in grp.members) for grp in weighted}
     widest = max((len(grp.members) for grp in plan.groups), default=1)
     return ArrayTable(tuple(fwd), tuple(bwd), groups, widest, param_grads, input_products, weight_grads,
                       tuple(operand_grads), sums, names.state(codes[0]))

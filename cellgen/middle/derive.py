@@ -30,6 +30,11 @@ class Group:
     def plain_state(self) -> sp.Symbol | None:
         return self.operand if isinstance(self.operand, sp.Symbol) else None
 
+    @property
+    def is_mean(self) -> bool:
+        """A mean over the units (one member): a row reduction, not a GEMM, and no weights."""
+        return self.members[0].kind == "mean"
+
 
 @dataclass(frozen=True)
 class Derivation:
@@ -48,9 +53,9 @@ class Derivation:
 def group_products(graph: StepGraph) -> tuple[Group, ...]:
     keyed: dict[tuple, list[Product]] = {}
     for p in graph.products:
-        keyed.setdefault((p.level, p.operand), []).append(p)
+        keyed.setdefault((p.level, p.operand, p.kind), []).append(p)
     groups = []
-    for i, ((lvl, operand), members) in enumerate(keyed.items()):
+    for i, ((lvl, operand, _), members) in enumerate(keyed.items()):
         groups.append(Group(i, lvl, operand, members[0].operand_size, tuple(members), symbol(f"da__{i}")))
     return tuple(groups)
 

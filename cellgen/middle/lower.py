@@ -1,6 +1,9 @@
 """Checked cell -> step graph: one SymPy expression per named value of one time step.
 
-Matrix-vector products become opaque symbols (`mv__W`), each remembering its operand.
+Matrix-vector products become opaque symbols (`mv__W`), each remembering its operand; so
+does `mean(v)` (`mean__1`), the product of v with the constant matrix J / H (every entry
+1 / H): a per-row reduction is a barrier inside a step just as a product is, and its
+adjoint is the same reduction of the mean's adjoint. `layernorm` is written with `mean`.
 A product's *level* says when in a step it can run: level 0 products have an input-sized
 operand and run for all steps at once before the time loop; a product of level k needs
 products of level k-1 first. Element-wise work between products is what the kernels do.
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import Diagnostic, SpecError
-from ..frontend.checker import HIDDEN, INPUT, Cell, fold
+from ..frontend.checker import HIDDEN, INPUT, REDUCTIONS, Cell, fold
 from ..frontend.syntax import Call, Expr, MatVec, Name, Num, Unary
 from .functions import apply
 
@@ -39,14 +42,19 @@ def symbol(code_name: str) -> sp.Symbol:
     return sp.Symbol(code_name, real=True)
 
 
+LAYERNORM_EPS = sp.Rational(1, 100000)  # torch.nn.functional.layer_norm's default
+
+
 @dataclass(frozen=True)
 class Product:
-    """`param @ operand`, an opaque vector in the element-wise expressions."""
+    """`param @ operand`, or `mean(operand)` (kind "mean", no param): an opaque vector in
+    the element-wise expressions."""
     symbol: sp.Symbol
     param: str
     operand: sp.Expr
     operand_size: str  # INPUT or HIDDEN
     level: int
+    kind: str = "matvec"  # or "mean"
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,11 @@ def to_sympy(expr: Expr, resolve) -> sp.Expr:
             return resolve(node)
         if isinstance(node, Unary):
             return -kids[0] if node.op == "-" else kids[0]
+        if isinstance(node, Call) and node.func == "layernorm":
+            centered = kids[0] - resolve(node, kids[0])
+            return centered / sp.sqrt(resolve(node, centered ** 2) + LAYERNORM_EPS)
+        if isinstance(node, Call) and node.func in REDUCTIONS:
+            return resolve(node, kids[0])
         if isinstance(node, Call):
             return apply(node.func, *kids)
         if isinstance(node, MatVec):
@@ -116,6 +129,16 @@ def lower(cell: Cell) -> StepGraph:
         return max((level.get(s, 0) for s in e.free_symbols), default=0)
 
     def resolve(node, operand=None) -> sp.Expr:
+        if isinstance(node, Call):  # mean(operand): the function's name cannot be a parameter's
+            key = ("mean", operand)
+            if key not in products:
+                sym = symbol(f"mean__{sum(p.kind == 'mean' for p in products.values()) + 1}")
+                level[sym] = 1 + level_of(operand)
+                products[key] = Product(sym, "", operand, HIDDEN, level[sym], "mean")
+                order.append(sym)
+                shown = _show(operand, display)
+                display[sym] = f"mean{shown if shown.startswith('(') and operand in display else '(' + shown + ')'}"
+            return products[key].symbol
         if operand is not None:  # a product
             p = node.matrix.id
             key = (p, operand)

@@ -45,7 +45,8 @@ class Kernel:
 
 @dataclass(frozen=True)
 class Gemm:
-    """A step's product out = a @ b over the batch rows; b is a weights array packed in panels."""
+    """A step's product out = a @ b over the batch rows; b is a weights array packed in panels.
+    A mean (b = ""): every unit of out's row is the mean of a's row (a @ J / H, J all ones)."""
     a: str
     a_per_step: bool  # a has a time axis: the product reads a[t]
     b: str
@@ -53,6 +54,10 @@ class Gemm:
     out_per_step: bool
     comment: str
     columns: tuple[int, int] | None = None  # a's column blocks (in hidden sizes), when not all
+
+    @property
+    def is_mean(self) -> bool:
+        return not self.b
 
 
 # The planner's optimisations, each one a named pass that can be switched off (the plan is
@@ -257,8 +262,9 @@ class _Planner:
                 if level > 0 and grp.level == level:
                     src = names.state(grp.operand.name) if grp.operand in self.prev_of \
                         else names.operand(grp.index)
-                    step.append(Gemm(src, True, names.panels(grp.index, True), names.products(grp.index),
-                                     grp.index not in self.summed, describe(grp, g.display)))
+                    step.append(Gemm(src, True, "" if grp.is_mean else names.panels(grp.index, True),
+                                     names.products(grp.index), grp.index not in self.summed,
+                                     describe(grp, g.display)))
             if level < L:
                 outs = [(Slot(names.operand(grp.index), "t"), grp.operand) for grp in groups
                         if grp.level == level + 1 and grp.index in self.operand_buffers]
@@ -294,7 +300,7 @@ class _Planner:
         quantities: list[tuple[int, Slot, sp.Expr]] = []  # (kernel level, where it goes, value)
         values = {grp.index: [self.adjoint_value(p.symbol) for p in grp.members] for grp in groups}
         inputs = [grp for grp in groups if grp.operand_size == "input"]
-        recurrent = [grp for grp in groups if grp.operand_size != "input"]
+        recurrent = [grp for grp in groups if grp.operand_size != "input" and not grp.is_mean]
         # Input products whose gradients equal those of recurrent products (x and h meeting
         # in one sum, as in an LSTM) share their dM buffer: one stream less per step.
         dm_alias: dict[int, int] = {}
@@ -389,7 +395,8 @@ class _Planner:
                         step.append(Gemm(names.input_products_grad(ui), True, names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment, (first, first + len(grp.members))))
                     else:
-                        step.append(Gemm(names.products_grad(grp.index), True, names.panels(grp.index, False),
+                        step.append(Gemm(names.products_grad(grp.index), True,
+                                         "" if grp.is_mean else names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment))
         return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
 
@@ -454,7 +461,7 @@ def _sum_only_pairs(d: Derivation) -> tuple[dict[int, int], dict[sp.Symbol, sp.S
         return all(not (e.xreplace(sub).free_symbols & gone) for e in exprs)
 
     for w in d.groups:
-        if w.operand_size == "input":
+        if w.operand_size == "input" or w.is_mean:
             continue
         for u in inputs:  # the whole group pairs with members of one input group, or stays
             found: dict[sp.Symbol, sp.Symbol] = {}
@@ -507,6 +514,8 @@ def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> 
 def describe(grp: Group, display: dict, operand_only: bool = False) -> str:
     params = ", ".join(p.param for p in grp.members)
     operand = str(grp.operand.xreplace({s: sp.Symbol(display.get(s, s.name)) for s in grp.operand.free_symbols}))
+    if grp.is_mean:
+        return f"({operand}) from d(mean({operand}))" if operand_only else f"mean({operand})"
     if operand_only:
         return f"({operand}) from d({params} @ {operand})"
     return f"({params}) @ {operand}"

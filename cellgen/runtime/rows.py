@@ -44,6 +44,31 @@ def freeze_rows(t, lengths, carry, new_carry, b0, b1):
             copy_rows(carry, new_carry, b, b + 1)
 
 
+_LANES = 16  # partial sums, so LLVM vectorizes a row's sum without reassociating it
+
+
+@numba.njit(cache=True, error_model="numpy")
+def row_means(a, out):
+    """out[b, :] = the mean of a[b, :] for every row: `mean(v)` over a row's hidden units
+    (a: [rows, H] or a block of columns of a wider array). The sum runs in 16 fixed lanes
+    and then across them, an order that depends on H only: the same bits on every call."""
+    H = out.shape[1]
+    main = H - H % _LANES
+    for b in range(a.shape[0]):
+        lanes = np.zeros(_LANES, a.dtype)
+        for j0 in range(0, main, _LANES):
+            for k in range(_LANES):
+                lanes[k] += a[b, j0 + k]
+        total = a.dtype.type(0)
+        for k in range(_LANES):
+            total += lanes[k]
+        for j in range(main, H):
+            total += a[b, j]
+        m = total / H
+        for j in range(H):
+            out[b, j] = m
+
+
 # nogil: the row blocks of the whole-sequence phase call these from threads of their own
 @numba.njit(cache=True, error_model="numpy", nogil=True)
 def column_sums(a, blocks, out):

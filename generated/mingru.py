@@ -1,4 +1,4 @@
-"""min_gru: a recurrent cell compiled by cellgen 0.1.0 from min_gru.cell.
+"""mingru: a recurrent cell compiled by cellgen 0.1.0 from mingru.cell.
 
 Generated code: do not edit, rebuild with `cellgen build`. Imports numpy, numba and
 cellgen.runtime, the runtime every generated module shares.
@@ -36,11 +36,11 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "00b9646270d286c2"  # the cellgen.runtime this module was built against
-BUILD = "90071b5485bba2ce"  # a hash of this file's other lines
+RUNTIME = "bd75b6eac72237fa"  # the cellgen.runtime this module was built against
+BUILD = "587d616da7387dd4"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
-NAME = "min_gru"
+NAME = "mingru"
 INPUT = "x"
 STATES = ("h", )
 OUTPUT = "h"
