@@ -88,8 +88,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "bd75b6eac72237fa"  # the cellgen.runtime this module was built against
-BUILD = "0ea80cc9c84edab3"  # a hash of this file's other lines
+RUNTIME = "07c67e67e77b9d9c"  # the cellgen.runtime this module was built against
+BUILD = "ff3ffe91953674cf"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_layernorm"
@@ -147,9 +147,9 @@ def _forward_level0(_t, _td, _b0, _b1, _H, A__10, A__8, A__9, X__7, _L, _k):
     A__9 = _unowned(A__9)
     X__7 = _unowned(X__7)
     for _b in range(_b0, _b1):
-        _A__10_0 = A__10[_t, _b, :_H]
-        _A__8_0 = A__8[_t, _b, :_H]
-        _A__9_0 = A__9[_t, _b, :_H]
+        _A__10_0 = A__10[_b, :_H]
+        _A__8_0 = A__8[_b, :_H]
+        _A__9_0 = A__9[_b, :_H]
         _X__7_0 = X__7[_t, _b, :_H]
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
@@ -185,18 +185,18 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3
     M__9 = _unowned(M__9)
     X__7 = _unowned(X__7)
     for _b in range(_b0, _b1):
-        _A__11_0 = A__11[_t, _b, :_H]
-        _A__12_0 = A__12[_t, _b, :_H]
-        _A__13_0 = A__13[_t, _b, :_H]
-        _A__1_0 = A__1[_t, _b, :_H]
-        _A__2_0 = A__2[_t, _b, :_H]
-        _A__3_0 = A__3[_t, _b, :_H]
+        _A__11_0 = A__11[_b, :_H]
+        _A__12_0 = A__12[_b, :_H]
+        _A__13_0 = A__13[_b, :_H]
+        _A__1_0 = A__1[_b, :_H]
+        _A__2_0 = A__2[_b, :_H]
+        _A__3_0 = A__3[_b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b, :_H]
-        _M__8_0 = M__8[_t, _b, :_H]
-        _M__9_0 = M__9[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__8_0 = M__8[_t, _b]
+        _M__9_0 = M__9[_t, _b]
         _X__7_0 = X__7[_t, _b, :_H]
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
@@ -213,9 +213,9 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__9 = _M__10_0[_j]
-            mean__7 = _M__8_0[_j]
-            mean__8 = _M__9_0[_j]
+            mean__9 = _M__10_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
             mv__U_r = _X__7_0[_j]
             mv__U_z = _X__7_1[_j]
             mv__U_n = _X__7_2[_j]
@@ -242,15 +242,15 @@ def _forward_level2(_t, _td, _b0, _b1, _H, A__4, A__5, A__6, M__0, M__1, M__2, M
     M__2 = _unowned(M__2)
     M__3 = _unowned(M__3)
     for _b in range(_b0, _b1):
-        _A__4_0 = A__4[_t, _b, :_H]
-        _A__5_0 = A__5[_t, _b, :_H]
-        _A__6_0 = A__6[_t, _b, :_H]
+        _A__4_0 = A__4[_b, :_H]
+        _A__5_0 = A__5[_b, :_H]
+        _A__6_0 = A__6[_b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__1_0 = M__1[_t, _b, :_H]
-        _M__2_0 = M__2[_t, _b, :_H]
-        _M__3_0 = M__3[_t, _b, :_H]
+        _M__1_0 = M__1[_t, _b]
+        _M__2_0 = M__2[_t, _b]
+        _M__3_0 = M__3[_t, _b]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _A__4_0[_j] = 0
@@ -261,9 +261,9 @@ def _forward_level2(_t, _td, _b0, _b1, _H, A__4, A__5, A__6, M__0, M__1, M__2, M
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__1 = _M__1_0[_j]
-            mean__2 = _M__2_0[_j]
-            mean__3 = _M__3_0[_j]
+            mean__1 = _M__1_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
             mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
             _A__4_0[_j] = _pow2(-mh + mv__W_r)
             _A__5_0[_j] = _pow2(-mh + mv__W_z)
@@ -305,18 +305,18 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b, :_H]
-        _M__11_0 = M__11[_t, _b, :_H]
-        _M__12_0 = M__12[_t, _b, :_H]
-        _M__13_0 = M__13[_t, _b, :_H]
-        _M__1_0 = M__1[_t, _b, :_H]
-        _M__2_0 = M__2[_t, _b, :_H]
-        _M__3_0 = M__3[_t, _b, :_H]
-        _M__4_0 = M__4[_t, _b, :_H]
-        _M__5_0 = M__5[_t, _b, :_H]
-        _M__6_0 = M__6[_t, _b, :_H]
-        _M__8_0 = M__8[_t, _b, :_H]
-        _M__9_0 = M__9[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__1_0 = M__1[_t, _b]
+        _M__2_0 = M__2[_t, _b]
+        _M__3_0 = M__3[_t, _b]
+        _M__4_0 = M__4[_t, _b]
+        _M__5_0 = M__5[_t, _b]
+        _M__6_0 = M__6[_t, _b]
+        _M__8_0 = M__8[_t, _b]
+        _M__9_0 = M__9[_t, _b]
         _S__h_0 = S__h[_t, _b, :_H]
         _S__h_next_0 = S__h[_t + 1, _b, :_H]
         _X__7_0 = X__7[_t, _b, :_H]
@@ -330,18 +330,18 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__1 = _M__1_0[_j]
-            mean__9 = _M__10_0[_j]
-            mean__10 = _M__11_0[_j]
-            mean__11 = _M__12_0[_j]
-            mean__12 = _M__13_0[_j]
-            mean__2 = _M__2_0[_j]
-            mean__3 = _M__3_0[_j]
-            mean__4 = _M__4_0[_j]
-            mean__5 = _M__5_0[_j]
-            mean__6 = _M__6_0[_j]
-            mean__7 = _M__8_0[_j]
-            mean__8 = _M__9_0[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
             b_n = P__b_n[_j]
             b_r = P__b_r[_j]
             b_z = P__b_z[_j]
@@ -424,25 +424,25 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b, :_H]
-        _M__11_0 = M__11[_t, _b, :_H]
-        _M__12_0 = M__12[_t, _b, :_H]
-        _M__13_0 = M__13[_t, _b, :_H]
-        _M__1_0 = M__1[_t, _b, :_H]
-        _M__2_0 = M__2[_t, _b, :_H]
-        _M__3_0 = M__3[_t, _b, :_H]
-        _M__4_0 = M__4[_t, _b, :_H]
-        _M__5_0 = M__5[_t, _b, :_H]
-        _M__6_0 = M__6[_t, _b, :_H]
-        _M__8_0 = M__8[_t, _b, :_H]
-        _M__9_0 = M__9[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__1_0 = M__1[_t, _b]
+        _M__2_0 = M__2[_t, _b]
+        _M__3_0 = M__3[_t, _b]
+        _M__4_0 = M__4[_t, _b]
+        _M__5_0 = M__5[_t, _b]
+        _M__6_0 = M__6[_t, _b]
+        _M__8_0 = M__8[_t, _b]
+        _M__9_0 = M__9[_t, _b]
         _S__h_0 = S__h[_t, _b, :_H]
         _X__7_0 = X__7[_t, _b, :_H]
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
-        _dM__4_0 = dM__4[_t, _b, :_H]
-        _dM__5_0 = dM__5[_t, _b, :_H]
-        _dM__6_0 = dM__6[_t, _b, :_H]
+        _dM__4_0 = dM__4[_b, :_H]
+        _dM__5_0 = dM__5[_b, :_H]
+        _dM__6_0 = dM__6[_b, :_H]
         _dV__b_n_0 = dV__b_n[_t, _b, :_H]
         _dV__b_r_0 = dV__b_r[_t, _b, :_H]
         _dV__b_z_0 = dV__b_z[_t, _b, :_H]
@@ -475,18 +475,18 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__1 = _M__1_0[_j]
-            mean__9 = _M__10_0[_j]
-            mean__10 = _M__11_0[_j]
-            mean__11 = _M__12_0[_j]
-            mean__12 = _M__13_0[_j]
-            mean__2 = _M__2_0[_j]
-            mean__3 = _M__3_0[_j]
-            mean__4 = _M__4_0[_j]
-            mean__5 = _M__5_0[_j]
-            mean__6 = _M__6_0[_j]
-            mean__7 = _M__8_0[_j]
-            mean__8 = _M__9_0[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
             b_n = P__b_n[_j]
             b_r = P__b_r[_j]
             b_z = P__b_z[_j]
@@ -615,18 +615,18 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b, :_H]
-        _M__11_0 = M__11[_t, _b, :_H]
-        _M__12_0 = M__12[_t, _b, :_H]
-        _M__13_0 = M__13[_t, _b, :_H]
-        _M__1_0 = M__1[_t, _b, :_H]
-        _M__2_0 = M__2[_t, _b, :_H]
-        _M__3_0 = M__3[_t, _b, :_H]
-        _M__4_0 = M__4[_t, _b, :_H]
-        _M__5_0 = M__5[_t, _b, :_H]
-        _M__6_0 = M__6[_t, _b, :_H]
-        _M__8_0 = M__8[_t, _b, :_H]
-        _M__9_0 = M__9[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__1_0 = M__1[_t, _b]
+        _M__2_0 = M__2[_t, _b]
+        _M__3_0 = M__3[_t, _b]
+        _M__4_0 = M__4[_t, _b]
+        _M__5_0 = M__5[_t, _b]
+        _M__6_0 = M__6[_t, _b]
+        _M__8_0 = M__8[_t, _b]
+        _M__9_0 = M__9[_t, _b]
         _S__h_0 = S__h[_t, _b, :_H]
         _X__7_0 = X__7[_t, _b, :_H]
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
@@ -634,12 +634,12 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
         _dA__4_0 = dA__4[_b, :_H]
         _dA__5_0 = dA__5[_b, :_H]
         _dA__6_0 = dA__6[_b, :_H]
-        _dM__11_0 = dM__11[_t, _b, :_H]
-        _dM__12_0 = dM__12[_t, _b, :_H]
-        _dM__13_0 = dM__13[_t, _b, :_H]
-        _dM__1_0 = dM__1[_t, _b, :_H]
-        _dM__2_0 = dM__2[_t, _b, :_H]
-        _dM__3_0 = dM__3[_t, _b, :_H]
+        _dM__11_0 = dM__11[_b, :_H]
+        _dM__12_0 = dM__12[_b, :_H]
+        _dM__13_0 = dM__13[_b, :_H]
+        _dM__1_0 = dM__1[_b, :_H]
+        _dM__2_0 = dM__2[_b, :_H]
+        _dM__3_0 = dM__3[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
@@ -655,18 +655,18 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__1 = _M__1_0[_j]
-            mean__9 = _M__10_0[_j]
-            mean__10 = _M__11_0[_j]
-            mean__11 = _M__12_0[_j]
-            mean__12 = _M__13_0[_j]
-            mean__2 = _M__2_0[_j]
-            mean__3 = _M__3_0[_j]
-            mean__4 = _M__4_0[_j]
-            mean__5 = _M__5_0[_j]
-            mean__6 = _M__6_0[_j]
-            mean__7 = _M__8_0[_j]
-            mean__8 = _M__9_0[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
             b_n = P__b_n[_j]
             b_r = P__b_r[_j]
             b_z = P__b_z[_j]
@@ -786,18 +786,18 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b, :_H]
-        _M__11_0 = M__11[_t, _b, :_H]
-        _M__12_0 = M__12[_t, _b, :_H]
-        _M__13_0 = M__13[_t, _b, :_H]
-        _M__1_0 = M__1[_t, _b, :_H]
-        _M__2_0 = M__2[_t, _b, :_H]
-        _M__3_0 = M__3[_t, _b, :_H]
-        _M__4_0 = M__4[_t, _b, :_H]
-        _M__5_0 = M__5[_t, _b, :_H]
-        _M__6_0 = M__6[_t, _b, :_H]
-        _M__8_0 = M__8[_t, _b, :_H]
-        _M__9_0 = M__9[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__1_0 = M__1[_t, _b]
+        _M__2_0 = M__2[_t, _b]
+        _M__3_0 = M__3[_t, _b]
+        _M__4_0 = M__4[_t, _b]
+        _M__5_0 = M__5[_t, _b]
+        _M__6_0 = M__6[_t, _b]
+        _M__8_0 = M__8[_t, _b]
+        _M__9_0 = M__9[_t, _b]
         _S__h_0 = S__h[_t, _b, :_H]
         _X__7_0 = X__7[_t, _b, :_H]
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
@@ -814,9 +814,9 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
         _dM__0_0 = dM__0[_t, _b, :_H]
         _dM__0_1 = dM__0[_t, _b, _H:2 * _H]
         _dM__0_2 = dM__0[_t, _b, 2 * _H:3 * _H]
-        _dM__10_0 = dM__10[_t, _b, :_H]
-        _dM__8_0 = dM__8[_t, _b, :_H]
-        _dM__9_0 = dM__9[_t, _b, :_H]
+        _dM__10_0 = dM__10[_b, :_H]
+        _dM__8_0 = dM__8[_b, :_H]
+        _dM__9_0 = dM__9[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
@@ -832,18 +832,18 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__1 = _M__1_0[_j]
-            mean__9 = _M__10_0[_j]
-            mean__10 = _M__11_0[_j]
-            mean__11 = _M__12_0[_j]
-            mean__12 = _M__13_0[_j]
-            mean__2 = _M__2_0[_j]
-            mean__3 = _M__3_0[_j]
-            mean__4 = _M__4_0[_j]
-            mean__5 = _M__5_0[_j]
-            mean__6 = _M__6_0[_j]
-            mean__7 = _M__8_0[_j]
-            mean__8 = _M__9_0[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
             b_n = P__b_n[_j]
             b_r = P__b_r[_j]
             b_z = P__b_z[_j]
@@ -962,18 +962,18 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b, :_H]
-        _M__11_0 = M__11[_t, _b, :_H]
-        _M__12_0 = M__12[_t, _b, :_H]
-        _M__13_0 = M__13[_t, _b, :_H]
-        _M__1_0 = M__1[_t, _b, :_H]
-        _M__2_0 = M__2[_t, _b, :_H]
-        _M__3_0 = M__3[_t, _b, :_H]
-        _M__4_0 = M__4[_t, _b, :_H]
-        _M__5_0 = M__5[_t, _b, :_H]
-        _M__6_0 = M__6[_t, _b, :_H]
-        _M__8_0 = M__8[_t, _b, :_H]
-        _M__9_0 = M__9[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__1_0 = M__1[_t, _b]
+        _M__2_0 = M__2[_t, _b]
+        _M__3_0 = M__3[_t, _b]
+        _M__4_0 = M__4[_t, _b]
+        _M__5_0 = M__5[_t, _b]
+        _M__6_0 = M__6[_t, _b]
+        _M__8_0 = M__8[_t, _b]
+        _M__9_0 = M__9[_t, _b]
         _S__h_0 = S__h[_t, _b, :_H]
         _X__7_0 = X__7[_t, _b, :_H]
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
@@ -1001,18 +1001,18 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
-            mean__1 = _M__1_0[_j]
-            mean__9 = _M__10_0[_j]
-            mean__10 = _M__11_0[_j]
-            mean__11 = _M__12_0[_j]
-            mean__12 = _M__13_0[_j]
-            mean__2 = _M__2_0[_j]
-            mean__3 = _M__3_0[_j]
-            mean__4 = _M__4_0[_j]
-            mean__5 = _M__5_0[_j]
-            mean__6 = _M__6_0[_j]
-            mean__7 = _M__8_0[_j]
-            mean__8 = _M__9_0[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
             b_n = P__b_n[_j]
             b_r = P__b_r[_j]
             b_z = P__b_z[_j]
@@ -1079,26 +1079,26 @@ def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6,
     for _t in range(_t0, _t1):
         _forward_level0(_t, 0, _b0, _b1, _H, A__10, A__8, A__9, X__7, _L, _k)
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_t, _b0:_b1], _tail)  # (W_r, W_z, W_n) @ h
-        _row_means(A__8[_t, _b0:_b1], M__8[_t, _b0:_b1])  # mean((U_r @ x))
-        _row_means(A__9[_t, _b0:_b1], M__9[_t, _b0:_b1])  # mean((U_z @ x))
-        _row_means(A__10[_t, _b0:_b1], M__10[_t, _b0:_b1])  # mean((U_n @ x))
+        _row_means(A__8[_b0:_b1], M__8[_t, _b0:_b1])  # mean((U_r @ x))
+        _row_means(A__9[_b0:_b1], M__9[_t, _b0:_b1])  # mean((U_z @ x))
+        _row_means(A__10[_b0:_b1], M__10[_t, _b0:_b1])  # mean((U_n @ x))
         _forward_level1(_t, 0, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3, M__0, M__10, M__8, M__9, X__7, _L, _k)
-        _row_means(A__1[_t, _b0:_b1], M__1[_t, _b0:_b1])  # mean((W_r @ h))
-        _row_means(A__2[_t, _b0:_b1], M__2[_t, _b0:_b1])  # mean((W_z @ h))
-        _row_means(A__3[_t, _b0:_b1], M__3[_t, _b0:_b1])  # mean((W_n @ h))
-        _row_means(A__11[_t, _b0:_b1], M__11[_t, _b0:_b1])  # mean(((U_r @ x) - mx)**2)
-        _row_means(A__12[_t, _b0:_b1], M__12[_t, _b0:_b1])  # mean(((U_z @ x) - mx)**2)
-        _row_means(A__13[_t, _b0:_b1], M__13[_t, _b0:_b1])  # mean(((U_n @ x) - mx)**2)
+        _row_means(A__1[_b0:_b1], M__1[_t, _b0:_b1])  # mean((W_r @ h))
+        _row_means(A__2[_b0:_b1], M__2[_t, _b0:_b1])  # mean((W_z @ h))
+        _row_means(A__3[_b0:_b1], M__3[_t, _b0:_b1])  # mean((W_n @ h))
+        _row_means(A__11[_b0:_b1], M__11[_t, _b0:_b1])  # mean(((U_r @ x) - mx)**2)
+        _row_means(A__12[_b0:_b1], M__12[_t, _b0:_b1])  # mean(((U_z @ x) - mx)**2)
+        _row_means(A__13[_b0:_b1], M__13[_t, _b0:_b1])  # mean(((U_n @ x) - mx)**2)
         _forward_level2(_t, 0, _b0, _b1, _H, A__4, A__5, A__6, M__0, M__1, M__2, M__3, _L, _k)
-        _row_means(A__4[_t, _b0:_b1], M__4[_t, _b0:_b1])  # mean(((W_r @ h) - mh)**2)
-        _row_means(A__5[_t, _b0:_b1], M__5[_t, _b0:_b1])  # mean(((W_z @ h) - mh)**2)
-        _row_means(A__6[_t, _b0:_b1], M__6[_t, _b0:_b1])  # mean(((W_n @ h) - mh)**2)
+        _row_means(A__4[_b0:_b1], M__4[_t, _b0:_b1])  # mean(((W_r @ h) - mh)**2)
+        _row_means(A__5[_b0:_b1], M__5[_t, _b0:_b1])  # mean(((W_z @ h) - mh)**2)
+        _row_means(A__6[_b0:_b1], M__6[_t, _b0:_b1])  # mean(((W_n @ h) - mh)**2)
         _forward_step(_t, 0, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, A__1, A__2, A__3, A__4, A__5, A__6, A__8, A__9, A__10, A__11, A__12, A__13, W__7, W__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__8, dM__9, dM__10, dM__11, dM__12, dM__13, dX__7, dA__0, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__8, dA__9, dA__10, dA__11, dA__12, dA__13, dV__gx_r, dV__gh_r, dV__b_r, dV__gx_z, dV__gh_z, dV__b_z, dV__gx_n, dV__b_n, dV__gh_n, dV__bh_n, dP__dV__gx_r, dP__dV__gh_r, dP__dV__b_r, dP__dV__gx_z, dP__dV__gh_z, dP__dV__b_z, dP__dV__gx_n, dP__dV__b_n, dP__dV__gh_n, dP__dV__bh_n, dW__0, dW__7, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, W__7, W__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__8, dM__9, dM__10, dM__11, dM__12, dM__13, dX__7, dA__0, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__8, dA__9, dA__10, dA__11, dA__12, dA__13, dV__gx_r, dV__gh_r, dV__b_r, dV__gx_z, dV__gh_z, dV__b_z, dV__gx_n, dV__b_n, dV__gh_n, dV__bh_n, dP__dV__gx_r, dP__dV__gh_r, dP__dV__b_r, dP__dV__gx_z, dP__dV__gh_z, dP__dV__b_z, dP__dV__gx_n, dP__dV__b_n, dP__dV__gh_n, dP__dV__bh_n, dW__0, dW__7, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -1108,21 +1108,21 @@ def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
         _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k)
-        _row_means(dM__4[_t, _b0:_b1], dA__4[_b0:_b1])  # d(((W_r @ h) - mh)**2) from d(mean(((W_r @ h) - mh)**2))
-        _row_means(dM__5[_t, _b0:_b1], dA__5[_b0:_b1])  # d(((W_z @ h) - mh)**2) from d(mean(((W_z @ h) - mh)**2))
-        _row_means(dM__6[_t, _b0:_b1], dA__6[_b0:_b1])  # d(((W_n @ h) - mh)**2) from d(mean(((W_n @ h) - mh)**2))
+        _row_means(dM__4[_b0:_b1], dA__4[_b0:_b1])  # d(((W_r @ h) - mh)**2) from d(mean(((W_r @ h) - mh)**2))
+        _row_means(dM__5[_b0:_b1], dA__5[_b0:_b1])  # d(((W_z @ h) - mh)**2) from d(mean(((W_z @ h) - mh)**2))
+        _row_means(dM__6[_b0:_b1], dA__6[_b0:_b1])  # d(((W_n @ h) - mh)**2) from d(mean(((W_n @ h) - mh)**2))
         _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k)
-        _row_means(dM__1[_t, _b0:_b1], dA__1[_b0:_b1])  # d((W_r @ h)) from d(mean((W_r @ h)))
-        _row_means(dM__2[_t, _b0:_b1], dA__2[_b0:_b1])  # d((W_z @ h)) from d(mean((W_z @ h)))
-        _row_means(dM__3[_t, _b0:_b1], dA__3[_b0:_b1])  # d((W_n @ h)) from d(mean((W_n @ h)))
-        _row_means(dM__11[_t, _b0:_b1], dA__11[_b0:_b1])  # d(((U_r @ x) - mx)**2) from d(mean(((U_r @ x) - mx)**2))
-        _row_means(dM__12[_t, _b0:_b1], dA__12[_b0:_b1])  # d(((U_z @ x) - mx)**2) from d(mean(((U_z @ x) - mx)**2))
-        _row_means(dM__13[_t, _b0:_b1], dA__13[_b0:_b1])  # d(((U_n @ x) - mx)**2) from d(mean(((U_n @ x) - mx)**2))
+        _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_r @ h)) from d(mean((W_r @ h)))
+        _row_means(dM__2[_b0:_b1], dA__2[_b0:_b1])  # d((W_z @ h)) from d(mean((W_z @ h)))
+        _row_means(dM__3[_b0:_b1], dA__3[_b0:_b1])  # d((W_n @ h)) from d(mean((W_n @ h)))
+        _row_means(dM__11[_b0:_b1], dA__11[_b0:_b1])  # d(((U_r @ x) - mx)**2) from d(mean(((U_r @ x) - mx)**2))
+        _row_means(dM__12[_b0:_b1], dA__12[_b0:_b1])  # d(((U_z @ x) - mx)**2) from d(mean(((U_z @ x) - mx)**2))
+        _row_means(dM__13[_b0:_b1], dA__13[_b0:_b1])  # d(((U_n @ x) - mx)**2) from d(mean(((U_n @ x) - mx)**2))
         _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, dA__0[_b0:_b1], _tail)  # d(h) from d(W_r, W_z, W_n @ h)
-        _row_means(dM__8[_t, _b0:_b1], dA__8[_b0:_b1])  # d((U_r @ x)) from d(mean((U_r @ x)))
-        _row_means(dM__9[_t, _b0:_b1], dA__9[_b0:_b1])  # d((U_z @ x)) from d(mean((U_z @ x)))
-        _row_means(dM__10[_t, _b0:_b1], dA__10[_b0:_b1])  # d((U_n @ x)) from d(mean((U_n @ x)))
+        _row_means(dM__8[_b0:_b1], dA__8[_b0:_b1])  # d((U_r @ x)) from d(mean((U_r @ x)))
+        _row_means(dM__9[_b0:_b1], dA__9[_b0:_b1])  # d((U_z @ x)) from d(mean((U_z @ x)))
+        _row_means(dM__10[_b0:_b1], dA__10[_b0:_b1])  # d((U_n @ x)) from d(mean((U_n @ x)))
         _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k)
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
@@ -1142,30 +1142,30 @@ _CELL = _Cell(
         _Array('S__h', 'state', shape=('T+1', 'B', 'H'), index=0),
         _Array('X__7', 'tape', shape=('T', 'B', '3H')),
         _Array('M__0', 'tape', shape=('T', 'B', '3H')),
-        _Array('M__1', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__2', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__3', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__4', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__5', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__6', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__8', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__9', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__10', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__11', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__12', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__13', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__1', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__2', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__3', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__4', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__5', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__6', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__8', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__9', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__10', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__11', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__12', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__13', 'tape', shape=('T', 'B', 'H')),
+        _Array('M__1', 'tape', shape=('T', 'B')),
+        _Array('M__2', 'tape', shape=('T', 'B')),
+        _Array('M__3', 'tape', shape=('T', 'B')),
+        _Array('M__4', 'tape', shape=('T', 'B')),
+        _Array('M__5', 'tape', shape=('T', 'B')),
+        _Array('M__6', 'tape', shape=('T', 'B')),
+        _Array('M__8', 'tape', shape=('T', 'B')),
+        _Array('M__9', 'tape', shape=('T', 'B')),
+        _Array('M__10', 'tape', shape=('T', 'B')),
+        _Array('M__11', 'tape', shape=('T', 'B')),
+        _Array('M__12', 'tape', shape=('T', 'B')),
+        _Array('M__13', 'tape', shape=('T', 'B')),
+        _Array('A__1', 'scratch', shape=('B', 'H')),
+        _Array('A__2', 'scratch', shape=('B', 'H')),
+        _Array('A__3', 'scratch', shape=('B', 'H')),
+        _Array('A__4', 'scratch', shape=('B', 'H')),
+        _Array('A__5', 'scratch', shape=('B', 'H')),
+        _Array('A__6', 'scratch', shape=('B', 'H')),
+        _Array('A__8', 'scratch', shape=('B', 'H')),
+        _Array('A__9', 'scratch', shape=('B', 'H')),
+        _Array('A__10', 'scratch', shape=('B', 'H')),
+        _Array('A__11', 'scratch', shape=('B', 'H')),
+        _Array('A__12', 'scratch', shape=('B', 'H')),
+        _Array('A__13', 'scratch', shape=('B', 'H')),
         _Array('Wt__7', 'weights', group=7, transpose=True),
         _Array('Wt__0__panels', 'panels', group=0, transpose=True),
         _Array('P__gx_r', 'vector', param='gx_r'),
@@ -1185,30 +1185,18 @@ _CELL = _Cell(
         _Array('S__h', 'tape', shape=('T+1', 'B', 'H')),
         _Array('X__7', 'tape', shape=('T', 'B', '3H')),
         _Array('M__0', 'tape', shape=('T', 'B', '3H')),
-        _Array('M__1', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__2', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__3', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__4', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__5', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__6', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__8', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__9', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__10', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__11', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__12', 'tape', shape=('T', 'B', 'H')),
-        _Array('M__13', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__1', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__2', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__3', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__4', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__5', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__6', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__8', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__9', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__10', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__11', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__12', 'tape', shape=('T', 'B', 'H')),
-        _Array('A__13', 'tape', shape=('T', 'B', 'H')),
+        _Array('M__1', 'tape', shape=('T', 'B')),
+        _Array('M__2', 'tape', shape=('T', 'B')),
+        _Array('M__3', 'tape', shape=('T', 'B')),
+        _Array('M__4', 'tape', shape=('T', 'B')),
+        _Array('M__5', 'tape', shape=('T', 'B')),
+        _Array('M__6', 'tape', shape=('T', 'B')),
+        _Array('M__8', 'tape', shape=('T', 'B')),
+        _Array('M__9', 'tape', shape=('T', 'B')),
+        _Array('M__10', 'tape', shape=('T', 'B')),
+        _Array('M__11', 'tape', shape=('T', 'B')),
+        _Array('M__12', 'tape', shape=('T', 'B')),
+        _Array('M__13', 'tape', shape=('T', 'B')),
         _Array('W__7', 'weights', group=7),
         _Array('W__0__panels', 'panels', group=0),
         _Array('P__gx_r', 'vector', param='gx_r'),
@@ -1225,18 +1213,18 @@ _CELL = _Cell(
         _Array('G__h', 'carry', shape=('B', 'H'), index=0),
         _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
         _Array('dM__0', 'work', shape=('T', 'B', '3H')),
-        _Array('dM__1', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__2', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__3', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__4', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__5', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__6', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__8', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__9', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__10', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__11', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__12', 'work', shape=('T', 'B', 'H')),
-        _Array('dM__13', 'work', shape=('T', 'B', 'H')),
+        _Array('dM__1', 'scratch', shape=('B', 'H')),
+        _Array('dM__2', 'scratch', shape=('B', 'H')),
+        _Array('dM__3', 'scratch', shape=('B', 'H')),
+        _Array('dM__4', 'scratch', shape=('B', 'H')),
+        _Array('dM__5', 'scratch', shape=('B', 'H')),
+        _Array('dM__6', 'scratch', shape=('B', 'H')),
+        _Array('dM__8', 'scratch', shape=('B', 'H')),
+        _Array('dM__9', 'scratch', shape=('B', 'H')),
+        _Array('dM__10', 'scratch', shape=('B', 'H')),
+        _Array('dM__11', 'scratch', shape=('B', 'H')),
+        _Array('dM__12', 'scratch', shape=('B', 'H')),
+        _Array('dM__13', 'scratch', shape=('B', 'H')),
         _Array('dX__7', 'work', shape=('T', 'B', '3H')),
         _Array('dA__0', 'scratch', shape=('B', 'H')),
         _Array('dA__1', 'scratch', shape=('B', 'H')),

@@ -50,7 +50,7 @@ class KernelText:
         return self.space == "hidden" and len(self.arrays) + _KERNEL_SCALARS <= _MOST_INLINED_ARGUMENTS
 
 
-_ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b"}
+_ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b", "scalar": "_t, _b"}
 
 
 def _view_name(slot: Slot) -> str:
@@ -61,12 +61,16 @@ def _view_name(slot: Slot) -> str:
 def _row_view(slot: Slot) -> str:
     """A 1-D view of one batch row, taken outside the inner loop so it indexes by _j alone
     (unit stride, no wrap-around checks: what LLVM needs to vectorize)."""
+    if slot.index == "scalar":  # one value for the whole row
+        return f"{_view_name(slot)} = {slot.array}[{_ROW_INDEX[slot.index]}]"
     begin = "" if slot.offset == 0 else ("_H" if slot.offset == 1 else f"{slot.offset} * _H")
     end = "_H" if slot.offset == 0 else f"{slot.offset + 1} * _H"
     return f"{_view_name(slot)} = {slot.array}[{_ROW_INDEX[slot.index]}, {begin}:{end}]"
 
 
 def _slot(slot: Slot) -> str:
+    if slot.index == "scalar":
+        return _view_name(slot)
     if slot.index in _ROW_INDEX:
         return f"{_view_name(slot)}[_j]"
     return f"{slot.array}[_r, _j]" if slot.index == "flat" else f"{slot.array}[_j]"

@@ -46,10 +46,16 @@ def arrays(plan: Plan) -> ArrayTable:
     fwd += [Array(names.input_products(grp.index), "tape", ("T", "B", _width(len(grp.members)))) for grp in inputs]
     for grp in recurrent:
         n = _width(len(grp.members))
-        fwd.append(Array(names.products(grp.index), "scratch", ("B", n)) if grp.index in plan.summed
-                   else Array(names.products(grp.index), "tape", ("T", "B", n)))
+        if grp.is_mean:  # one value per batch row and step
+            fwd.append(Array(names.products(grp.index), "tape", ("T", "B")))
+        elif grp.index in plan.summed:
+            fwd.append(Array(names.products(grp.index), "scratch", ("B", n)))
+        else:
+            fwd.append(Array(names.products(grp.index), "tape", ("T", "B", n)))
     for grp in plan.groups:
-        if grp.index in has_operand:
+        if grp.index in has_operand and grp.is_mean:  # read by its mean in the same step only
+            fwd.append(Array(names.operand(grp.index), "scratch", ("B", "H")))
+        elif grp.index in has_operand:
             shape = ("T*B", "I") if grp.operand_size == "input" else ("T", "B", "H")
             fwd.append(Array(names.operand(grp.index), "tape", shape))
     tape = [a for a in fwd if a.role in ("input", "state", "tape")]
@@ -71,7 +77,8 @@ def arrays(plan: Plan) -> ArrayTable:
     bwd.append(Array(names.DYS, "dy", ("T", "B", "H")))
     bwd += [Array(names.carry(c), "carry", ("B", "H"), index=i) for i, c in enumerate(codes)]
     bwd += [Array(names.carry_next(c), "carry_next", ("B", "H"), index=i) for i, c in enumerate(codes)]
-    bwd += [Array(names.products_grad(grp.index), "work", ("T", "B", _width(len(grp.members))))
+    bwd += [Array(names.products_grad(grp.index), "scratch", ("B", "H")) if grp.is_mean
+            else Array(names.products_grad(grp.index), "work", ("T", "B", _width(len(grp.members))))
             for grp in recurrent if grp.index not in plan.dm_within]
     bwd += [Array(names.input_products_grad(grp.index), "work", ("T", "B", _width(len(grp.members))))
             for grp in inputs if grp.index not in plan.dm_alias]

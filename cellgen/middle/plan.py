@@ -24,7 +24,9 @@ from .derive import Derivation, Group
 class Slot:
     """Where one element of a value lives: `array[index]` inside a kernel's (row, column) loop."""
     array: str
-    index: str  # "t", "t+1", "td" (row of dys), "row" (no time axis), "col" (a vector), "flat" (input space)
+    # "t", "t+1", "td" (row of dys), "row" (no time axis), "col" (a vector), "flat" (input
+    # space), "scalar" (one value per batch row at step t, [T, B]: a mean)
+    index: str
     offset: int = 0  # in multiples of the column count
 
 
@@ -243,6 +245,8 @@ class _Planner:
             if s in self.member_slot:
                 gi, k = self.member_slot[s]
                 grp = self.groups[gi]
+                if grp.level <= max_level and grp.is_mean:
+                    return Slot(names.products(gi), "scalar")
                 if grp.level <= max_level:
                     array = names.input_products(gi) if grp.operand_size == "input" else names.products(gi)
                     return Slot(array, "row" if gi in self.summed else "t", k)
@@ -262,12 +266,14 @@ class _Planner:
                 if level > 0 and grp.level == level:
                     src = names.state(grp.operand.name) if grp.operand in self.prev_of \
                         else names.operand(grp.index)
-                    step.append(Gemm(src, True, "" if grp.is_mean else names.panels(grp.index, True),
+                    # a mean's operand is the step's only (no weight gradient reads it later)
+                    per_step = not (grp.is_mean and grp.index in self.operand_buffers)
+                    step.append(Gemm(src, per_step, "" if grp.is_mean else names.panels(grp.index, True),
                                      names.products(grp.index), grp.index not in self.summed,
                                      describe(grp, g.display)))
             if level < L:
-                outs = [(Slot(names.operand(grp.index), "t"), grp.operand) for grp in groups
-                        if grp.level == level + 1 and grp.index in self.operand_buffers]
+                outs = [(Slot(names.operand(grp.index), "row" if grp.is_mean else "t"), grp.operand)
+                        for grp in groups if grp.level == level + 1 and grp.index in self.operand_buffers]
                 if outs:
                     step.append(self.kernel(f"_forward_level{level}", f"operands of the level-{level + 1} products",
                                             outs, [], self.forward_leaf(level)))
@@ -332,9 +338,10 @@ class _Planner:
                     continue
                 for k, e in enumerate(exprs):
                     quantities.append((self.ready(e), Slot(names.input_products_grad(grp.index), "t", k), e))
-            elif grp.index not in dm_within:
+            elif grp.index not in dm_within:  # a mean's is the step's only: no weight gradient reads it
                 for k, e in enumerate(exprs):
-                    quantities.append((min(self.ready(e), grp.level), Slot(names.products_grad(grp.index), "t", k), e))
+                    quantities.append((min(self.ready(e), grp.level),
+                                       Slot(names.products_grad(grp.index), "row" if grp.is_mean else "t", k), e))
         carry_from_gemm: dict[str, int] = {}
         for s, sym in g.prev.items():
             e = d.adjoint(sym)
@@ -351,6 +358,8 @@ class _Planner:
         # the loop; most (biases) equal a product's stream already written, and reuse it.
         stored = {}
         for grp in groups:
+            if grp.is_mean:  # its adjoints live for one step only
+                continue
             arr, first = (names.input_products_grad(grp.index) if grp.operand_size == "input"
                           and grp.index not in dm_alias else names.products_grad(dm_alias.get(grp.index, grp.index))), 0
             if grp.index in dm_within:
@@ -395,7 +404,7 @@ class _Planner:
                         step.append(Gemm(names.input_products_grad(ui), True, names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment, (first, first + len(grp.members))))
                     else:
-                        step.append(Gemm(names.products_grad(grp.index), True,
+                        step.append(Gemm(names.products_grad(grp.index), not grp.is_mean,
                                          "" if grp.is_mean else names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment))
         return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums

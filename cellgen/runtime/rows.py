@@ -49,10 +49,12 @@ _LANES = 16  # partial sums, so LLVM vectorizes a row's sum without reassociatin
 
 @numba.njit(cache=True, error_model="numpy")
 def row_means(a, out):
-    """out[b, :] = the mean of a[b, :] for every row: `mean(v)` over a row's hidden units
-    (a: [rows, H] or a block of columns of a wider array). The sum runs in 16 fixed lanes
-    and then across them, an order that depends on H only: the same bits on every call."""
-    H = out.shape[1]
+    """out[b] = the mean of a[b, :] for every row: `mean(v)` over a row's hidden units (a:
+    [rows, H] or a block of columns of a wider array); out [rows] holds one value per row,
+    or [rows, H] the value at every unit (an operand's adjoint, read as a vector). The sum
+    runs in 16 fixed lanes and then across them, an order that depends on H only: the
+    same bits on every call."""
+    H = a.shape[1]
     main = H - H % _LANES
     for b in range(a.shape[0]):
         lanes = np.zeros(_LANES, a.dtype)
@@ -65,8 +67,11 @@ def row_means(a, out):
         for j in range(main, H):
             total += a[b, j]
         m = total / H
-        for j in range(H):
-            out[b, j] = m
+        if out.ndim == 1:
+            out[b] = m
+        else:
+            for j in range(H):
+                out[b, j] = m
 
 
 # nogil: the row blocks of the whole-sequence phase call these from threads of their own
