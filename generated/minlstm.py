@@ -40,8 +40,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "07c67e67e77b9d9c"  # the cellgen.runtime this module was built against
-BUILD = "61699b6d0536c6f1"  # a hash of this file's other lines
+RUNTIME = "57a7bf7f39eb0d5c"  # the cellgen.runtime this module was built against
+BUILD = "11674e1de7ea8c4a"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "minlstm"

@@ -61,15 +61,15 @@ import numpy as np
 
 import cellgen.runtime as _runtime
 from cellgen.runtime import buffers as _buffers, driver as _driver, packed as _packed
-from cellgen.runtime.activations import logsigmoid as _logsigmoid, maximum as _maximum, sigmoid as _sigmoid
-from cellgen.runtime.activations import tanh as _tanh, tie_step as _tie_step
+from cellgen.runtime.activations import exp as _exp, logsigmoid as _logsigmoid, maximum as _maximum
+from cellgen.runtime.activations import sigmoid as _sigmoid, tanh as _tanh, tie_step as _tie_step
 from cellgen.runtime.rows import copy_rows as _copy_rows, freeze_rows as _freeze_rows, unowned as _unowned
 from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_ROWS, step_product as _step_product
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "07c67e67e77b9d9c"  # the cellgen.runtime this module was built against
-BUILD = "0e397b7aae3fc3f5"  # a hash of this file's other lines
+RUNTIME = "57a7bf7f39eb0d5c"  # the cellgen.runtime this module was built against
+BUILD = "0e191532cfe67e11"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "slstm"
@@ -169,8 +169,8 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, P__b_f, P__b_i, P__b_o, P__b_z, S
             _x0 = lf + m
             m__new = _maximum(_x0, it)
             _x1 = -m__new
-            i = np.exp(_x1 + it)
-            f = np.exp(_x0 + _x1)
+            i = _exp(_x1 + it)
+            f = _exp(_x0 + _x1)
             c__new = c * f + i * z
             n__new = f * n + i
             h__new = c__new * o / n__new
@@ -255,8 +255,8 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, G__m, G__n, Gn__c, Gn__m
             lf = _logsigmoid(ft)
             _x1 = lf + m
             _x5 = _x1 - it
-            i = np.exp(_x0 + it)
-            f = np.exp(_x0 + _x1)
+            i = _exp(_x0 + it)
+            f = _exp(_x0 + _x1)
             d__h__new = dy__out + g__h__new
             _x2 = d__h__new / n__new
             d__n__new = -(c__new * d__h__new * o / (n__new * n__new)) + g__n__new

@@ -1,5 +1,6 @@
 """max, min and logsigmoid: values and gradients as torch.maximum, torch.minimum and
 F.logsigmoid give them, ties included (torch splits a tie's gradient evenly)."""
+import numba
 import numpy as np
 import pytest
 import torch
@@ -52,10 +53,11 @@ def test_the_runtime_functions_as_torch(dtype):
     got = np.array([activations.logsigmoid(v) for v in z], dtype)
     assert np.allclose(got, torch.nn.functional.logsigmoid(t).numpy(), rtol=1e-6, atol=0, equal_nan=True)
     # no promotion to float64 in float32 kernels
-    for f in (activations.logsigmoid, activations.tie_step, activations.relu, activations.step,
-              activations.softplus):
-        f(dtype(1))
-        assert all(sig.return_type == sig.args[0] for sig in f.nopython_signatures), f
+    for name in ("logsigmoid", "tie_step", "relu", "step", "softplus", "exp", "log"):
+        f = getattr(activations, name)
+        jitted = numba.njit(lambda v: f(v))  # as a kernel calls it
+        jitted(dtype(1))
+        assert all(sig.return_type == sig.args[0] for sig in jitted.nopython_signatures), name
     for a, b in [(1, 2), (2, 1), (3, 3), (np.nan, 1), (1, np.nan)]:
         a, b = dtype(a), dtype(b)
         for ours, theirs in ((activations.maximum, torch.maximum), (activations.minimum, torch.minimum)):

@@ -13,7 +13,7 @@ ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
 
 CALLS = {
     fn.sigmoid: "_sigmoid", fn.relu: "_relu", fn.step: "_step", fn.softplus: "_softplus",
-    fn.absolute: "np.abs", fn.sign0: "np.sign", sp.tanh: "_tanh", sp.exp: "np.exp", sp.log: "np.log",
+    fn.absolute: "np.abs", fn.sign0: "np.sign", sp.tanh: "_tanh", sp.exp: "_exp", sp.log: "_log",
     fn.logsigmoid: "_logsigmoid", fn.maximum: "_maximum", fn.minimum: "_minimum", fn.tie_step: "_tie_step",
 }
 # The names printed code calls that the module imports from cellgen.runtime.activations
