@@ -89,7 +89,7 @@ from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Dr
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
 RUNTIME = "57a7bf7f39eb0d5c"  # the cellgen.runtime this module was built against
-BUILD = "7788d310f5237ce7"  # a hash of this file's other lines
+BUILD = "05c93724861025ca"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_layernorm"
@@ -271,11 +271,14 @@ def _forward_level2(_t, _td, _b0, _b1, _H, A__4, A__5, A__6, M__0, M__1, M__2, M
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, _L, _k):
+def _forward_step(_t, _td, _b0, _b1, _H, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, _L, _k):
     # new states
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
+    K__n = _unowned(K__n)
+    K__r = _unowned(K__r)
+    K__z = _unowned(K__z)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -302,6 +305,9 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
     S__h = _unowned(S__h)
     X__7 = _unowned(X__7)
     for _b in range(_b0, _b1):
+        _K__n_0 = K__n[_t, _b, :_H]
+        _K__r_0 = K__r[_t, _b, :_H]
+        _K__z_0 = K__z[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -325,6 +331,9 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _S__h_next_0[_j] = S__h[_t, _b, _j]
+                _K__r_0[_j] = 0
+                _K__z_0[_j] = 0
+                _K__n_0[_j] = 0
             continue
         for _j in range(_H):
             mv__W_r = _M__0_0[_j]
@@ -370,16 +379,22 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
             n = _tanh(_x1 * gx_n * (_x2 + mv__U_n) + b_n + r * (_x0 * gh_n * (-mh + mv__W_n) + bh_n))
             h__new = h * z + n * (_c_1 - z)
             _S__h_next_0[_j] = h__new
+            _K__r_0[_j] = r
+            _K__z_0[_j] = z
+            _K__n_0[_j] = n
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k):
+def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k):
     # adjoints from the step's outputs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_0_5 = _k[_C_0_5]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
     G__h = _unowned(G__h)
+    K__n = _unowned(K__n)
+    K__r = _unowned(K__r)
+    K__z = _unowned(K__z)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -393,16 +408,10 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     M__6 = _unowned(M__6)
     M__8 = _unowned(M__8)
     M__9 = _unowned(M__9)
-    P__b_n = _unowned(P__b_n)
-    P__b_r = _unowned(P__b_r)
-    P__b_z = _unowned(P__b_z)
     P__bh_n = _unowned(P__bh_n)
     P__gh_n = _unowned(P__gh_n)
     P__gh_r = _unowned(P__gh_r)
     P__gh_z = _unowned(P__gh_z)
-    P__gx_n = _unowned(P__gx_n)
-    P__gx_r = _unowned(P__gx_r)
-    P__gx_z = _unowned(P__gx_z)
     S__h = _unowned(S__h)
     X__7 = _unowned(X__7)
     dM__4 = _unowned(dM__4)
@@ -421,6 +430,9 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
+        _K__n_0 = K__n[_t, _b, :_H]
+        _K__r_0 = K__r[_t, _b, :_H]
+        _K__z_0 = K__z[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -472,6 +484,9 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             continue
         for _j in range(_H):
             g__h__new = _G__h_0[_j]
+            n = _K__n_0[_j]
+            r = _K__r_0[_j]
+            z = _K__z_0[_j]
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
@@ -487,70 +502,55 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mean__6 = _M__6_0
             mean__7 = _M__8_0
             mean__8 = _M__9_0
-            b_n = P__b_n[_j]
-            b_r = P__b_r[_j]
-            b_z = P__b_z[_j]
             bh_n = P__bh_n[_j]
             gh_n = P__gh_n[_j]
             gh_r = P__gh_r[_j]
             gh_z = P__gh_z[_j]
-            gx_n = P__gx_n[_j]
-            gx_r = P__gx_r[_j]
-            gx_z = P__gx_z[_j]
             h = _S__h_0[_j]
             mv__U_r = _X__7_0[_j]
             mv__U_z = _X__7_1[_j]
             mv__U_n = _X__7_2[_j]
             dy__out = _dy__seq_0[_j]
+            _x1 = _c_1 - z
             mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
-            _x2 = -mh + mv__W_r
-            _x7 = -mh + mv__W_z
-            _x11 = -mh + mv__W_n
+            _x3 = -mh + mv__W_n
             vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
             _x0 = np.sqrt(vh + _c_1em05)
             sh = _x0
-            _x1 = _c_1 / sh
-            _x3 = _x1 * _x2
-            _x8 = _x1 * _x7
-            _x12 = _x1 * _x11
-            _x13 = _x12 * gh_n + bh_n
-            _x16 = _c_1 / (sh * sh)
+            _x2 = _c_1 / sh
+            _x4 = _x2 * _x3
+            _x6 = _c_1 / (sh * sh)
             mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-            _x5 = -mx
+            _x14 = -mx
             vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
             sx = np.sqrt(vx + _c_1em05)
-            _x4 = _c_1 / sx
-            _x6 = _x4 * (_x5 + mv__U_r)
-            _x9 = _x4 * (_x5 + mv__U_z)
-            _x10 = _x4 * (_x5 + mv__U_n)
-            r = _sigmoid(_x3 * gh_r + _x6 * gx_r + b_r)
-            z = _sigmoid(_x8 * gh_z + _x9 * gx_z + b_z)
-            _x14 = _c_1 - z
-            n = _tanh(_x10 * gx_n + _x13 * r + b_n)
+            _x13 = _c_1 / sx
             d__h__new = dy__out + g__h__new
-            d__n = _x14 * d__h__new
-            _x15 = d__n * (_c_1 - n * n)
-            _x19 = _x15 * r
+            d__n = _x1 * d__h__new
+            _x5 = d__n * (_c_1 - n * n)
+            _x11 = _x5 * r
             d__z = d__h__new * (h - n)
-            _x18 = _x14 * d__z * z
-            d__r = _x13 * _x15
-            _x17 = d__r * r * (_c_1 - r)
-            d__sh = -(_x11 * _x16 * _x19 * gh_n) - _x16 * _x17 * _x2 * gh_r - _x16 * _x18 * _x7 * gh_z
+            _x9 = _x1 * d__z * z
+            _x10 = _x9 * (-mh + mv__W_z)
+            d__r = _x5 * (_x4 * gh_n + bh_n)
+            _x7 = d__r * r * (_c_1 - r)
+            _x8 = _x7 * (-mh + mv__W_r)
+            d__sh = -(_x10 * _x6 * gh_z) - _x11 * _x3 * _x6 * gh_n - _x6 * _x8 * gh_r
             d__vh = _c_0_5 * d__sh / _x0
-            _x20 = _c_0_3333333333333333 * d__vh
-            d__mean__6 = _x20
-            d__mean__5 = _x20
-            d__mean__4 = _x20
-            d__gx_r = _x17 * _x6
-            d__gh_r = _x17 * _x3
-            d__b_r = _x17
-            d__gx_z = _x18 * _x9
-            d__gh_z = _x18 * _x8
-            d__b_z = _x18
-            d__gx_n = _x10 * _x15
-            d__b_n = _x15
-            d__gh_n = _x12 * _x19
-            d__bh_n = _x19
+            _x12 = _c_0_3333333333333333 * d__vh
+            d__mean__6 = _x12
+            d__mean__5 = _x12
+            d__mean__4 = _x12
+            d__gx_r = _x13 * _x7 * (_x14 + mv__U_r)
+            d__gh_r = _x2 * _x8
+            d__b_r = _x7
+            d__gx_z = _x13 * _x9 * (_x14 + mv__U_z)
+            d__gh_z = _x10 * _x2
+            d__b_z = _x9
+            d__gx_n = _x13 * _x5 * (_x14 + mv__U_n)
+            d__b_n = _x5
+            d__gh_n = _x11 * _x4
+            d__bh_n = _x11
             _dM__4_0[_j] = d__mean__4
             _dM__5_0[_j] = d__mean__5
             _dM__6_0[_j] = d__mean__6
@@ -567,7 +567,7 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k):
+def _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k):
     # adjoints ready after the level-3 GEMMs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_0_5 = _k[_C_0_5]
@@ -575,6 +575,9 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     _c_1em05 = _k[_C_1EM05]
     _c_2 = _k[_C_2]
     G__h = _unowned(G__h)
+    K__n = _unowned(K__n)
+    K__r = _unowned(K__r)
+    K__z = _unowned(K__z)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -588,9 +591,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     M__6 = _unowned(M__6)
     M__8 = _unowned(M__8)
     M__9 = _unowned(M__9)
-    P__b_n = _unowned(P__b_n)
-    P__b_r = _unowned(P__b_r)
-    P__b_z = _unowned(P__b_z)
     P__bh_n = _unowned(P__bh_n)
     P__gh_n = _unowned(P__gh_n)
     P__gh_r = _unowned(P__gh_r)
@@ -612,6 +612,9 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
+        _K__n_0 = K__n[_t, _b, :_H]
+        _K__r_0 = K__r[_t, _b, :_H]
+        _K__z_0 = K__z[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -652,6 +655,9 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             continue
         for _j in range(_H):
             g__h__new = _G__h_0[_j]
+            n = _K__n_0[_j]
+            r = _K__r_0[_j]
+            z = _K__z_0[_j]
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
@@ -667,9 +673,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mean__6 = _M__6_0
             mean__7 = _M__8_0
             mean__8 = _M__9_0
-            b_n = P__b_n[_j]
-            b_r = P__b_r[_j]
-            b_z = P__b_z[_j]
             bh_n = P__bh_n[_j]
             gh_n = P__gh_n[_j]
             gh_r = P__gh_r[_j]
@@ -685,47 +688,37 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             da__5 = _dA__5_0[_j]
             da__6 = _dA__6_0[_j]
             dy__out = _dy__seq_0[_j]
+            _x1 = _c_1 - z
             mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
-            _x17 = _c_2 * mh
+            _x10 = _c_2 * mh
             vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
             sh = np.sqrt(vh + _c_1em05)
-            _x1 = _c_1 / sh
-            _x2 = _x1 * gh_r
-            _x6 = _x1 * gh_z
-            _x9 = _x1 * gh_n
-            _x10 = _x9 * (-mh + mv__W_n) + bh_n
+            _x2 = _c_1 / sh
+            _x3 = _x2 * gh_n
             mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-            _x4 = -mx
-            _x5 = gx_r * (_x4 + mv__U_r)
-            _x7 = gx_z * (_x4 + mv__U_z)
-            _x8 = gx_n * (_x4 + mv__U_n)
+            _x6 = -mx
             vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
             _x0 = np.sqrt(vx + _c_1em05)
             sx = _x0
-            _x3 = _c_1 / sx
-            _x13 = _c_1 / (sx * sx)
-            r = _sigmoid(_x2 * (-mh + mv__W_r) + _x3 * _x5 + b_r)
-            z = _sigmoid(_x3 * _x7 + _x6 * (-mh + mv__W_z) + b_z)
-            _x11 = _c_1 - z
-            n = _tanh(_x10 * r + _x3 * _x8 + b_n)
+            _x5 = _c_1 / (sx * sx)
             d__h__new = dy__out + g__h__new
-            d__n = _x11 * d__h__new
-            _x12 = d__n * (_c_1 - n * n)
+            d__n = _x1 * d__h__new
+            _x4 = d__n * (_c_1 - n * n)
             d__z = d__h__new * (h - n)
-            _x15 = _x11 * d__z * z
-            d__r = _x10 * _x12
-            _x14 = d__r * r * (_c_1 - r)
-            d__sx = -(_x12 * _x13 * _x8) - _x13 * _x14 * _x5 - _x13 * _x15 * _x7
+            _x8 = _x1 * d__z * z
+            d__r = _x4 * (_x3 * (-mh + mv__W_n) + bh_n)
+            _x7 = d__r * r * (_c_1 - r)
+            d__sx = -(_x4 * _x5 * gx_n * (_x6 + mv__U_n)) - _x5 * _x7 * gx_r * (_x6 + mv__U_r) - _x5 * _x8 * gx_z * (_x6 + mv__U_z)
             d__vx = _c_0_5 * d__sx / _x0
-            _x16 = _c_0_3333333333333333 * d__vx
-            d__mean__12 = _x16
-            d__mean__11 = _x16
-            d__mean__10 = _x16
-            d__mh = -(_x12 * _x9 * r) - _x14 * _x2 - _x15 * _x6 + da__4 * (_x17 - _c_2 * mv__W_r) + da__5 * (_x17 - _c_2 * mv__W_z) + da__6 * (_x17 - _c_2 * mv__W_n)
-            _x18 = _c_0_3333333333333333 * d__mh
-            d__mean__3 = _x18
-            d__mean__2 = _x18
-            d__mean__1 = _x18
+            _x9 = _c_0_3333333333333333 * d__vx
+            d__mean__12 = _x9
+            d__mean__11 = _x9
+            d__mean__10 = _x9
+            d__mh = -(_x2 * _x7 * gh_r) - _x2 * _x8 * gh_z - _x3 * _x4 * r + da__4 * (_x10 - _c_2 * mv__W_r) + da__5 * (_x10 - _c_2 * mv__W_z) + da__6 * (_x10 - _c_2 * mv__W_n)
+            _x11 = _c_0_3333333333333333 * d__mh
+            d__mean__3 = _x11
+            d__mean__2 = _x11
+            d__mean__1 = _x11
             _dM__1_0[_j] = d__mean__1
             _dM__2_0[_j] = d__mean__2
             _dM__3_0[_j] = d__mean__3
@@ -735,13 +728,16 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k):
     # adjoints ready after the level-2 GEMMs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
     _c_2 = _k[_C_2]
     G__h = _unowned(G__h)
+    K__n = _unowned(K__n)
+    K__r = _unowned(K__r)
+    K__z = _unowned(K__z)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -755,9 +751,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     M__6 = _unowned(M__6)
     M__8 = _unowned(M__8)
     M__9 = _unowned(M__9)
-    P__b_n = _unowned(P__b_n)
-    P__b_r = _unowned(P__b_r)
-    P__b_z = _unowned(P__b_z)
     P__bh_n = _unowned(P__bh_n)
     P__gh_n = _unowned(P__gh_n)
     P__gh_r = _unowned(P__gh_r)
@@ -783,6 +776,9 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
+        _K__n_0 = K__n[_t, _b, :_H]
+        _K__r_0 = K__r[_t, _b, :_H]
+        _K__z_0 = K__z[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -829,6 +825,9 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             continue
         for _j in range(_H):
             g__h__new = _G__h_0[_j]
+            n = _K__n_0[_j]
+            r = _K__r_0[_j]
+            z = _K__z_0[_j]
             mv__W_r = _M__0_0[_j]
             mv__W_z = _M__0_1[_j]
             mv__W_n = _M__0_2[_j]
@@ -844,9 +843,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mean__6 = _M__6_0
             mean__7 = _M__8_0
             mean__8 = _M__9_0
-            b_n = P__b_n[_j]
-            b_r = P__b_r[_j]
-            b_z = P__b_z[_j]
             bh_n = P__bh_n[_j]
             gh_n = P__gh_n[_j]
             gh_r = P__gh_r[_j]
@@ -868,43 +864,33 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             da__5 = _dA__5_0[_j]
             da__6 = _dA__6_0[_j]
             dy__out = _dy__seq_0[_j]
+            _x0 = _c_1 - z
             mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
-            _x16 = _c_2 * mh
+            _x9 = _c_2 * mh
             vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
             sh = np.sqrt(vh + _c_1em05)
-            _x0 = _c_1 / sh
-            _x1 = _x0 * gh_r
-            _x5 = _x0 * gh_z
-            _x8 = _x0 * gh_n
-            _x9 = _x8 * (-mh + mv__W_n) + bh_n
+            _x1 = _c_1 / sh
+            _x2 = _x1 * gh_n
             mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-            _x2 = -mx
-            _x12 = -(_c_2 * mx)
+            _x4 = -(_c_2 * mx)
             vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
             sx = np.sqrt(vx + _c_1em05)
-            _x3 = _c_1 / sx
-            _x4 = _x3 * gx_r
-            _x6 = _x3 * gx_z
-            _x7 = _x3 * gx_n
-            r = _sigmoid(_x1 * (-mh + mv__W_r) + _x4 * (_x2 + mv__U_r) + b_r)
-            z = _sigmoid(_x5 * (-mh + mv__W_z) + _x6 * (_x2 + mv__U_z) + b_z)
-            _x10 = _c_1 - z
-            n = _tanh(_x7 * (_x2 + mv__U_n) + _x9 * r + b_n)
+            _x5 = _c_1 / sx
             d__h__new = dy__out + g__h__new
-            d__n = _x10 * d__h__new
-            _x11 = d__n * (_c_1 - n * n)
+            d__n = _x0 * d__h__new
+            _x3 = d__n * (_c_1 - n * n)
             d__z = d__h__new * (h - n)
-            _x14 = _x10 * d__z * z
-            d__r = _x11 * _x9
-            _x13 = d__r * r * (_c_1 - r)
-            d__mx = -(_x11 * _x7) - _x13 * _x4 - _x14 * _x6 + da__11 * (-_x12 - _c_2 * mv__U_r) + da__12 * (-_x12 - _c_2 * mv__U_z) + da__13 * (-_x12 - _c_2 * mv__U_n)
-            _x15 = _c_0_3333333333333333 * d__mx
-            d__mean__9 = _x15
-            d__mean__8 = _x15
-            d__mean__7 = _x15
-            d__mv__W_n = _x11 * _x8 * r + da__3 + da__6 * (-_x16 + _c_2 * mv__W_n)
-            d__mv__W_z = _x14 * _x5 + da__2 + da__5 * (-_x16 + _c_2 * mv__W_z)
-            d__mv__W_r = _x1 * _x13 + da__1 + da__4 * (-_x16 + _c_2 * mv__W_r)
+            _x7 = _x0 * d__z * z
+            d__r = _x3 * (_x2 * (-mh + mv__W_n) + bh_n)
+            _x6 = d__r * r * (_c_1 - r)
+            d__mx = -(_x3 * _x5 * gx_n) - _x5 * _x6 * gx_r - _x5 * _x7 * gx_z + da__11 * (-_x4 - _c_2 * mv__U_r) + da__12 * (-_x4 - _c_2 * mv__U_z) + da__13 * (-_x4 - _c_2 * mv__U_n)
+            _x8 = _c_0_3333333333333333 * d__mx
+            d__mean__9 = _x8
+            d__mean__8 = _x8
+            d__mean__7 = _x8
+            d__mv__W_n = _x2 * _x3 * r + da__3 + da__6 * (-_x9 + _c_2 * mv__W_n)
+            d__mv__W_z = _x1 * _x7 * gh_z + da__2 + da__5 * (-_x9 + _c_2 * mv__W_z)
+            d__mv__W_r = _x1 * _x6 * gh_r + da__1 + da__4 * (-_x9 + _c_2 * mv__W_r)
             _dM__0_0[_j] = d__mv__W_r
             _dM__0_1[_j] = d__mv__W_z
             _dM__0_2[_j] = d__mv__W_n
@@ -914,7 +900,7 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k):
+def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k):
     # adjoints ready after the level-1 GEMMs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_1 = _k[_C_1]
@@ -922,6 +908,9 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
     _c_2 = _k[_C_2]
     G__h = _unowned(G__h)
     Gn__h = _unowned(Gn__h)
+    K__n = _unowned(K__n)
+    K__r = _unowned(K__r)
+    K__z = _unowned(K__z)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -935,13 +924,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
     M__6 = _unowned(M__6)
     M__8 = _unowned(M__8)
     M__9 = _unowned(M__9)
-    P__b_n = _unowned(P__b_n)
-    P__b_r = _unowned(P__b_r)
-    P__b_z = _unowned(P__b_z)
     P__bh_n = _unowned(P__bh_n)
     P__gh_n = _unowned(P__gh_n)
-    P__gh_r = _unowned(P__gh_r)
-    P__gh_z = _unowned(P__gh_z)
     P__gx_n = _unowned(P__gx_n)
     P__gx_r = _unowned(P__gx_r)
     P__gx_z = _unowned(P__gx_z)
@@ -959,8 +943,9 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
         _Gn__h_0 = Gn__h[_b, :_H]
-        _M__0_0 = M__0[_t, _b, :_H]
-        _M__0_1 = M__0[_t, _b, _H:2 * _H]
+        _K__n_0 = K__n[_t, _b, :_H]
+        _K__r_0 = K__r[_t, _b, :_H]
+        _K__z_0 = K__z[_t, _b, :_H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
         _M__10_0 = M__10[_t, _b]
         _M__11_0 = M__11[_t, _b]
@@ -998,8 +983,9 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
             continue
         for _j in range(_H):
             g__h__new = _G__h_0[_j]
-            mv__W_r = _M__0_0[_j]
-            mv__W_z = _M__0_1[_j]
+            n = _K__n_0[_j]
+            r = _K__r_0[_j]
+            z = _K__z_0[_j]
             mv__W_n = _M__0_2[_j]
             mean__1 = _M__1_0
             mean__9 = _M__10_0
@@ -1013,13 +999,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
             mean__6 = _M__6_0
             mean__7 = _M__8_0
             mean__8 = _M__9_0
-            b_n = P__b_n[_j]
-            b_r = P__b_r[_j]
-            b_z = P__b_z[_j]
             bh_n = P__bh_n[_j]
             gh_n = P__gh_n[_j]
-            gh_r = P__gh_r[_j]
-            gh_z = P__gh_z[_j]
             gx_n = P__gx_n[_j]
             gx_r = P__gx_r[_j]
             gx_z = P__gx_z[_j]
@@ -1035,32 +1016,23 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
             da__8 = _dA__8_0[_j]
             da__9 = _dA__9_0[_j]
             dy__out = _dy__seq_0[_j]
+            _x0 = _c_1 - z
             mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
             vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
             sh = np.sqrt(vh + _c_1em05)
-            _x0 = _c_1 / sh
-            _x6 = _x0 * gh_n * (-mh + mv__W_n) + bh_n
             mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-            _x1 = -mx
-            _x9 = -(_c_2 * mx)
+            _x2 = -(_c_2 * mx)
             vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
             sx = np.sqrt(vx + _c_1em05)
-            _x2 = _c_1 / sx
-            _x3 = _x2 * gx_r
-            _x4 = _x2 * gx_z
-            _x5 = _x2 * gx_n
-            r = _sigmoid(_x0 * gh_r * (-mh + mv__W_r) + _x3 * (_x1 + mv__U_r) + b_r)
-            z = _sigmoid(_x0 * gh_z * (-mh + mv__W_z) + _x4 * (_x1 + mv__U_z) + b_z)
-            _x7 = _c_1 - z
-            n = _tanh(_x5 * (_x1 + mv__U_n) + _x6 * r + b_n)
+            _x3 = _c_1 / sx
             d__h__new = dy__out + g__h__new
-            d__n = _x7 * d__h__new
-            _x8 = d__n * (_c_1 - n * n)
+            d__n = _x0 * d__h__new
+            _x1 = d__n * (_c_1 - n * n)
             d__z = d__h__new * (h - n)
-            d__r = _x6 * _x8
-            d__mv__U_n = _x5 * _x8 + da__10 + da__13 * (_x9 + _c_2 * mv__U_n)
-            d__mv__U_z = _x4 * _x7 * d__z * z + da__12 * (_x9 + _c_2 * mv__U_z) + da__9
-            d__mv__U_r = _x3 * d__r * r * (_c_1 - r) + da__11 * (_x9 + _c_2 * mv__U_r) + da__8
+            d__r = _x1 * (bh_n + gh_n * (-mh + mv__W_n) / sh)
+            d__mv__U_n = _x1 * _x3 * gx_n + da__10 + da__13 * (_x2 + _c_2 * mv__U_n)
+            d__mv__U_z = _x0 * _x3 * d__z * gx_z * z + da__12 * (_x2 + _c_2 * mv__U_z) + da__9
+            d__mv__U_r = _x3 * d__r * gx_r * r * (_c_1 - r) + da__11 * (_x2 + _c_2 * mv__U_r) + da__8
             d__h = d__h__new * z + da__0
             _dX__7_0[_j] = d__mv__U_r
             _dX__7_1[_j] = d__mv__U_z
@@ -1069,7 +1041,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__1
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, A__1, A__2, A__3, A__4, A__5, A__6, A__8, A__9, A__10, A__11, A__12, A__13, Wt__7, Wt__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, A__1, A__2, A__3, A__4, A__5, A__6, A__8, A__9, A__10, A__11, A__12, A__13, K__r, K__z, K__n, Wt__7, Wt__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, y__seq, _L, _k, _b0, _b1, _t0, _t1):
     # Steps _t0.._t1 of the recurrence for batch rows _b0.._b1 (rows never mix, so row
     # blocks may run at once; steps come in chunks, so that an interrupt waits for one).
     _H = S__h.shape[2]
@@ -1093,12 +1065,12 @@ def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6,
         _row_means(A__4[_b0:_b1], M__4[_t, _b0:_b1])  # mean(((W_r @ h) - mh)**2)
         _row_means(A__5[_b0:_b1], M__5[_t, _b0:_b1])  # mean(((W_z @ h) - mh)**2)
         _row_means(A__6[_b0:_b1], M__6[_t, _b0:_b1])  # mean(((W_n @ h) - mh)**2)
-        _forward_step(_t, 0, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, _L, _k)
+        _forward_step(_t, 0, _b0, _b1, _H, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, W__7, W__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__8, dM__9, dM__10, dM__11, dM__12, dM__13, dX__7, dA__0, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__8, dA__9, dA__10, dA__11, dA__12, dA__13, dV__gx_r, dV__gh_r, dV__b_r, dV__gx_z, dV__gh_z, dV__b_z, dV__gx_n, dV__b_n, dV__gh_n, dV__bh_n, dP__dV__gx_r, dP__dV__gh_r, dP__dV__b_r, dP__dV__gx_z, dP__dV__gh_z, dP__dV__b_z, dP__dV__gx_n, dP__dV__b_n, dP__dV__gh_n, dP__dV__bh_n, dW__0, dW__7, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, K__r, K__z, K__n, W__7, W__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__8, dM__9, dM__10, dM__11, dM__12, dM__13, dX__7, dA__0, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__8, dA__9, dA__10, dA__11, dA__12, dA__13, dV__gx_r, dV__gh_r, dV__b_r, dV__gx_z, dV__gh_z, dV__b_z, dV__gx_n, dV__b_n, dV__gh_n, dV__bh_n, dP__dV__gx_r, dP__dV__gh_r, dP__dV__b_r, dP__dV__gx_z, dP__dV__gh_z, dP__dV__b_z, dP__dV__gx_n, dP__dV__b_n, dP__dV__gh_n, dP__dV__bh_n, dW__0, dW__7, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -1107,23 +1079,23 @@ def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
-        _backward_level3(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k)
+        _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k)
         _row_means(dM__4[_b0:_b1], dA__4[_b0:_b1])  # d(((W_r @ h) - mh)**2) from d(mean(((W_r @ h) - mh)**2))
         _row_means(dM__5[_b0:_b1], dA__5[_b0:_b1])  # d(((W_z @ h) - mh)**2) from d(mean(((W_z @ h) - mh)**2))
         _row_means(dM__6[_b0:_b1], dA__6[_b0:_b1])  # d(((W_n @ h) - mh)**2) from d(mean(((W_n @ h) - mh)**2))
-        _backward_level2(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k)
+        _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k)
         _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_r @ h)) from d(mean((W_r @ h)))
         _row_means(dM__2[_b0:_b1], dA__2[_b0:_b1])  # d((W_z @ h)) from d(mean((W_z @ h)))
         _row_means(dM__3[_b0:_b1], dA__3[_b0:_b1])  # d((W_n @ h)) from d(mean((W_n @ h)))
         _row_means(dM__11[_b0:_b1], dA__11[_b0:_b1])  # d(((U_r @ x) - mx)**2) from d(mean(((U_r @ x) - mx)**2))
         _row_means(dM__12[_b0:_b1], dA__12[_b0:_b1])  # d(((U_z @ x) - mx)**2) from d(mean(((U_z @ x) - mx)**2))
         _row_means(dM__13[_b0:_b1], dA__13[_b0:_b1])  # d(((U_n @ x) - mx)**2) from d(mean(((U_n @ x) - mx)**2))
-        _backward_level1(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, dA__0[_b0:_b1], _tail)  # d(h) from d(W_r, W_z, W_n @ h)
         _row_means(dM__8[_b0:_b1], dA__8[_b0:_b1])  # d((U_r @ x)) from d(mean((U_r @ x)))
         _row_means(dM__9[_b0:_b1], dA__9[_b0:_b1])  # d((U_z @ x)) from d(mean((U_z @ x)))
         _row_means(dM__10[_b0:_b1], dA__10[_b0:_b1])  # d((U_n @ x)) from d(mean((U_n @ x)))
-        _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k)
+        _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k)
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__h, Gn__h, _b0, _b1)
@@ -1166,6 +1138,9 @@ _CELL = _Cell(
         _Array('A__11', 'scratch', shape=('B', 'H')),
         _Array('A__12', 'scratch', shape=('B', 'H')),
         _Array('A__13', 'scratch', shape=('B', 'H')),
+        _Array('K__r', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__z', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__n', 'tape', shape=('T', 'B', 'H')),
         _Array('Wt__7', 'weights', group=7, transpose=True),
         _Array('Wt__0__panels', 'panels', group=0, transpose=True),
         _Array('P__gx_r', 'vector', param='gx_r'),
@@ -1197,6 +1172,9 @@ _CELL = _Cell(
         _Array('M__11', 'tape', shape=('T', 'B')),
         _Array('M__12', 'tape', shape=('T', 'B')),
         _Array('M__13', 'tape', shape=('T', 'B')),
+        _Array('K__r', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__z', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__n', 'tape', shape=('T', 'B', 'H')),
         _Array('W__7', 'weights', group=7),
         _Array('W__0__panels', 'panels', group=0),
         _Array('P__gx_r', 'vector', param='gx_r'),

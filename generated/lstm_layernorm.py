@@ -113,7 +113,7 @@ from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Dr
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
 RUNTIME = "57a7bf7f39eb0d5c"  # the cellgen.runtime this module was built against
-BUILD = "cd31808e885432cc"  # a hash of this file's other lines
+BUILD = "f23081487969d311"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_layernorm"
@@ -565,11 +565,15 @@ def _forward_level4(_t, _td, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__1
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k):
+def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k):
     # new states
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
+    K__f = _unowned(K__f)
+    K__g = _unowned(K__g)
+    K__i = _unowned(K__i)
+    K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -607,6 +611,10 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
     S__h = _unowned(S__h)
     X__9 = _unowned(X__9)
     for _b in range(_b0, _b1):
+        _K__f_0 = K__f[_t, _b, :_H]
+        _K__g_0 = K__g[_t, _b, :_H]
+        _K__i_0 = K__i[_t, _b, :_H]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -640,6 +648,10 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
             for _j in range(_H):
                 _S__h_next_0[_j] = S__h[_t, _b, _j]
                 _S__c_next_0[_j] = S__c[_t, _b, _j]
+                _K__i_0[_j] = 0
+                _K__f_0[_j] = 0
+                _K__g_0[_j] = 0
+                _K__o_0[_j] = 0
             continue
         for _j in range(_H):
             mv__W_i = _M__0_0[_j]
@@ -700,10 +712,14 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13,
             h__new = o * _tanh(bc + gc * (c__new - mean__17) / np.sqrt(mean__18 + _c_1em05))
             _S__h_next_0[_j] = h__new
             _S__c_next_0[_j] = c__new
+            _K__i_0[_j] = i
+            _K__f_0[_j] = f
+            _K__g_0[_j] = g
+            _K__o_0[_j] = o
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_o, P__bc, P__gc, P__gh_o, P__gx_o, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k):
+def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k):
     # adjoints from the step's outputs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -711,6 +727,7 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     _c_1_5 = _k[_C_1_5]
     _c_1em05 = _k[_C_1EM05]
     G__h = _unowned(G__h)
+    K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -730,11 +747,8 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
-    P__gh_o = _unowned(P__gh_o)
-    P__gx_o = _unowned(P__gx_o)
     S__c = _unowned(S__c)
     X__9 = _unowned(X__9)
     dM__19 = _unowned(dM__19)
@@ -746,6 +760,7 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
         _M__10_0 = M__10[_t, _b]
         _M__11_0 = M__11[_t, _b]
@@ -785,6 +800,7 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             continue
         for _j in range(_H):
             g__h__new = _G__h_0[_j]
+            o = _K__o_0[_j]
             mv__W_o = _M__0_3[_j]
             mean__1 = _M__1_0
             mean__9 = _M__10_0
@@ -804,37 +820,31 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             mean__6 = _M__6_0
             mean__7 = _M__7_0
             mean__8 = _M__8_0
-            b_o = P__b_o[_j]
             bc = P__bc[_j]
             gc = P__gc[_j]
-            gh_o = P__gh_o[_j]
-            gx_o = P__gx_o[_j]
             c__new = _S__c_next_0[_j]
             mv__U_o = _X__9_3[_j]
             dy__out = _dy__seq_0[_j]
-            _x2 = c__new - mean__17
-            _x3 = mean__18 + _c_1em05
-            _x4 = _x2 / np.sqrt(_x3)
-            _x5 = _tanh(_x4 * gc + bc)
+            _x0 = c__new - mean__17
+            _x1 = mean__18 + _c_1em05
+            _x2 = _x0 / np.sqrt(_x1)
+            _x3 = _tanh(_x2 * gc + bc)
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
-            _x0 = (-mh + mv__W_o) / sh
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
             vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
             sx = np.sqrt(vx + _c_1em05)
-            _x1 = (mv__U_o - mx) / sx
-            o = _sigmoid(_x0 * gh_o + _x1 * gx_o + b_o)
             d__h__new = dy__out + g__h__new
-            _x6 = d__h__new * o * (_c_1 - _x5 * _x5)
-            d__mean__18 = -(_c_0_5 * _x2 * _x6 * gc / _x3 ** _c_1_5)
-            d__o = _x5 * d__h__new
-            _x7 = d__o * o * (_c_1 - o)
-            d__gh_o = _x0 * _x7
-            d__gx_o = _x1 * _x7
-            d__b_o = _x7
-            d__gc = _x4 * _x6
-            d__bc = _x6
+            _x4 = d__h__new * o * (_c_1 - _x3 * _x3)
+            d__mean__18 = -(_c_0_5 * _x0 * _x4 * gc / _x1 ** _c_1_5)
+            d__o = _x3 * d__h__new
+            _x5 = d__o * o * (_c_1 - o)
+            d__gh_o = _x5 * (-mh + mv__W_o) / sh
+            d__gx_o = _x5 * (mv__U_o - mx) / sx
+            d__b_o = _x5
+            d__gc = _x2 * _x4
+            d__bc = _x4
             _dM__19_0[_j] = d__mean__18
             _dV__gh_o_0[_j] = d__gh_o
             _dV__gx_o_0[_j] = d__gx_o
@@ -843,66 +853,29 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             _dV__bc_0[_j] = d__bc
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level4(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_o, P__bc, P__gc, P__gh_o, P__gx_o, S__c, X__9, dA__19, dM__18, dy__seq, _L, _k):
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__gc, S__c, dA__19, dM__18, dy__seq, _L, _k):
     # adjoints ready after the level-5 GEMMs
-    _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
     _c_2 = _k[_C_2]
     G__h = _unowned(G__h)
-    M__0 = _unowned(M__0)
-    M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
+    K__o = _unowned(K__o)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
-    M__2 = _unowned(M__2)
-    M__3 = _unowned(M__3)
-    M__4 = _unowned(M__4)
-    M__5 = _unowned(M__5)
-    M__6 = _unowned(M__6)
-    M__7 = _unowned(M__7)
-    M__8 = _unowned(M__8)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
-    P__gh_o = _unowned(P__gh_o)
-    P__gx_o = _unowned(P__gx_o)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
     dA__19 = _unowned(dA__19)
     dM__18 = _unowned(dM__18)
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
-        _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
-        _M__1_0 = M__1[_t, _b]
-        _M__2_0 = M__2[_t, _b]
-        _M__3_0 = M__3[_t, _b]
-        _M__4_0 = M__4[_t, _b]
-        _M__5_0 = M__5[_t, _b]
-        _M__6_0 = M__6[_t, _b]
-        _M__7_0 = M__7[_t, _b]
-        _M__8_0 = M__8[_t, _b]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         _dA__19_0 = dA__19[_b, :_H]
         _dM__18_0 = dM__18[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
@@ -912,49 +885,22 @@ def _backward_level4(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__1
             continue
         for _j in range(_H):
             g__h__new = _G__h_0[_j]
-            mv__W_o = _M__0_3[_j]
-            mean__1 = _M__1_0
-            mean__9 = _M__10_0
-            mean__10 = _M__11_0
-            mean__11 = _M__12_0
-            mean__12 = _M__13_0
-            mean__13 = _M__14_0
-            mean__14 = _M__15_0
-            mean__15 = _M__16_0
-            mean__16 = _M__17_0
+            o = _K__o_0[_j]
             mean__17 = _M__18_0
             mean__18 = _M__19_0
-            mean__2 = _M__2_0
-            mean__3 = _M__3_0
-            mean__4 = _M__4_0
-            mean__5 = _M__5_0
-            mean__6 = _M__6_0
-            mean__7 = _M__7_0
-            mean__8 = _M__8_0
-            b_o = P__b_o[_j]
             bc = P__bc[_j]
             gc = P__gc[_j]
-            gh_o = P__gh_o[_j]
-            gx_o = P__gx_o[_j]
             c__new = _S__c_next_0[_j]
-            mv__U_o = _X__9_3[_j]
             da__19 = _dA__19_0[_j]
             dy__out = _dy__seq_0[_j]
             _x0 = gc / np.sqrt(mean__18 + _c_1em05)
-            mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-            vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
-            sh = np.sqrt(vh + _c_1em05)
-            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-            sx = np.sqrt(vx + _c_1em05)
-            o = _sigmoid(b_o + gh_o * (-mh + mv__W_o) / sh + gx_o * (mv__U_o - mx) / sx)
             d__h__new = dy__out + g__h__new
             d__mean__17 = -(_x0 * d__h__new * o * (_c_1 - _pow2(_tanh(_x0 * (c__new - mean__17) + bc)))) + da__19 * (-(_c_2 * c__new) + _c_2 * mean__17)
             _dM__18_0[_j] = d__mean__17
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dM__5, dM__6, dM__7, dM__8, dV__b_f, dV__b_g, dV__b_i, dV__gh_f, dV__gh_g, dV__gh_i, dV__gx_f, dV__gx_g, dV__gx_i, dy__seq, _L, _k):
+def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dM__6, dM__7, dM__8, dV__b_f, dV__b_g, dV__b_i, dV__gh_f, dV__gh_g, dV__gh_i, dV__gx_f, dV__gx_g, dV__gx_i, dy__seq, _L, _k):
     # adjoints ready after the level-4 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -964,6 +910,10 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
     G__c = _unowned(G__c)
     G__h = _unowned(G__h)
     Gn__c = _unowned(Gn__c)
+    K__f = _unowned(K__f)
+    K__g = _unowned(K__g)
+    K__i = _unowned(K__i)
+    K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -983,20 +933,12 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
     P__gh_f = _unowned(P__gh_f)
     P__gh_g = _unowned(P__gh_g)
     P__gh_i = _unowned(P__gh_i)
     P__gh_o = _unowned(P__gh_o)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
-    P__gx_o = _unowned(P__gx_o)
     S__c = _unowned(S__c)
     X__9 = _unowned(X__9)
     dA__18 = _unowned(dA__18)
@@ -1019,6 +961,10 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
         _Gn__c_0 = Gn__c[_b, :_H]
+        _K__f_0 = K__f[_t, _b, :_H]
+        _K__g_0 = K__g[_t, _b, :_H]
+        _K__i_0 = K__i[_t, _b, :_H]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -1046,7 +992,6 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
         _X__9_0 = X__9[_t, _b, :_H]
         _X__9_1 = X__9[_t, _b, _H:2 * _H]
         _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dM__5_0 = dM__5[_b, :_H]
@@ -1083,6 +1028,10 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
         for _j in range(_H):
             g__c__new = _G__c_0[_j]
             g__h__new = _G__h_0[_j]
+            f = _K__f_0[_j]
+            g = _K__g_0[_j]
+            i = _K__i_0[_j]
+            o = _K__o_0[_j]
             mv__W_i = _M__0_0[_j]
             mv__W_f = _M__0_1[_j]
             mv__W_g = _M__0_2[_j]
@@ -1105,82 +1054,62 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
             mean__6 = _M__6_0
             mean__7 = _M__7_0
             mean__8 = _M__8_0
-            b_f = P__b_f[_j]
-            b_g = P__b_g[_j]
-            b_i = P__b_i[_j]
-            b_o = P__b_o[_j]
             bc = P__bc[_j]
             gc = P__gc[_j]
             gh_f = P__gh_f[_j]
             gh_g = P__gh_g[_j]
             gh_i = P__gh_i[_j]
             gh_o = P__gh_o[_j]
-            gx_f = P__gx_f[_j]
-            gx_g = P__gx_g[_j]
-            gx_i = P__gx_i[_j]
-            gx_o = P__gx_o[_j]
             c = _S__c_0[_j]
             c__new = _S__c_next_0[_j]
             mv__U_i = _X__9_0[_j]
             mv__U_f = _X__9_1[_j]
             mv__U_g = _X__9_2[_j]
-            mv__U_o = _X__9_3[_j]
             da__18 = _dA__18_0[_j]
             da__19 = _dA__19_0[_j]
             dy__out = _dy__seq_0[_j]
-            _x14 = gc / np.sqrt(mean__18 + _c_1em05)
-            _x15 = _tanh(_x14 * (c__new - mean__17) + bc)
+            _x1 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x2 = _tanh(_x1 * (c__new - mean__17) + bc)
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-            _x2 = -mh + mv__W_i
-            _x7 = -mh + mv__W_f
-            _x10 = -mh + mv__W_g
-            _x13 = gh_o * (-mh + mv__W_o)
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             _x0 = np.sqrt(vh + _c_1em05)
             sh = _x0
-            _x1 = _c_1 / sh
-            _x3 = _x1 * _x2
-            _x8 = _x1 * _x7
-            _x11 = _x1 * _x10
-            _x16 = _c_1 / (sh * sh)
+            _x3 = _c_1 / (sh * sh)
+            _x11 = _c_1 / sh
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x5 = -mx
+            _x13 = -mx
             vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
             sx = np.sqrt(vx + _c_1em05)
-            _x4 = _c_1 / sx
-            _x6 = _x4 * (_x5 + mv__U_i)
-            _x9 = _x4 * (_x5 + mv__U_f)
-            _x12 = _x4 * (_x5 + mv__U_g)
-            i = _sigmoid(_x3 * gh_i + _x6 * gx_i + b_i)
-            f = _sigmoid(_x8 * gh_f + _x9 * gx_f + b_f)
-            g = _tanh(_x11 * gh_g + _x12 * gx_g + b_g)
-            o = _sigmoid(_x1 * _x13 + _x4 * gx_o * (_x5 + mv__U_o) + b_o)
+            _x12 = _c_1 / sx
             d__h__new = dy__out + g__h__new
-            d__c__new = _x14 * d__h__new * o * (_c_1 - _x15 * _x15) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-            d__o = _x15 * d__h__new
+            d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x2 * d__h__new
             d__g = d__c__new * i
-            _x19 = d__g * (_c_1 - g * g)
+            _x8 = d__g * (_c_1 - g * g)
+            _x9 = _x8 * (-mh + mv__W_g)
             d__f = c * d__c__new
-            _x17 = d__f * f * (_c_1 - f)
+            _x4 = d__f * f * (_c_1 - f)
+            _x5 = _x4 * (-mh + mv__W_f)
             d__i = d__c__new * g
-            _x18 = d__i * i * (_c_1 - i)
-            d__sh = -(_x10 * _x16 * _x19 * gh_g) - _x13 * _x16 * d__o * o * (_c_1 - o) - _x16 * _x17 * _x7 * gh_f - _x16 * _x18 * _x2 * gh_i
+            _x6 = d__i * i * (_c_1 - i)
+            _x7 = _x6 * (-mh + mv__W_i)
+            d__sh = -(_x3 * _x5 * gh_f) - _x3 * _x7 * gh_i - _x3 * _x9 * gh_g - _x3 * d__o * gh_o * o * (_c_1 - o) * (-mh + mv__W_o)
             d__vh = _c_0_5 * d__sh / _x0
-            _x20 = _c_0_25 * d__vh
-            d__mean__8 = _x20
-            d__mean__7 = _x20
-            d__mean__6 = _x20
-            d__mean__5 = _x20
+            _x10 = _c_0_25 * d__vh
+            d__mean__8 = _x10
+            d__mean__7 = _x10
+            d__mean__6 = _x10
+            d__mean__5 = _x10
             d__c = d__c__new * f
-            d__gh_i = _x18 * _x3
-            d__gx_i = _x18 * _x6
-            d__b_i = _x18
-            d__gh_f = _x17 * _x8
-            d__gx_f = _x17 * _x9
-            d__b_f = _x17
-            d__gh_g = _x11 * _x19
-            d__gx_g = _x12 * _x19
-            d__b_g = _x19
+            d__gh_i = _x11 * _x7
+            d__gx_i = _x12 * _x6 * (_x13 + mv__U_i)
+            d__b_i = _x6
+            d__gh_f = _x11 * _x5
+            d__gx_f = _x12 * _x4 * (_x13 + mv__U_f)
+            d__b_f = _x4
+            d__gh_g = _x11 * _x9
+            d__gx_g = _x12 * _x8 * (_x13 + mv__U_g)
+            d__b_g = _x8
             _dM__5_0[_j] = d__mean__5
             _dM__6_0[_j] = d__mean__6
             _dM__7_0[_j] = d__mean__7
@@ -1198,7 +1127,7 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dA__6, dA__7, dA__8, dM__1, dM__14, dM__15, dM__16, dM__17, dM__2, dM__3, dM__4, dy__seq, _L, _k):
+def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dA__6, dA__7, dA__8, dM__1, dM__14, dM__15, dM__16, dM__17, dM__2, dM__3, dM__4, dy__seq, _L, _k):
     # adjoints ready after the level-3 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -1207,6 +1136,10 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     _c_2 = _k[_C_2]
     G__c = _unowned(G__c)
     G__h = _unowned(G__h)
+    K__f = _unowned(K__f)
+    K__g = _unowned(K__g)
+    K__i = _unowned(K__i)
+    K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -1226,10 +1159,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
     P__gh_f = _unowned(P__gh_f)
@@ -1260,6 +1189,10 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
+        _K__f_0 = K__f[_t, _b, :_H]
+        _K__g_0 = K__g[_t, _b, :_H]
+        _K__i_0 = K__i[_t, _b, :_H]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -1317,6 +1250,10 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
         for _j in range(_H):
             g__c__new = _G__c_0[_j]
             g__h__new = _G__h_0[_j]
+            f = _K__f_0[_j]
+            g = _K__g_0[_j]
+            i = _K__i_0[_j]
+            o = _K__o_0[_j]
             mv__W_i = _M__0_0[_j]
             mv__W_f = _M__0_1[_j]
             mv__W_g = _M__0_2[_j]
@@ -1339,10 +1276,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
             mean__6 = _M__6_0
             mean__7 = _M__7_0
             mean__8 = _M__8_0
-            b_f = P__b_f[_j]
-            b_g = P__b_g[_j]
-            b_i = P__b_i[_j]
-            b_o = P__b_o[_j]
             bc = P__bc[_j]
             gc = P__gc[_j]
             gh_f = P__gh_f[_j]
@@ -1366,55 +1299,42 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
             da__7 = _dA__7_0[_j]
             da__8 = _dA__8_0[_j]
             dy__out = _dy__seq_0[_j]
-            _x12 = gc / np.sqrt(mean__18 + _c_1em05)
-            _x13 = _tanh(_x12 * (c__new - mean__17) + bc)
+            _x1 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x2 = _tanh(_x1 * (c__new - mean__17) + bc)
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-            _x20 = _c_2 * mh
+            _x10 = _c_2 * mh
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
-            _x1 = _c_1 / sh
-            _x2 = _x1 * gh_i
-            _x6 = _x1 * gh_f
-            _x8 = _x1 * gh_g
-            _x10 = _x1 * gh_o
+            _x11 = _c_1 / sh
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
             _x4 = -mx
-            _x5 = gx_i * (_x4 + mv__U_i)
-            _x7 = gx_f * (_x4 + mv__U_f)
-            _x9 = gx_g * (_x4 + mv__U_g)
-            _x11 = gx_o * (_x4 + mv__U_o)
             vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
             _x0 = np.sqrt(vx + _c_1em05)
             sx = _x0
-            _x3 = _c_1 / sx
-            _x14 = _c_1 / (sx * sx)
-            i = _sigmoid(_x2 * (-mh + mv__W_i) + _x3 * _x5 + b_i)
-            f = _sigmoid(_x3 * _x7 + _x6 * (-mh + mv__W_f) + b_f)
-            g = _tanh(_x3 * _x9 + _x8 * (-mh + mv__W_g) + b_g)
-            o = _sigmoid(_x10 * (-mh + mv__W_o) + _x11 * _x3 + b_o)
+            _x3 = _c_1 / (sx * sx)
             d__h__new = dy__out + g__h__new
-            d__c__new = _x12 * d__h__new * o * (_c_1 - _x13 * _x13) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-            d__o = _x13 * d__h__new
-            _x17 = d__o * o * (_c_1 - o)
+            d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x2 * d__h__new
+            _x7 = d__o * o * (_c_1 - o)
             d__g = d__c__new * i
-            _x18 = d__g * (_c_1 - g * g)
+            _x8 = d__g * (_c_1 - g * g)
             d__f = c * d__c__new
-            _x15 = d__f * f * (_c_1 - f)
+            _x5 = d__f * f * (_c_1 - f)
             d__i = d__c__new * g
-            _x16 = d__i * i * (_c_1 - i)
-            d__sx = -(_x11 * _x14 * _x17) - _x14 * _x15 * _x7 - _x14 * _x16 * _x5 - _x14 * _x18 * _x9
+            _x6 = d__i * i * (_c_1 - i)
+            d__sx = -(_x3 * _x5 * gx_f * (_x4 + mv__U_f)) - _x3 * _x6 * gx_i * (_x4 + mv__U_i) - _x3 * _x7 * gx_o * (_x4 + mv__U_o) - _x3 * _x8 * gx_g * (_x4 + mv__U_g)
             d__vx = _c_0_5 * d__sx / _x0
-            _x19 = _c_0_25 * d__vx
-            d__mean__16 = _x19
-            d__mean__15 = _x19
-            d__mean__14 = _x19
-            d__mean__13 = _x19
-            d__mh = -(_x10 * _x17) - _x15 * _x6 - _x16 * _x2 - _x18 * _x8 + da__5 * (_x20 - _c_2 * mv__W_i) + da__6 * (_x20 - _c_2 * mv__W_f) + da__7 * (_x20 - _c_2 * mv__W_g) + da__8 * (_x20 - _c_2 * mv__W_o)
-            _x21 = _c_0_25 * d__mh
-            d__mean__4 = _x21
-            d__mean__3 = _x21
-            d__mean__2 = _x21
-            d__mean__1 = _x21
+            _x9 = _c_0_25 * d__vx
+            d__mean__16 = _x9
+            d__mean__15 = _x9
+            d__mean__14 = _x9
+            d__mean__13 = _x9
+            d__mh = -(_x11 * _x5 * gh_f) - _x11 * _x6 * gh_i - _x11 * _x7 * gh_o - _x11 * _x8 * gh_g + da__5 * (_x10 - _c_2 * mv__W_i) + da__6 * (_x10 - _c_2 * mv__W_f) + da__7 * (_x10 - _c_2 * mv__W_g) + da__8 * (_x10 - _c_2 * mv__W_o)
+            _x12 = _c_0_25 * d__mh
+            d__mean__4 = _x12
+            d__mean__3 = _x12
+            d__mean__2 = _x12
+            d__mean__1 = _x12
             _dM__1_0[_j] = d__mean__1
             _dM__2_0[_j] = d__mean__2
             _dM__3_0[_j] = d__mean__3
@@ -1426,7 +1346,7 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dM__0, dM__10, dM__11, dM__12, dM__13, dy__seq, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dM__0, dM__10, dM__11, dM__12, dM__13, dy__seq, _L, _k):
     # adjoints ready after the level-2 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
@@ -1434,6 +1354,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     _c_2 = _k[_C_2]
     G__c = _unowned(G__c)
     G__h = _unowned(G__h)
+    K__f = _unowned(K__f)
+    K__g = _unowned(K__g)
+    K__i = _unowned(K__i)
+    K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
     M__10 = _unowned(M__10)
@@ -1453,10 +1377,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
     P__gh_f = _unowned(P__gh_f)
@@ -1492,6 +1412,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
+        _K__f_0 = K__f[_t, _b, :_H]
+        _K__g_0 = K__g[_t, _b, :_H]
+        _K__i_0 = K__i[_t, _b, :_H]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
@@ -1557,6 +1481,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
         for _j in range(_H):
             g__c__new = _G__c_0[_j]
             g__h__new = _G__h_0[_j]
+            f = _K__f_0[_j]
+            g = _K__g_0[_j]
+            i = _K__i_0[_j]
+            o = _K__o_0[_j]
             mv__W_i = _M__0_0[_j]
             mv__W_f = _M__0_1[_j]
             mv__W_g = _M__0_2[_j]
@@ -1579,10 +1507,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
             mean__6 = _M__6_0
             mean__7 = _M__7_0
             mean__8 = _M__8_0
-            b_f = P__b_f[_j]
-            b_g = P__b_g[_j]
-            b_i = P__b_i[_j]
-            b_o = P__b_o[_j]
             bc = P__bc[_j]
             gc = P__gc[_j]
             gh_f = P__gh_f[_j]
@@ -1614,51 +1538,38 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
             da__7 = _dA__7_0[_j]
             da__8 = _dA__8_0[_j]
             dy__out = _dy__seq_0[_j]
-            _x11 = gc / np.sqrt(mean__18 + _c_1em05)
-            _x12 = _tanh(_x11 * (c__new - mean__17) + bc)
+            _x0 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-            _x19 = _c_2 * mh
+            _x9 = _c_2 * mh
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
-            _x0 = _c_1 / sh
-            _x1 = _x0 * gh_i
-            _x5 = _x0 * gh_f
-            _x7 = _x0 * gh_g
-            _x9 = _x0 * gh_o
+            _x10 = _c_1 / sh
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x2 = -mx
-            _x13 = -(_c_2 * mx)
+            _x2 = -(_c_2 * mx)
             vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
             sx = np.sqrt(vx + _c_1em05)
             _x3 = _c_1 / sx
-            _x4 = _x3 * gx_i
-            _x6 = _x3 * gx_f
-            _x8 = _x3 * gx_g
-            _x10 = _x3 * gx_o
-            i = _sigmoid(_x1 * (-mh + mv__W_i) + _x4 * (_x2 + mv__U_i) + b_i)
-            f = _sigmoid(_x5 * (-mh + mv__W_f) + _x6 * (_x2 + mv__U_f) + b_f)
-            g = _tanh(_x7 * (-mh + mv__W_g) + _x8 * (_x2 + mv__U_g) + b_g)
-            o = _sigmoid(_x10 * (_x2 + mv__U_o) + _x9 * (-mh + mv__W_o) + b_o)
             d__h__new = dy__out + g__h__new
-            d__c__new = _x11 * d__h__new * o * (_c_1 - _x12 * _x12) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-            d__o = _x12 * d__h__new
-            _x16 = d__o * o * (_c_1 - o)
+            d__c__new = _x0 * d__h__new * o * (_c_1 - _x1 * _x1) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x1 * d__h__new
+            _x6 = d__o * o * (_c_1 - o)
             d__g = d__c__new * i
-            _x17 = d__g * (_c_1 - g * g)
+            _x7 = d__g * (_c_1 - g * g)
             d__f = c * d__c__new
-            _x14 = d__f * f * (_c_1 - f)
+            _x4 = d__f * f * (_c_1 - f)
             d__i = d__c__new * g
-            _x15 = d__i * i * (_c_1 - i)
-            d__mx = -(_x10 * _x16) - _x14 * _x6 - _x15 * _x4 - _x17 * _x8 + da__14 * (-_x13 - _c_2 * mv__U_i) + da__15 * (-_x13 - _c_2 * mv__U_f) + da__16 * (-_x13 - _c_2 * mv__U_g) + da__17 * (-_x13 - _c_2 * mv__U_o)
-            _x18 = _c_0_25 * d__mx
-            d__mean__12 = _x18
-            d__mean__11 = _x18
-            d__mean__10 = _x18
-            d__mean__9 = _x18
-            d__mv__W_o = _x16 * _x9 + da__4 + da__8 * (-_x19 + _c_2 * mv__W_o)
-            d__mv__W_g = _x17 * _x7 + da__3 + da__7 * (-_x19 + _c_2 * mv__W_g)
-            d__mv__W_f = _x14 * _x5 + da__2 + da__6 * (-_x19 + _c_2 * mv__W_f)
-            d__mv__W_i = _x1 * _x15 + da__1 + da__5 * (-_x19 + _c_2 * mv__W_i)
+            _x5 = d__i * i * (_c_1 - i)
+            d__mx = -(_x3 * _x4 * gx_f) - _x3 * _x5 * gx_i - _x3 * _x6 * gx_o - _x3 * _x7 * gx_g + da__14 * (-_x2 - _c_2 * mv__U_i) + da__15 * (-_x2 - _c_2 * mv__U_f) + da__16 * (-_x2 - _c_2 * mv__U_g) + da__17 * (-_x2 - _c_2 * mv__U_o)
+            _x8 = _c_0_25 * d__mx
+            d__mean__12 = _x8
+            d__mean__11 = _x8
+            d__mean__10 = _x8
+            d__mean__9 = _x8
+            d__mv__W_o = _x10 * _x6 * gh_o + da__4 + da__8 * (-_x9 + _c_2 * mv__W_o)
+            d__mv__W_g = _x10 * _x7 * gh_g + da__3 + da__7 * (-_x9 + _c_2 * mv__W_g)
+            d__mv__W_f = _x10 * _x4 * gh_f + da__2 + da__6 * (-_x9 + _c_2 * mv__W_f)
+            d__mv__W_i = _x10 * _x5 * gh_i + da__1 + da__5 * (-_x9 + _c_2 * mv__W_i)
             _dM__0_0[_j] = d__mv__W_i
             _dM__0_1[_j] = d__mv__W_f
             _dM__0_2[_j] = d__mv__W_g
@@ -1670,7 +1581,7 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dX__9, dy__seq, _L, _k):
+def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dX__9, dy__seq, _L, _k):
     # adjoints ready after the level-1 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
@@ -1678,8 +1589,10 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     _c_2 = _k[_C_2]
     G__c = _unowned(G__c)
     G__h = _unowned(G__h)
-    M__0 = _unowned(M__0)
-    M__1 = _unowned(M__1)
+    K__f = _unowned(K__f)
+    K__g = _unowned(K__g)
+    K__i = _unowned(K__i)
+    K__o = _unowned(K__o)
     M__10 = _unowned(M__10)
     M__11 = _unowned(M__11)
     M__12 = _unowned(M__12)
@@ -1690,23 +1603,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
-    M__2 = _unowned(M__2)
-    M__3 = _unowned(M__3)
-    M__4 = _unowned(M__4)
-    M__5 = _unowned(M__5)
-    M__6 = _unowned(M__6)
-    M__7 = _unowned(M__7)
-    M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
-    P__gh_f = _unowned(P__gh_f)
-    P__gh_g = _unowned(P__gh_g)
-    P__gh_i = _unowned(P__gh_i)
-    P__gh_o = _unowned(P__gh_o)
     P__gx_f = _unowned(P__gx_f)
     P__gx_g = _unowned(P__gx_g)
     P__gx_i = _unowned(P__gx_i)
@@ -1728,10 +1626,10 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
-        _M__0_0 = M__0[_t, _b, :_H]
-        _M__0_1 = M__0[_t, _b, _H:2 * _H]
-        _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
+        _K__f_0 = K__f[_t, _b, :_H]
+        _K__g_0 = K__g[_t, _b, :_H]
+        _K__i_0 = K__i[_t, _b, :_H]
+        _K__o_0 = K__o[_t, _b, :_H]
         _M__10_0 = M__10[_t, _b]
         _M__11_0 = M__11[_t, _b]
         _M__12_0 = M__12[_t, _b]
@@ -1742,14 +1640,6 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
         _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
-        _M__1_0 = M__1[_t, _b]
-        _M__2_0 = M__2[_t, _b]
-        _M__3_0 = M__3[_t, _b]
-        _M__4_0 = M__4[_t, _b]
-        _M__5_0 = M__5[_t, _b]
-        _M__6_0 = M__6[_t, _b]
-        _M__7_0 = M__7[_t, _b]
-        _M__8_0 = M__8[_t, _b]
         _S__c_0 = S__c[_t, _b, :_H]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
         _X__9_0 = X__9[_t, _b, :_H]
@@ -1781,11 +1671,10 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
         for _j in range(_H):
             g__c__new = _G__c_0[_j]
             g__h__new = _G__h_0[_j]
-            mv__W_i = _M__0_0[_j]
-            mv__W_f = _M__0_1[_j]
-            mv__W_g = _M__0_2[_j]
-            mv__W_o = _M__0_3[_j]
-            mean__1 = _M__1_0
+            f = _K__f_0[_j]
+            g = _K__g_0[_j]
+            i = _K__i_0[_j]
+            o = _K__o_0[_j]
             mean__9 = _M__10_0
             mean__10 = _M__11_0
             mean__11 = _M__12_0
@@ -1796,23 +1685,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
             mean__16 = _M__17_0
             mean__17 = _M__18_0
             mean__18 = _M__19_0
-            mean__2 = _M__2_0
-            mean__3 = _M__3_0
-            mean__4 = _M__4_0
-            mean__5 = _M__5_0
-            mean__6 = _M__6_0
-            mean__7 = _M__7_0
-            mean__8 = _M__8_0
-            b_f = P__b_f[_j]
-            b_g = P__b_g[_j]
-            b_i = P__b_i[_j]
-            b_o = P__b_o[_j]
             bc = P__bc[_j]
             gc = P__gc[_j]
-            gh_f = P__gh_f[_j]
-            gh_g = P__gh_g[_j]
-            gh_i = P__gh_i[_j]
-            gh_o = P__gh_o[_j]
             gx_f = P__gx_f[_j]
             gx_g = P__gx_g[_j]
             gx_i = P__gx_i[_j]
@@ -1834,36 +1708,23 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
             da__18 = _dA__18_0[_j]
             da__19 = _dA__19_0[_j]
             dy__out = _dy__seq_0[_j]
-            _x7 = gc / np.sqrt(mean__18 + _c_1em05)
-            _x8 = _tanh(_x7 * (c__new - mean__17) + bc)
-            mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-            vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
-            sh = np.sqrt(vh + _c_1em05)
-            _x0 = _c_1 / sh
+            _x0 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x1 = -mx
-            _x9 = -(_c_2 * mx)
+            _x2 = -(_c_2 * mx)
             vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
             sx = np.sqrt(vx + _c_1em05)
-            _x2 = _c_1 / sx
-            _x3 = _x2 * gx_i
-            _x4 = _x2 * gx_f
-            _x5 = _x2 * gx_g
-            _x6 = _x2 * gx_o
-            i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + _x3 * (_x1 + mv__U_i) + b_i)
-            f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + _x4 * (_x1 + mv__U_f) + b_f)
-            g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + _x5 * (_x1 + mv__U_g) + b_g)
-            o = _sigmoid(_x0 * gh_o * (-mh + mv__W_o) + _x6 * (_x1 + mv__U_o) + b_o)
+            _x3 = _c_1 / sx
             d__h__new = dy__out + g__h__new
-            d__c__new = _x7 * d__h__new * o * (_c_1 - _x8 * _x8) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-            d__o = _x8 * d__h__new
+            d__c__new = _x0 * d__h__new * o * (_c_1 - _x1 * _x1) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x1 * d__h__new
             d__g = d__c__new * i
             d__f = c * d__c__new
             d__i = d__c__new * g
-            d__mv__U_o = _x6 * d__o * o * (_c_1 - o) + da__13 + da__17 * (_x9 + _c_2 * mv__U_o)
-            d__mv__U_g = _x5 * d__g * (_c_1 - g * g) + da__12 + da__16 * (_x9 + _c_2 * mv__U_g)
-            d__mv__U_f = _x4 * d__f * f * (_c_1 - f) + da__11 + da__15 * (_x9 + _c_2 * mv__U_f)
-            d__mv__U_i = _x3 * d__i * i * (_c_1 - i) + da__10 + da__14 * (_x9 + _c_2 * mv__U_i)
+            d__mv__U_o = _x3 * d__o * gx_o * o * (_c_1 - o) + da__13 + da__17 * (_x2 + _c_2 * mv__U_o)
+            d__mv__U_g = _x3 * d__g * gx_g * (_c_1 - g * g) + da__12 + da__16 * (_x2 + _c_2 * mv__U_g)
+            d__mv__U_f = _x3 * d__f * f * gx_f * (_c_1 - f) + da__11 + da__15 * (_x2 + _c_2 * mv__U_f)
+            d__mv__U_i = _x3 * d__i * gx_i * i * (_c_1 - i) + da__10 + da__14 * (_x2 + _c_2 * mv__U_i)
             _dX__9_0[_j] = d__mv__U_i
             _dX__9_1[_j] = d__mv__U_f
             _dX__9_2[_j] = d__mv__U_g
@@ -1871,7 +1732,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__1, A__2, A__3, A__4, A__5, A__6, A__7, A__8, A__10, A__11, A__12, A__13, A__14, A__15, A__16, A__17, A__18, A__19, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__1, A__2, A__3, A__4, A__5, A__6, A__7, A__8, A__10, A__11, A__12, A__13, A__14, A__15, A__16, A__17, A__18, A__19, K__i, K__f, K__g, K__o, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
     # Steps _t0.._t1 of the recurrence for batch rows _b0.._b1 (rows never mix, so row
     # blocks may run at once; steps come in chunks, so that an interrupt waits for one).
     _H = S__h.shape[2]
@@ -1903,12 +1764,12 @@ def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5,
         _row_means(A__18[_b0:_b1], M__18[_t, _b0:_b1])  # mean(c')
         _forward_level4(_t, 0, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k)
         _row_means(A__19[_b0:_b1], M__19[_t, _b0:_b1])  # mean((c' - mean(c'))**2)
-        _forward_step(_t, 0, _b0, _b1, _H, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k)
+        _forward_step(_t, 0, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__7, dM__8, dM__10, dM__11, dM__12, dM__13, dM__14, dM__15, dM__16, dM__17, dM__18, dM__19, dX__9, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dV__gh_i, dV__gx_i, dV__b_i, dV__gh_f, dV__gx_f, dV__b_f, dV__gh_g, dV__gx_g, dV__b_g, dV__gh_o, dV__gx_o, dV__b_o, dV__gc, dV__bc, dP__dV__gh_i, dP__dV__gx_i, dP__dV__b_i, dP__dV__gh_f, dP__dV__gx_f, dP__dV__b_f, dP__dV__gh_g, dP__dV__gx_g, dP__dV__b_g, dP__dV__gh_o, dP__dV__gx_o, dP__dV__b_o, dP__dV__gc, dP__dV__bc, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, K__i, K__f, K__g, K__o, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__7, dM__8, dM__10, dM__11, dM__12, dM__13, dM__14, dM__15, dM__16, dM__17, dM__18, dM__19, dX__9, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dV__gh_i, dV__gx_i, dV__b_i, dV__gh_f, dV__gx_f, dV__b_f, dV__gh_g, dV__gx_g, dV__b_g, dV__gh_o, dV__gx_o, dV__b_o, dV__gc, dV__bc, dP__dV__gh_i, dP__dV__gx_i, dP__dV__b_i, dP__dV__gh_f, dP__dV__gx_f, dP__dV__b_f, dP__dV__gh_g, dP__dV__gx_g, dP__dV__b_g, dP__dV__gh_o, dP__dV__gx_o, dP__dV__b_o, dP__dV__gc, dP__dV__bc, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, G__c, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -1917,16 +1778,16 @@ def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
-        _backward_level5(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_o, P__bc, P__gc, P__gh_o, P__gx_o, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k)
+        _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k)
         _row_means(dM__19[_b0:_b1], dA__19[_b0:_b1])  # d((c' - mean(c'))**2) from d(mean((c' - mean(c'))**2))
-        _backward_level4(_t, _td, _b0, _b1, _H, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_o, P__bc, P__gc, P__gh_o, P__gx_o, S__c, X__9, dA__19, dM__18, dy__seq, _L, _k)
+        _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__gc, S__c, dA__19, dM__18, dy__seq, _L, _k)
         _row_means(dM__18[_b0:_b1], dA__18[_b0:_b1])  # d(c') from d(mean(c'))
-        _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dM__5, dM__6, dM__7, dM__8, dV__b_f, dV__b_g, dV__b_i, dV__gh_f, dV__gh_g, dV__gh_i, dV__gx_f, dV__gx_g, dV__gx_i, dy__seq, _L, _k)
+        _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dM__6, dM__7, dM__8, dV__b_f, dV__b_g, dV__b_i, dV__gh_f, dV__gh_g, dV__gh_i, dV__gx_f, dV__gx_g, dV__gx_i, dy__seq, _L, _k)
         _row_means(dM__5[_b0:_b1], dA__5[_b0:_b1])  # d(((W_i @ h) - mh)**2) from d(mean(((W_i @ h) - mh)**2))
         _row_means(dM__6[_b0:_b1], dA__6[_b0:_b1])  # d(((W_f @ h) - mh)**2) from d(mean(((W_f @ h) - mh)**2))
         _row_means(dM__7[_b0:_b1], dA__7[_b0:_b1])  # d(((W_g @ h) - mh)**2) from d(mean(((W_g @ h) - mh)**2))
         _row_means(dM__8[_b0:_b1], dA__8[_b0:_b1])  # d(((W_o @ h) - mh)**2) from d(mean(((W_o @ h) - mh)**2))
-        _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dA__6, dA__7, dA__8, dM__1, dM__14, dM__15, dM__16, dM__17, dM__2, dM__3, dM__4, dy__seq, _L, _k)
+        _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dA__6, dA__7, dA__8, dM__1, dM__14, dM__15, dM__16, dM__17, dM__2, dM__3, dM__4, dy__seq, _L, _k)
         _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_i @ h)) from d(mean((W_i @ h)))
         _row_means(dM__2[_b0:_b1], dA__2[_b0:_b1])  # d((W_f @ h)) from d(mean((W_f @ h)))
         _row_means(dM__3[_b0:_b1], dA__3[_b0:_b1])  # d((W_g @ h)) from d(mean((W_g @ h)))
@@ -1935,13 +1796,13 @@ def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5
         _row_means(dM__15[_b0:_b1], dA__15[_b0:_b1])  # d(((U_f @ x) - mx)**2) from d(mean(((U_f @ x) - mx)**2))
         _row_means(dM__16[_b0:_b1], dA__16[_b0:_b1])  # d(((U_g @ x) - mx)**2) from d(mean(((U_g @ x) - mx)**2))
         _row_means(dM__17[_b0:_b1], dA__17[_b0:_b1])  # d(((U_o @ x) - mx)**2) from d(mean(((U_o @ x) - mx)**2))
-        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dM__0, dM__10, dM__11, dM__12, dM__13, dy__seq, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dM__0, dM__10, dM__11, dM__12, dM__13, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, Gn__h[_b0:_b1], _tail)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
         _row_means(dM__10[_b0:_b1], dA__10[_b0:_b1])  # d((U_i @ x)) from d(mean((U_i @ x)))
         _row_means(dM__11[_b0:_b1], dA__11[_b0:_b1])  # d((U_f @ x)) from d(mean((U_f @ x)))
         _row_means(dM__12[_b0:_b1], dA__12[_b0:_b1])  # d((U_g @ x)) from d(mean((U_g @ x)))
         _row_means(dM__13[_b0:_b1], dA__13[_b0:_b1])  # d((U_o @ x)) from d(mean((U_o @ x)))
-        _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dX__9, dy__seq, _L, _k)
+        _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dX__9, dy__seq, _L, _k)
         _freeze_rows(_t, _L, G__h, Gn__h, _b0, _b1)  # a carry the product wrote
         G__h, Gn__h = Gn__h, G__h
         G__c, Gn__c = Gn__c, G__c
@@ -2000,6 +1861,10 @@ _CELL = _Cell(
         _Array('A__17', 'scratch', shape=('B', 'H')),
         _Array('A__18', 'scratch', shape=('B', 'H')),
         _Array('A__19', 'scratch', shape=('B', 'H')),
+        _Array('K__i', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__f', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__g', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__o', 'tape', shape=('T', 'B', 'H')),
         _Array('Wt__9', 'weights', group=9, transpose=True),
         _Array('Wt__0__panels', 'panels', group=0, transpose=True),
         _Array('P__gh_i', 'vector', param='gh_i'),
@@ -2042,6 +1907,10 @@ _CELL = _Cell(
         _Array('M__17', 'tape', shape=('T', 'B')),
         _Array('M__18', 'tape', shape=('T', 'B')),
         _Array('M__19', 'tape', shape=('T', 'B')),
+        _Array('K__i', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__f', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__g', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__o', 'tape', shape=('T', 'B', 'H')),
         _Array('W__9', 'weights', group=9),
         _Array('W__0__panels', 'panels', group=0),
         _Array('P__gh_i', 'vector', param='gh_i'),

@@ -81,7 +81,7 @@ def test_the_gradients_stay_right_with_all_passes_off(name, tmp_path):
 
 @pytest.mark.parametrize("off", sorted(PASSES))
 def test_each_pass_off_computes_the_same_cell(off, tmp_path):
-    name = "gru_cho" if off == "adjoints_from_input_stream" else "lstm"
+    name = {"adjoints_from_input_stream": "gru_cho", "keep_normalized": "gru_layernorm"}.get(off, "lstm")
     full = import_source(planned(name).source, f"{name}_full", str(tmp_path))
     without = import_source(planned(name, {off}).source, f"{name}_no_{off}", str(tmp_path))
     rng = np.random.default_rng(0)
@@ -94,3 +94,15 @@ def test_each_pass_off_computes_the_same_cell(off, tmp_path):
         results.append([ys, *final, dxs, *dstate0, *dparams.values()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_a_layer_normalized_lstm_keeps_its_gates_and_its_means_per_row():
+    plan = planned("lstm_layernorm").plan
+    assert [s.name for s in plan.kept] == ["i", "f", "g", "o"]  # not mh, sh: the same at every unit
+    assert {"K__i", "K__f", "K__g", "K__o"} <= set(tape(plan))
+    table = arrays(plan)
+    means = [a for a in table.forward if a.role == "tape" and a.shape == ("T", "B")]
+    assert len(means) == 18  # 16 for the two gate norms, 2 for the cell state's
+    off = planned("lstm_layernorm", {"keep_normalized"}).plan
+    assert off.kept == () and not any(a.startswith("K__") for a in tape(off))
+    assert not planned("lstm").plan.kept  # no mean, nothing kept

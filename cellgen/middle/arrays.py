@@ -58,6 +58,7 @@ def arrays(plan: Plan) -> ArrayTable:
         elif grp.index in has_operand:
             shape = ("T*B", "I") if grp.operand_size == "input" else ("T", "B", "H")
             fwd.append(Array(names.operand(grp.index), "tape", shape))
+    fwd += [Array(names.kept(s.name), "tape", ("T", "B", "H")) for s in plan.kept]
     tape = [a for a in fwd if a.role in ("input", "state", "tape")]
     fwd += [Array(names.weights(grp.index, True), "weights", group=grp.index, transpose=True) for grp in inputs]
     fwd += [Array(names.panels(grp.index, True), "panels", group=grp.index, transpose=True) for grp in recurrent

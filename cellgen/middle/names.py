@@ -34,6 +34,11 @@ def vector(code: str) -> str:
     return f"P__{code}"
 
 
+def kept(code: str) -> str:
+    """An intermediate's value at every step, [T, B, hidden], kept for BPTT."""
+    return f"K__{code}"
+
+
 def mask(code: str) -> str:
     """A mask the caller gives: [T, B, hidden] (per step) or [B, hidden] (per sequence)."""
     return f"Z__{code}"

@@ -75,6 +75,8 @@ PASSES = {
     "carry_from_product": "a state gradient that is exactly one operand gradient is written by its product, "
                           "with no kernel",
     "bias_from_stream": "a vector parameter's gradient that equals a product's gradient sums that stream",
+    "keep_normalized": "an intermediate made of a product and a mean (a layer-normalized gate) is kept "
+                       "on the tape: BPTT reads it instead of normalizing again in each of its kernels",
 }
 
 
@@ -105,6 +107,7 @@ class Plan:
     operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
     summed: dict[int, int]  # recurrent group -> input group whose buffer keeps their sum for BPTT
     passes: tuple[PassResult, ...] = ()
+    kept: tuple[sp.Symbol, ...] = ()  # intermediates the forward writes to the tape for BPTT
 
     def applied(self, name: str) -> tuple[str, ...]:
         """What the pass `name` changed in this plan."""
@@ -122,7 +125,8 @@ def plan(d: Derivation, disable: frozenset[str] = frozenset()) -> Plan:
     dx_kernel, dx_from_gemm = planner.input_gradient()
     return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
                 carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed,
-                tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES))
+                tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES),
+                planner.kept)
 
 
 class _Planner:
@@ -157,6 +161,8 @@ class _Planner:
         self.bwd_defs = {s: e.xreplace(to_sum) for s, e in d.definitions.items()}
         self.stored = self.stored_activations() if self.enabled["store_gates"] else {}
         self.changes["store_gates"] += [f"{g.display[u]} keeps {g.display[node]}" for u, node in self.stored.items()]
+        self.kept = self.normalized_values() if self.enabled["keep_normalized"] else ()
+        self.changes["keep_normalized"] += [f"the tape keeps {g.display[s]}" for s in self.kept]
         self.da_level = {grp.da: grp.level for grp in self.groups}
         # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
         # definition reads only adjoints defined before it.
@@ -178,6 +184,27 @@ class _Planner:
             if self.bwd_nodes[users[0]].free_symbols <= {u} | vectors:
                 stored[u] = users[0]
         return stored
+
+    def normalized_values(self) -> tuple[sp.Symbol, ...]:
+        """Intermediates whose value reads a mean and, per unit, a product or a state: the
+        backward needs them in several kernels, each one level of means apart, and would
+        recompute the normalization in each. (A value of means alone is the same at every
+        unit of a row: cheap to recompute, and not worth a [T, B, H] array.)"""
+        means = {p.symbol for grp in self.groups if grp.is_mean for p in grp.members}
+        if not means:
+            return ()
+        per_unit = {p.symbol for grp in self.groups if not grp.is_mean for p in grp.members} | set(self.prev_of)
+        reads: dict[sp.Symbol, set] = {}
+        for s in self.g.order:  # each after what it reads: a node's leaves through other nodes
+            if s in self.node_def:
+                found = set()
+                for v in self.node_def[s].free_symbols:
+                    found |= reads.get(v, {v})
+                reads[s] = found
+        users = set().union(*(e.free_symbols for e in self.bwd_defs.values()))
+        return tuple(n.symbol for n in self.g.nodes
+                     if not n.is_state and n.symbol in users and n.symbol not in self.stored.values()
+                     and reads[n.symbol] & means and reads[n.symbol] & per_unit)
 
     # ------------------------------------------------------------------ kernels
     def kernel(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
@@ -284,6 +311,7 @@ class _Planner:
             for w, u in self.partner.items():
                 ui, k = self.member_slot[u]
                 outs.append((Slot(names.input_products(ui), "t", k), self.stored.get(u, u + w)))
+            outs += [(Slot(names.kept(s.name), "t"), s) for s in self.kept]
             purpose = "new states" + ("" if g.cell.output_is_state else " and the output")
             step.append(self.kernel("_forward_step", purpose, outs, [], self.forward_leaf(L)))
         return hoisted, tuple(step)
@@ -430,6 +458,8 @@ class _Planner:
                 return None  # not kept: its sum with the input product is
             if s in stored_node:
                 return stored_node[s]
+            if s in self.kept:
+                return Slot(names.kept(s.name), "t")
             return forward(s)
         return slot
 
