@@ -43,7 +43,8 @@ def hidden_expr(draw, names, params, depth):
 def cells(draw, max_states=3, max_intermediates=5, depth=3):
     n_states = draw(st.integers(1, max_states))
     states = [f"s{i}" for i in range(n_states)]
-    names = list(states)
+    masks = [(f"m{i}", draw(st.sampled_from(["", " per sequence"]))) for i in range(draw(st.integers(0, 2)))]
+    names = list(states) + [m for m, _ in masks]
     params: list[str] = []
     lines = []
     n_inter = draw(st.integers(0, max_intermediates))
@@ -56,7 +57,12 @@ def cells(draw, max_states=3, max_intermediates=5, depth=3):
         expr = f"{expr} + {params[-1]} @ x"
         lines.append(f"{name}{chr(39) if is_state else ''} = {expr}")
         names.append(name + ("'" if is_state else ""))
+    for mask, _ in masks:  # each mask scales some equation, whether or not a leaf drew it
+        k = draw(st.integers(0, len(lines) - 1))
+        target, expr = lines[k].split(" = ", 1)
+        lines[k] = f"{target} = {mask} * ({expr})"
     intermediates = [n for n, s in order if not s]
     output = draw(st.sampled_from(states + intermediates))
     body = draw(st.permutations(lines))  # equations in any order
-    return "\n".join(["input x", f"state {', '.join(states)}", f"output {output}", *body]) + "\n"
+    declarations = [f"mask {m}{per}" for m, per in masks]
+    return "\n".join(["input x", f"state {', '.join(states)}", *declarations, f"output {output}", *body]) + "\n"

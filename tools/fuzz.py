@@ -60,12 +60,18 @@ def check_padding(case) -> None:
     lengths = rng.integers(0, T + 1, B)
     xs = 0.5 + rng.random((T, B, 2))
     dys = rng.standard_normal((T, B, 3))
+    shapes = {"step": (T, B, 3), "sequence": (B, 3)}
+    masks = {k: rng.random(shapes[per]) for k, per in module.MASKS.items()}
     results = []
     for value in (1.0, fill):
         padded = xs.copy()
+        padded_masks = {k: m.copy() for k, m in masks.items()}
         for b, n in enumerate(lengths):
             padded[n:, b] = value
-        ys, final, tape = module.forward(p, padded, lengths=lengths)
+            for k, per in module.MASKS.items():  # a mask's steps past the end are padding too
+                if per == "step":
+                    padded_masks[k][n:, b] = value
+        ys, final, tape = module.forward(p, padded, lengths=lengths, masks=padded_masks or None)
         results.append([ys, *final, *module.backward(p, tape, dys)[0].values()])
     for a, b in zip(*results):
         assert np.array_equal(a, b) and np.isfinite(b).all(), (text, lengths, fill)
