@@ -354,6 +354,9 @@ class Recurrent(nn.Module):
         if dtype not in (torch.float32, torch.float64) + _LOW:
             raise TypeError(f"cellgen layers hold float32, float64, float16 or bfloat16 parameters, not {dtype}")
         self.cell, self._spec = _resolve_cell(cell)
+        if self.cell.MASKS:
+            raise ValueError(f"cell {self.cell.NAME} reads masks ({', '.join(self.cell.MASKS)}) that only its caller "
+                             f"can give: run it with cellgen.torch.cell_function(..., masks=[...])")
         self._key = _register(self.cell, self._spec)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
@@ -376,9 +379,6 @@ class Recurrent(nn.Module):
             ps = dict.fromkeys(states, _probability("zoneout", z))
         _probability("recurrent_dropout", self.recurrent_dropout, top=0.99)
         _probability("dropconnect", self.dropconnect, top=0.99)
-        if (any(ps.values()) or self.recurrent_dropout) and self.cell.MASKS:
-            raise ValueError(f"cell {self.cell.NAME} reads masks of its own ({', '.join(self.cell.MASKS)}): a layer "
-                             f"fills only its regularizers' masks; run the cell with cellgen.torch.cell_function")
         return {s: p for s, p in ps.items() if p > 0}
 
     def _regularized_cell(self, zoneout: dict[str, float]):
@@ -396,9 +396,12 @@ class Recurrent(nn.Module):
                                 f"cannot find: build the layer from the spec's path or text to use zoneout or "
                                 f"recurrent_dropout")
             reg = regularize(self._spec[0], self._spec[1], *which)
-            # masks change no parameter: the layer's tensors and layout serve both cells
-            assert tuple(_cell_of(reg.text).PARAMS) == tuple(self.cell.PARAMS)
-            known[which] = (reg.text, reg)
+            if not reg.zoneout and not reg.dropout:  # recurrent dropout on a cell without recurrent products
+                known[which] = None
+            else:
+                # masks change no parameter: the layer's tensors and layout serve both cells
+                assert tuple(_cell_of(reg.text).PARAMS) == tuple(self.cell.PARAMS)
+                known[which] = (reg.text, reg)
         return known[which]
 
     def _recurrent_matrices(self) -> tuple[int, ...]:

@@ -327,9 +327,29 @@ def test_bad_options_are_refused(kwargs, message):
     assert message in str(e.value)
 
 
-def test_a_cell_with_masks_of_its_own_is_refused_by_a_regularized_layer():
-    with pytest.raises(ValueError, match="reads masks of its own"):
-        ct.Recurrent(ZONED_RNN, 3, 4, zoneout=0.1)
+def test_a_cell_with_masks_of_its_own_runs_as_a_function_not_as_a_layer():
+    with pytest.raises(ValueError, match=r"reads masks \(z, d\) that only its caller can give"):
+        ct.Recurrent(ZONED_RNN, 3, 4)
+    module = load(ZONED_RNN, "rnn_zoned")
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in module.init_params(3, 4, dtype=np.float64).items()}
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    z, d = torch.rand(5, 2, 4, dtype=torch.float64), torch.rand(2, 4, dtype=torch.float64)
+    ys, _ = ct.cell_function(module, x, [x.new_zeros(2, 4)], list(p.values()), masks=[z, d])
+    ys.sum().backward()
+    masks = {"z": z.numpy(), "d": d.numpy()}
+    np.testing.assert_allclose(ys.detach().numpy(), module.forward({k: v.detach().numpy() for k, v in p.items()},
+                                                                   x.numpy(), masks=masks)[0], rtol=0, atol=0)
+    assert all(v.grad is not None for v in p.values())
+
+
+def test_recurrent_dropout_on_a_cell_without_recurrent_products_is_the_plain_cell():
+    layer = ct.Recurrent("mingru", 3, 4, recurrent_dropout=0.5)
+    assert layer._regularized_cell({}) is None
+    torch.manual_seed(0)
+    x = torch.randn(5, 2, 3)
+    plain = ct.Recurrent("mingru", 3, 4)
+    plain.load_state_dict(layer.state_dict())
+    assert torch.equal(layer(x)[0], plain(x)[0])
 
 
 def test_a_regularized_layer_pickles_copies_and_loads_state():
