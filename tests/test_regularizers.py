@@ -150,6 +150,9 @@ def test_regularize_writes_zoneout_and_dropout_as_equations():
     assert "mask zoneout_h" in lines and "mask dropout_h, dropout_1 per sequence" in lines
     assert "n = tanh(W_n @ (dropout_1 * (r * h)) + U_n @ x + b_n)" in lines
     assert "h' = zoneout_h * h + (1 - zoneout_h) * h_new" in lines
+    mixed = regularize("input x\nstate h\na = U @ x\nh' = tanh(W @ (h * a) + V @ (U2 @ x) + b)\n", "m.cell",
+                       (), True).text
+    assert "W @ (dropout_0 * (h * a))" in mixed and "V @ (U2 @ x)" in mixed  # only what reads a state
     with pytest.raises(ValueError, match=r"zoneout names \['c'\], which are not states of gru_cho"):
         regularize((ROOT / "specs" / "gru_cho.cell").read_text(), "gru_cho.cell", ("c",))
 

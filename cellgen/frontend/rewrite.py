@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import Reporter
-from .checker import INPUT, Cell, check
+from .checker import Cell, check
 from .parser import parse
 from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num, SpecFile, Statement, Unary, walk
 
@@ -104,7 +104,7 @@ def regularize(text: str, path: str, zoneout: Iterable[str] = (), recurrent_drop
     `s' = zoneout_s * s + (1 - zoneout_s) * s_new`, a mask per step; within the step the
     other equations read s_new, as in the paper (h' = o * tanh(c') reads the new c before
     zoneout). Recurrent dropout (Gal & Ghahramani 2016): the operand v of every product
-    with a hidden-sized operand becomes `dropout_k * v`, a mask per sequence; products
+    whose operand depends on a state becomes `dropout_k * v`, a mask per sequence; products
     that share an operand share its mask (and stay one stacked product).
     """
     spec, cell = _parse_checked(text, path)
@@ -123,7 +123,7 @@ def regularize(text: str, path: str, zoneout: Iterable[str] = (), recurrent_drop
 
     raw = {s: fresh(f"{s}_new") for s in cell.states if s in zoneout}
     zone_masks = {s: fresh(f"zoneout_{s}") for s in raw}
-    inputs = {cell.input} | {d.name for d in cell.definitions if d.size == INPUT and not d.is_state}
+    recurrent = _state_dependent(cell)
     dropout_masks: dict[str, str] = {}  # operand text -> its mask
 
     def unzoned(n: Expr):
@@ -132,8 +132,9 @@ def regularize(text: str, path: str, zoneout: Iterable[str] = (), recurrent_drop
         return None
 
     def dropped(n: Expr):
-        if not isinstance(n, MatVec) or any(isinstance(v, Name) and v.id in inputs for v in walk(n.operand)):
-            return None
+        if not isinstance(n, MatVec) or not any(isinstance(v, Name) and (v.primed or v.id in recurrent)
+                                                for v in walk(n.operand)):
+            return None  # not a recurrent product: its operand does not depend on a state
         key = expression_text(n.operand)
         if key not in dropout_masks:
             plain = n.operand.id if isinstance(n.operand, Name) and not n.operand.primed else str(len(dropout_masks))
@@ -170,6 +171,19 @@ def regularize(text: str, path: str, zoneout: Iterable[str] = (), recurrent_drop
     header = [f"{cell.name} with {' and '.join(what) or 'no regularizer'}, written by cellgen.frontend.rewrite"]
     text = spec_text(SpecFile(path, tuple(declarations + statements + zoned_updates)), header)
     return Regularized(text, zone_masks, tuple(dropout_masks.values()))
+
+
+def _state_dependent(cell: Cell) -> set[str]:
+    """The states and the intermediates that read one, directly or through others."""
+    found = set(cell.states)
+    changed = True
+    while changed:  # definitions are sorted, but a state's new value may come later than its readers
+        changed = False
+        for d in cell.definitions:
+            if d.name not in found and any(isinstance(v, Name) and (v.primed or v.id in found) for v in walk(d.expr)):
+                found.add(d.name)
+                changed = True
+    return found
 
 
 def _names(s: Statement):
