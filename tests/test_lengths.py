@@ -5,7 +5,7 @@ import pytest
 from conftest import generated
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru_cho", "rnn", "article_lstm"])
+@pytest.mark.parametrize("name", ["lstm", "gru_cho", "rnn", "article_lstm", "lstm_layernorm", "slstm"])
 def test_lengths_equal_separate_runs(name):
     m = generated(name)
     T, B, I, H = 6, 4, 3, 5
@@ -52,7 +52,7 @@ def test_lengths_are_validated():
 LOG_CELL = "input x\nstate h\nh' = tanh(W @ h + U @ log(x * x) + V @ x + b)\n"
 
 
-@pytest.mark.parametrize("name", ["rnn", "lstm", "gru_cho", "log_cell"])
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru_cho", "log_cell", "gru_layernorm"])
 @pytest.mark.parametrize("fill", [np.nan, np.inf, -np.inf, 1e300])
 def test_padding_never_reaches_a_result(name, fill, tmp_path):
     # issue 20: rnn, float64, xs of ones, xs[2, 1] = nan with lengths [3, 2] gave dU all NaN
