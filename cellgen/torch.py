@@ -415,7 +415,9 @@ class Recurrent(nn.Module):
         zoneout's per state ({state: [T, B, hidden]}: 1 keeps the old value), recurrent
         dropout's per operand ({mask name: [B, hidden]}, scaled). Keys: (layer, direction)."""
         zoneout = self._zoneout()
-        reg = self._regularized_cell(zoneout)
+        return self._draw_masks(T, B, zoneout, self._regularized_cell(zoneout))
+
+    def _draw_masks(self, T: int, B: int, zoneout: dict[str, float], reg) -> dict:
         dtype = self._mask_dtype()
         out = {}
         for layer in range(self.num_layers):
@@ -588,7 +590,7 @@ class Recurrent(nn.Module):
         reg = self._regularized_cell(zoneout)
         key, all_masks = self._key, None
         if self.training and (reg or self.dropconnect):
-            all_masks = self.draw_masks(T, B)
+            all_masks = self._draw_masks(T, B, zoneout, reg)
             key = reg[0] if reg else key
         elif reg and zoneout:  # eval: zoneout's expectation; dropout has none
             all_masks, key = self._expected_masks(T, B, zoneout, reg), reg[0]
