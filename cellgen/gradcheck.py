@@ -38,18 +38,26 @@ def import_source(source: str, name: str, directory: str | None = None) -> Modul
     return module
 
 
-def random_problem(module: ModuleType, T=3, B=2, I=3, H=4, seed=0, scale=0.5):
+EXTRA_SIZE = 3  # the default of each size a spec names: unlike H, so a mix-up changes a shape
+
+
+def random_problem(module: ModuleType, T=3, B=2, I=3, H=4, seed=0, scale=0.5, **sizes):
     """(params, xs, state0, dys, dfinal, masks); masks None for a cell that reads none,
-    else uniform in [0, 1), as fractional masks test more of the derivative than 0s and 1s."""
+    else uniform in [0, 1), as fractional masks test more of the derivative than 0s and 1s.
+    The sizes a spec names come by name (proj=5), each EXTRA_SIZE unless given."""
     rng = np.random.default_rng(seed)
-    params = module.init_params(I, H, seed=seed, dtype=np.float64)
+    extra = {s: sizes.get(s, EXTRA_SIZE) for s in module.SIZES}
+    units = {"hidden": H, **extra}
+    params = module.init_params(I, H, seed=seed, dtype=np.float64, **extra)
     params = {k: v + scale * rng.standard_normal(v.shape) for k, v in params.items()}
     xs = rng.standard_normal((T, B, I))
-    state0 = tuple(0.5 * rng.standard_normal((B, H)) for _ in module.STATES)
-    dys = rng.standard_normal((T, B, H))
-    dfinal = tuple(rng.standard_normal((B, H)) for _ in module.STATES)
-    shapes = {"step": (T, B, H), "sequence": (B, H)}
-    masks = {k: rng.uniform(size=shapes[per]) for k, per in getattr(module, "MASKS", {}).items()} or None
+    widths = [units[s] for s in module.STATE_SIZES]
+    state0 = tuple(0.5 * rng.standard_normal((B, n)) for n in widths)
+    dys = rng.standard_normal((T, B, units[module.OUTPUT_SIZE]))
+    dfinal = tuple(rng.standard_normal((B, n)) for n in widths)
+    mask_sizes = getattr(module, "MASK_SIZES", {})
+    masks = {k: rng.uniform(size=(T, B, units[mask_sizes[k]]) if per == "step" else (B, units[mask_sizes[k]]))
+             for k, per in getattr(module, "MASKS", {}).items()} or None
     return params, xs, state0, dys, dfinal, masks
 
 

@@ -88,8 +88,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "57a7bf7f39eb0d5c"  # the cellgen.runtime this module was built against
-BUILD = "05c93724861025ca"  # a hash of this file's other lines
+RUNTIME = "12198257ba18c4b7"  # the cellgen.runtime this module was built against
+BUILD = "477a23ef7d4fbbf7"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_layernorm"
@@ -122,7 +122,10 @@ INIT = {
     "gx_z": 1.0,
     "gx_n": 1.0,
 }
-MASKS = {  # values the caller gives: "step" [T, B, hidden], "sequence" [B, hidden]
+SIZES = ()  # sizes beyond input and hidden
+STATE_SIZES = ("hidden", )  # each state's size, in STATES order
+OUTPUT_SIZE = "hidden"
+MASKS = {  # values the caller gives: "step" [T, B, size], "sequence" [B, size]
 }
 
 # One name for these bytes under any import name: Numba's cache stores it (see adopt).

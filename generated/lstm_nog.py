@@ -48,8 +48,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "57a7bf7f39eb0d5c"  # the cellgen.runtime this module was built against
-BUILD = "f5fd8c7695f8a059"  # a hash of this file's other lines
+RUNTIME = "12198257ba18c4b7"  # the cellgen.runtime this module was built against
+BUILD = "9c92d11b7fc29ef7"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_nog"
@@ -69,7 +69,10 @@ PARAMS = {
 }
 INIT = {
 }
-MASKS = {  # values the caller gives: "step" [T, B, hidden], "sequence" [B, hidden]
+SIZES = ()  # sizes beyond input and hidden
+STATE_SIZES = ("hidden", "hidden", )  # each state's size, in STATES order
+OUTPUT_SIZE = "hidden"
+MASKS = {  # values the caller gives: "step" [T, B, size], "sequence" [B, size]
 }
 
 # One name for these bytes under any import name: Numba's cache stores it (see adopt).

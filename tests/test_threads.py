@@ -16,6 +16,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import cellgen
+from cellgen.gradcheck import random_problem
 from cellgen.runtime import driver as rt_driver
 from cellgen.runtime import threads as rt_threads
 from conftest import ROOT, SPECS, generated
@@ -41,13 +42,8 @@ def team(request, monkeypatch):
 
 
 def run(m, T=5, B=37, I=3, H=4):
-    rng = np.random.default_rng(0)
-    p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=1, dtype=np.float64).items()}
-    xs = rng.standard_normal((T, B, I))
-    s0 = tuple(rng.standard_normal((B, H)) for _ in m.STATES)
-    dys = rng.standard_normal((T, B, H))
-    dfinal = tuple(rng.standard_normal((B, H)) for _ in m.STATES)
-    lengths = rng.integers(0, T + 1, B)  # sequences ending inside and across the blocks
+    p, xs, s0, dys, dfinal, _ = random_problem(m, T, B, I, H, seed=1, scale=0.2)
+    lengths = np.random.default_rng(0).integers(0, T + 1, B)  # sequences ending inside and across the blocks
     ys, final, tape = m.forward(p, xs, s0, lengths=lengths)
     dparams, dxs, dstate0 = m.backward(p, tape, dys, dfinal)
     return [ys, *final, dxs, *dstate0], list(dparams.values())

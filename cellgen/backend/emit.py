@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__, runtime
+from ..frontend.checker import HIDDEN
 from ..middle import names
 from ..middle.arrays import ArrayTable, arrays
 from ..middle.plan import Gemm, Kernel, Plan, Slot
@@ -47,7 +48,7 @@ class KernelText:
     @property
     def inline(self) -> bool:
         """Inlined into its driver (a hidden-space kernel), else cached on its own."""
-        return self.space == "hidden" and len(self.arrays) + _KERNEL_SCALARS <= _MOST_INLINED_ARGUMENTS
+        return self.space != "input" and len(self.arrays) + _KERNEL_SCALARS <= _MOST_INLINED_ARGUMENTS
 
 
 _ROW_INDEX = {"t": "_t, _b", "t+1": "_t + 1, _b", "td": "_td, _b", "row": "_b", "scalar": "_t, _b"}
@@ -131,8 +132,30 @@ def _step_lines(step: tuple, kernels: dict[str, KernelText], td: str) -> list[st
             out.append(f"_step_product({_step_rows(op.a, op.a_per_step, op.columns)}, {op.b}, "
                        f"{_step_rows(op.out, op.out_per_step)}, _tail)  # {op.comment}")
         else:
-            out.append(f"{op.name}(_t, {td}, _b0, _b1, _H, {', '.join(kernels[op.name].arrays)}, _L, _k)")
+            units = _units(kernels[op.name].space)
+            out.append(f"{op.name}(_t, {td}, _b0, _b1, {units}, {', '.join(kernels[op.name].arrays)}, _L, _k)")
     return out
+
+
+def _units(size: str) -> str:
+    """The driver's local holding a size's unit count: a kernel loops over _H units of its size."""
+    return "_H" if size == HIDDEN else f"_H_{size}"
+
+
+def _size_lines(table: tuple, sizes: tuple[str, ...]) -> list[str]:
+    """How a driver reads the hidden size and each size the spec names off its arrays (0 for
+    a size no array has: no kernel loops over it)."""
+    lines = []
+    for size in (HIDDEN,) + sizes:
+        text = "H" if size == HIDDEN else size
+        found = next(((a.name, axis, d[:-len(text)]) for a in table for axis, d in enumerate(a.shape)
+                      if d == text or (d.endswith(text) and d[:-len(text)].isdigit())), None)
+        if found is None:
+            lines.append(f"{_units(size)} = 0")
+            continue
+        name, axis, n = found
+        lines.append(f"{_units(size)} = {name}.shape[{axis}]" + (f" // {n}" if n else ""))
+    return lines
 
 
 def _literal(value) -> str:
@@ -188,7 +211,9 @@ def render(plan: Plan) -> str:
         forward_eqs=eq.forward, backward_eqs=eq.backward, legend=eq.legend, dx_lines=eq.dx,
         params=[(p.name, p.shape) for p in cell.params],
         masks=[(m.name, "sequence" if m.per_sequence else "step") for m in cell.masks], inits={k: float(v) for k, v in cell.inits.items()},
-        constants=constants, kernels=kernels, first_state=table.first_state,
+        constants=constants, kernels=kernels, sizes=cell.sizes, state_sizes=[cell.state_size(s) for s in cell.states],
+        output_size=cell.output_size, mask_sizes=[(m.name, m.size) for m in cell.masks],
+        forward_sizes=_size_lines(table.forward, cell.sizes), backward_sizes=_size_lines(table.backward, cell.sizes),
         forward_args=[a.name for a in table.forward], backward_args=[a.name for a in table.backward],
         forward_step_lines=forward_step, backward_step_lines=backward_step,
         sequence={k: v for k, v in sequence.items() if v},

@@ -43,6 +43,7 @@ class Mask:
     or once per sequence (a dropout mask kept for the whole sequence). It has no gradient."""
     name: str
     per_sequence: bool
+    size: str = HIDDEN
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,21 @@ class Cell:
     inits: dict[str, Fraction] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()  # it compiles, but may not say what was meant
     masks: tuple[Mask, ...] = ()  # in declaration order
+    state_sizes: tuple[str, ...] = ()  # each state's size, in `states` order
+
+    def state_size(self, state: str) -> str:
+        return self.state_sizes[self.states.index(state)] if self.state_sizes else HIDDEN
+
+    @property
+    def output_size(self) -> str:
+        return self.state_size(self.output) if self.output_is_state else self.definition(self.output, False).size
+
+    @property
+    def sizes(self) -> tuple[str, ...]:
+        """The sizes beyond input and hidden, in order of first appearance."""
+        found = [*self.state_sizes, *(m.size for m in self.masks), *(d.size for d in self.definitions),
+                 *(dim for p in self.params for dim in p.shape)]
+        return tuple(dict.fromkeys(s for s in found if s not in (INPUT, HIDDEN, SCALAR, INVALID)))
 
     def definition(self, name: str, is_state: bool) -> Definition:
         return next(d for d in self.definitions if d.name == name and d.is_state == is_state)
@@ -170,6 +186,7 @@ class _Checker:
         else:
             self.check_declared(declared)
         order = self.sort()
+        self.state_sizes, self.mask_sizes = {}, {}
         sizes = self.infer_sizes(order) if order is not None else {}
         output, output_is_state = self.check_output(sizes)
         inits = self.check_inits()
@@ -179,9 +196,10 @@ class _Checker:
         definitions = tuple(
             Definition(eq.target.id, eq.target.primed, eq.expr, sizes[(eq.target.id, eq.target.primed)],
                        eq.line, eq.col) for eq in order)
+        masks = tuple(Mask(name, per == "sequence", self.mask_sizes[name]) for name, (_, per) in self.masks.items())
         return Cell(cell_name, self.spec.path, self.input, tuple(self.states), output, output_is_state,
-                    definitions, tuple(self.params.values()), inits, tuple(sorted(self.r.warnings)),
-                    tuple(Mask(name, per == "sequence") for name, (_, per) in self.masks.items()))
+                    definitions, tuple(self.params.values()), inits, tuple(sorted(self.r.warnings)), masks,
+                    tuple(self.state_sizes[s] for s in self.states))
 
     def cell_name(self) -> str:
         decl = self.single("cell")
@@ -403,74 +421,140 @@ class _Checker:
         return path[seen[node]:]
 
     def infer_sizes(self, order: list[Equation]) -> dict[tuple[str, bool], str]:
-        sizes: dict[tuple[str, bool], str] = {}
-        matrix_cols: dict[str, tuple[str, MatVec]] = {}
+        """Every value's size, by unification: a state's or intermediate's declared size, the
+        input's, and what meets what. Element-wise arithmetic joins the sizes of its operands,
+        a product `W @ v` joins W's columns to v and W's rows to where its result goes; a size
+        nothing fixes is the hidden size. A clash is reported where the two sizes meet."""
+        u = _Unifier()
+        sizes: dict[tuple[str, bool], int | None] = {}
+        vector_vars: dict[str, int] = {}
+        matrix_vars: dict[str, tuple[int, int]] = {}
+        matrix_first: dict[str, tuple[MatVec, int]] = {}  # matrix -> its first product, for the message
+        state_vars = {s: u.size(self.declared_size(n, "state")) for s, n in self.states.items()}
+        mask_vars = {m: u.size(self.declared_size(n, "mask")) for m, (n, _) in self.masks.items()}
 
-        def visit(node: Expr, kids: list[str]) -> str:
+        def clash(node: Expr, what: str, a: int | None, b: int | None) -> int:
+            first, second = u.name(a), u.name(b)
+            if INPUT in (first, second):
+                other = second if first == INPUT else first
+                self.err(node, f"{what} mixes an input-sized value with a{_an(other)} {other}-sized one; "
+                               "only '@' connects the two sizes")
+            else:
+                self.err(node, f"{what} mixes a{_an(first)} {first}-sized value with a{_an(second)} "
+                               f"{second}-sized one; only '@' connects two sizes")
+            return INVALID_VAR
+
+        def join(node: Expr, what: str, a, b):
+            if a == INVALID_VAR or b == INVALID_VAR:
+                return INVALID_VAR
+            if a is None or b is None:  # a constant takes the other side's size
+                return b if a is None else a
+            return a if u.unify(a, b) else clash(node, what, a, b)
+
+        def visit(node: Expr, kids: list):
             if isinstance(node, Num):
                 if not fits_a_float(parse_number(node.text)):
                     self.err(node, f"the number {node.text} is too large for a float")
-                return SCALAR
+                return None
             if isinstance(node, Name):
                 if node.id == self.input:
-                    return INPUT
-                if node.id in self.states or node.id in self.masks:
-                    return HIDDEN
+                    return u.size(INPUT)
+                if node.id in self.states:
+                    return state_vars[node.id]
+                if node.id in self.masks:
+                    return mask_vars[node.id]
                 if (node.id, False) in sizes:
                     return sizes[(node.id, False)]
-                return HIDDEN  # a vector parameter (matrices only stand left of '@')
+                if node.id not in vector_vars:  # a vector parameter (matrices only stand left of '@')
+                    vector_vars[node.id] = u.variable(may_be_input=False)
+                return vector_vars[node.id]
             if isinstance(node, Call) and node.func in REDUCTIONS:
-                if kids[0] in (INPUT, SCALAR):
-                    what = "an input-sized value" if kids[0] == INPUT else "a constant"
+                arg = kids[0]
+                if arg == INVALID_VAR:
+                    return INVALID_VAR
+                if arg is None or u.name(arg) == INPUT or not u.unify(arg, u.size(HIDDEN)):
+                    what = "a constant" if arg is None else f"a{_an(u.name(arg))} {u.name(arg)}-sized value"
                     self.err(node, f"'{node.func}' averages over the hidden units of a batch row; its argument "
                                    f"is {what}")
-                    return INVALID
-                return kids[0]
+                    return INVALID_VAR
+                return arg
             if isinstance(node, Unary) or (isinstance(node, Call) and len(kids) == 1):
                 return kids[0]
             if isinstance(node, Call):  # max(a, b), min(a, b): sized as a + b
-                if len(kids) != 2 or INVALID in kids:
-                    return INVALID
-                if set(kids) == {INPUT, HIDDEN}:
-                    self.err(node, f"'{node.func}' mixes an input-sized value with a hidden-sized one; "
-                                   "only '@' connects the two sizes")
-                    return INVALID
-                return kids[0] if kids[1] == SCALAR else kids[1]
+                if len(kids) != 2:
+                    return INVALID_VAR
+                return join(node, f"'{node.func}'", kids[0], kids[1])
             if isinstance(node, MatVec):
                 operand = kids[1]
-                if operand == SCALAR:
+                if not isinstance(node.matrix, Name):
+                    return INVALID_VAR
+                name = node.matrix.id
+                if name not in matrix_vars:
+                    matrix_vars[name] = (u.variable(may_be_input=False), u.variable(may_be_input=True))
+                rows, cols = matrix_vars[name]
+                if operand is None:
                     self.err(node, "the right side of '@' is a constant and has no size; multiply instead")
-                elif operand in (INPUT, HIDDEN) and isinstance(node.matrix, Name):
-                    name = node.matrix.id
-                    if name in matrix_cols and matrix_cols[name][0] != operand:
-                        other_size, other = matrix_cols[name]
-                        self.err(node, f"matrix '{name}' multiplies an {operand}-sized vector here and a "
-                                       f"{other_size}-sized one at {other.line}:{other.col}")
-                    matrix_cols.setdefault(name, (operand, node))
-                return HIDDEN
+                elif operand != INVALID_VAR:
+                    if name in matrix_first and not u.unify(cols, operand):
+                        other, other_cols = matrix_first[name]
+                        self.err(node, f"matrix '{name}' multiplies a{_an(u.name(operand))} {u.name(operand)}-sized "
+                                       f"vector here and a{_an(u.name(cols))} {u.name(cols)}-sized one at "
+                                       f"{other.line}:{other.col}")
+                    elif name not in matrix_first:
+                        u.unify(cols, operand)
+                    matrix_first.setdefault(name, (node, cols))
+                return rows
             # Binary
             a, b = kids
             if node.op == "**":
                 return a
-            if INVALID in (a, b):
-                return INVALID
-            if {a, b} == {INPUT, HIDDEN}:
-                self.err(node, f"'{node.op}' mixes an input-sized value with a hidden-sized one; "
-                               "only '@' connects the two sizes")
-                return INVALID
-            return a if b == SCALAR else b
+            return join(node, f"'{node.op}'", a, b)
 
         for eq in order:
-            size = fold(eq.expr, visit)
-            if eq.target.primed and size == INPUT:
-                self.err(eq.target, f"the new value of state '{eq.target.id}' is input-sized; "
-                                    "states are hidden-sized (use a matrix: W @ ...)")
-            sizes[(eq.target.id, eq.target.primed)] = size
+            var = fold(eq.expr, visit)
+            t = eq.target
+            if t.primed:
+                if var == INVALID_VAR or var is None:
+                    pass
+                elif u.name(var) == INPUT:
+                    self.err(t, f"the new value of state '{t.id}' is input-sized; states are "
+                                f"{u.name(state_vars[t.id])}-sized (use a matrix: W @ ...)")
+                elif not u.unify(var, state_vars[t.id]):
+                    self.err(t, f"the new value of state '{t.id}' is {u.name(var)}-sized, but '{t.id}' is "
+                                f"{u.name(state_vars[t.id])}-sized")
+                var = state_vars[t.id]
+            elif t.size is not None:
+                declared = u.size(self.declared_size(t, "intermediate", may_be_input=True))
+                if var == INVALID_VAR:
+                    pass
+                elif var is None or not u.unify(var, declared):
+                    self.err(t, f"'{t.id}' is declared {u.name(declared)}-sized, but its value is "
+                                f"{'a constant' if var is None else u.name(var) + '-sized'}")
+                var = declared
+            sizes[(t.id, t.primed)] = var
         for name, p in self.params.items():
             if p.is_matrix:
-                cols = matrix_cols.get(name, (HIDDEN, None))[0]
-                self.params[name] = Param(name, ("hidden", cols))
-        return sizes
+                rows, cols = matrix_vars.get(name, (None, None))
+                self.params[name] = Param(name, (u.name(rows), u.name(cols)))
+            else:
+                self.params[name] = Param(name, (u.name(vector_vars.get(name)),))
+        self.state_sizes = {s: u.name(v) for s, v in state_vars.items()}
+        self.mask_sizes = {m: u.name(v) for m, v in mask_vars.items()}
+        return {k: INVALID if v == INVALID_VAR else SCALAR if v is None else u.name(v) for k, v in sizes.items()}
+
+    def declared_size(self, n: Name, what: str, may_be_input: bool = False) -> str:
+        """The size written in `n[size]` (hidden when none is written)."""
+        if n.size is None:
+            return HIDDEN
+        size = n.size.id
+        if size == INPUT and not may_be_input:
+            self.err(n.size, f"a {what} cannot be input-sized: only '@' connects the input's size to others")
+            return HIDDEN
+        if size in RESERVED_SIZES:
+            self.err(n.size, f"'{size}' cannot name a size: the generated code's dimensions are "
+                             f"{', '.join(RESERVED_SIZES)}; choose another name")
+            return HIDDEN
+        return size
 
     def check_output(self, sizes) -> tuple[str, bool]:
         decl = self.single("output")
@@ -480,8 +564,9 @@ class _Checker:
         if n.id in self.states:
             return n.id, True
         if n.id in self.intermediates:
-            if sizes.get((n.id, False)) not in (HIDDEN, None):
-                self.err(n, f"output '{n.id}' is {sizes[(n.id, False)]}-sized; the output must be hidden-sized")
+            if sizes.get((n.id, False)) in (INPUT, SCALAR):
+                self.err(n, f"output '{n.id}' is {sizes[(n.id, False)]}-sized; the output must be a vector "
+                            "of units (not input-sized)")
             return n.id, False
         self.err(n, f"output '{n.id}' names no state or intermediate")
         return n.id, False
@@ -500,6 +585,64 @@ class _Checker:
                     self.err(i.value, f"the number {i.value.text} is too large for a float")
                 inits[name] = -value if i.negative else value
         return inits
+
+
+INVALID_VAR = -1  # a value whose size could not be worked out (already reported)
+RESERVED_SIZES = ("T", "B", "H", "I")
+
+
+class _Unifier:
+    """Union-find over size variables; a class may be bound to a size name. The hidden
+    size, the input size and each named size are one variable each."""
+
+    def __init__(self):
+        self.parent: list[int] = []
+        self.bound: list[str | None] = []
+        self.no_input: list[bool] = []
+        self.named: dict[str, int] = {}
+
+    def variable(self, may_be_input: bool = True, bound: str | None = None) -> int:
+        self.parent.append(len(self.parent))
+        self.bound.append(bound)
+        self.no_input.append(not may_be_input)
+        return len(self.parent) - 1
+
+    def size(self, name: str) -> int:
+        if name not in self.named:
+            self.named[name] = self.variable(bound=name)
+        return self.named[name]
+
+    def find(self, v: int) -> int:
+        while self.parent[v] != v:
+            self.parent[v] = self.parent[self.parent[v]]
+            v = self.parent[v]
+        return v
+
+    def unify(self, a: int, b: int) -> bool:
+        """Join the classes of a and b; False (and nothing joined) when their sizes differ."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        sa, sb = self.bound[ra], self.bound[rb]
+        if sa is not None and sb is not None and sa != sb:
+            return False
+        size = sa if sa is not None else sb
+        no_input = self.no_input[ra] or self.no_input[rb]
+        if size == INPUT and no_input:
+            return False
+        self.parent[rb] = ra
+        self.bound[ra], self.no_input[ra] = size, no_input
+        return True
+
+    def name(self, v: int | None) -> str:
+        """A variable's size: its bound name, or hidden (what nothing else fixes)."""
+        if v is None or v == INVALID_VAR:
+            return HIDDEN
+        return self.bound[self.find(v)] or HIDDEN
+
+
+def _an(size: str) -> str:
+    return "n" if size[:1].lower() in "aeiou" else ""
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -25,12 +25,10 @@ class Token:
 
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OPS = ("**", "+", "-", "*", "/", "@", "(", ")", ",", "=", "'")
+_OPS = ("**", "+", "-", "*", "/", "@", "(", ")", ",", "=", "'", "[", "]")  # brackets only declare a size
 _FORBIDDEN = {
     '"': "strings are not allowed",
     ".": "attribute access is not allowed",
-    "[": "subscripts are not allowed",
-    "]": "subscripts are not allowed",
     "{": "braces are not allowed",
     "}": "braces are not allowed",
     ":": "':' is not allowed (no slices, lambdas or blocks)",

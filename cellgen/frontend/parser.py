@@ -15,6 +15,8 @@ from .syntax import Binary, Call, Decl, Equation, Expr, Init, MatVec, Name, Num,
 MAX_DEPTH = 64
 DECLARATIONS = ("cell", "input", "state", "output", "init", "param", "mask")
 LISTS = ("state", "param", "mask")  # the declarations that take several names
+SIZED = ("state", "mask")  # the declarations whose names may carry a size, `state h[proj]`
+SUBSCRIPTS = "subscripts are not allowed (brackets only declare a size: `state h[proj]`, `m[proj] = ...`)"
 
 
 class _Fail(Exception):
@@ -81,8 +83,23 @@ class _LineParser:
             self.fail(self.tok, f"expression nested more than {MAX_DEPTH} levels deep")
 
     def end(self) -> None:
+        if self.tok.kind == OP and self.tok.text in "[]":
+            self.fail(self.tok, SUBSCRIPTS)
         if self.tok.kind != END:
             self.fail(self.tok, f"unexpected {self.describe(self.tok)}")
+
+    def sized(self, n: Name) -> Name:
+        """`NAME[SIZE]`: a state's or an intermediate's size, named like a variable."""
+        if not (self.tok.kind == OP and self.tok.text == "["):
+            return n
+        self.take()
+        t = self.tok
+        if t.kind != NAME:
+            self.fail(t, f"expected a size name inside '[...]' (e.g. h[proj]), found {self.describe(t)}")
+        self.check_not_keyword(t)
+        self.take()
+        self.expect("]", "']' after the size name")
+        return Name(n.id, n.primed, n.line, n.col, Name(t.text, False, t.line, t.col))
 
     # -- statements ----------------------------------------------------------
     def statement(self) -> Statement:
@@ -92,15 +109,17 @@ class _LineParser:
             self.pos += 1
             if first.text == "init":
                 return self.init(first)
-            names = [self.plain_name(first.text)]
+            names = [self.declared_name(first.text)]
             while first.text in LISTS and self.accept(","):
-                names.append(self.plain_name(first.text))
+                names.append(self.declared_name(first.text))
             per = self.mask_period() if first.text == "mask" else ""
             self.end()
             return Decl(first.text, tuple(names), first.line, first.col, per)
         if first.kind != NAME:
             self.fail(first, f"expected an equation 'NAME = ...' or a declaration, found {self.describe(first)}")
         target = self.name("a name")
+        if not target.primed:
+            target = self.sized(target)
         self.expect("=", "'=' after the name")
         expr = self.expr()
         self.end()
@@ -117,6 +136,10 @@ class _LineParser:
             self.fail(t, f"expected 'step' or 'sequence' after 'per', found {self.describe(t)}")
         self.take()
         return t.text
+
+    def declared_name(self, keyword_text: str) -> Name:
+        n = self.plain_name(keyword_text)
+        return self.sized(n) if keyword_text in SIZED else n
 
     def plain_name(self, keyword_text: str) -> Name:
         n = self.name(f"a name after '{keyword_text}'")
@@ -192,7 +215,11 @@ class _LineParser:
                     args.append(self.expr())
                 self.expect(")", "')' to close the call")
                 return Call(n.id, tuple(args), t.line, t.col)
+            if self.tok.kind == OP and self.tok.text == "[":
+                self.fail(self.tok, SUBSCRIPTS)
             return n
+        if t.kind == OP and t.text in "[]":
+            self.fail(t, SUBSCRIPTS)
         if t.kind == OP and t.text == "(":
             self.take()
             inner = self.expr()

@@ -56,10 +56,14 @@ def expression_text(e: Expr) -> str:
 def statement_text(s: Statement) -> str:
     if isinstance(s, Decl):
         per = " per sequence" if s.per == "sequence" else ""
-        return f"{s.keyword} {', '.join(n.id for n in s.names)}{per}"
+        return f"{s.keyword} {', '.join(_declared(n) for n in s.names)}{per}"
     if isinstance(s, Init):
         return f"init {s.target.id} = {'-' if s.negative else ''}{s.value.text}"
-    return f"{expression_text(s.target)} = {expression_text(s.expr)}"
+    return f"{_declared(s.target)} = {expression_text(s.expr)}"
+
+
+def _declared(n: Name) -> str:
+    return expression_text(n) + (f"[{n.size.id}]" if n.size else "")
 
 
 def spec_text(spec: SpecFile, header: Iterable[str] = ()) -> str:

@@ -18,6 +18,7 @@ class Name:
     primed: bool
     line: int
     col: int
+    size: Name | None = None  # a declared size, `h[proj]`: in a declaration or an equation's target
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..frontend.checker import HIDDEN, INPUT
 from ..runtime.table import Array, Product, Rows, VectorSum
 from . import names
 from .plan import Plan, describe
@@ -25,11 +26,16 @@ class ArrayTable:
     weight_grads: tuple[Product, ...]  # backward, after the loop
     operand_grads: tuple[Product, ...]  # dx, or the gradient of an input-sized operand
     vector_sums: tuple[VectorSum, ...]
-    first_state: str  # a state array: the drivers read T, B and H off its shape
 
 
-def _width(n: int) -> str:
-    return "H" if n == 1 else f"{n}H"
+def dim(size: str, n: int = 1) -> str:
+    """A size as an array's dim: "H", "I" or the spec's name for it; n of them side by side "<n>H"."""
+    text = {HIDDEN: "H", INPUT: "I"}.get(size, size)
+    return text if n == 1 else f"{n}{text}"
+
+
+def _width(grp) -> str:
+    return dim(grp.size, len(grp.members))
 
 
 def arrays(plan: Plan) -> ArrayTable:
@@ -42,10 +48,11 @@ def arrays(plan: Plan) -> ArrayTable:
     has_operand = set(plan.operand_buffers)
 
     fwd: list[Array] = [Array(names.X_ROWS, "input", ("T*B", "I"))]
-    fwd += [Array(names.state(c), "state", ("T+1", "B", "H"), index=i) for i, c in enumerate(codes)]
-    fwd += [Array(names.input_products(grp.index), "tape", ("T", "B", _width(len(grp.members)))) for grp in inputs]
+    state_dim = [dim(cell.state_size(s)) for s in cell.states]
+    fwd += [Array(names.state(c), "state", ("T+1", "B", state_dim[i]), index=i) for i, c in enumerate(codes)]
+    fwd += [Array(names.input_products(grp.index), "tape", ("T", "B", _width(grp))) for grp in inputs]
     for grp in recurrent:
-        n = _width(len(grp.members))
+        n = _width(grp)
         if grp.is_mean:  # one value per batch row and step
             fwd.append(Array(names.products(grp.index), "tape", ("T", "B")))
         elif grp.index in plan.summed:
@@ -56,58 +63,61 @@ def arrays(plan: Plan) -> ArrayTable:
         if grp.index in has_operand and grp.is_mean:  # read by its mean in the same step only
             fwd.append(Array(names.operand(grp.index), "scratch", ("B", "H")))
         elif grp.index in has_operand:
-            shape = ("T*B", "I") if grp.operand_size == "input" else ("T", "B", "H")
+            shape = ("T*B", "I") if grp.operand_size == "input" else ("T", "B", dim(grp.operand_size))
             fwd.append(Array(names.operand(grp.index), "tape", shape))
-    fwd += [Array(names.kept(s.name), "tape", ("T", "B", "H")) for s in plan.kept]
+    node_size = {n.symbol: cell.definition(n.name, n.is_state).size for n in g.nodes}
+    fwd += [Array(names.kept(s.name), "tape", ("T", "B", dim(node_size[s]))) for s in plan.kept]
     tape = [a for a in fwd if a.role in ("input", "state", "tape")]
     fwd += [Array(names.weights(grp.index, True), "weights", group=grp.index, transpose=True) for grp in inputs]
     fwd += [Array(names.panels(grp.index, True), "panels", group=grp.index, transpose=True) for grp in recurrent
             if not grp.is_mean]
     vectors = [Array(names.vector(sym.name), "vector", param=name) for name, sym in g.vectors.items()]
-    per_sequence = {m.name for m in cell.masks if m.per_sequence}
-    masks = [Array(names.mask(sym.name), "mask", ("B", "H") if name in per_sequence else ("T", "B", "H"),
-                   param=name) for name, sym in g.masks.items()]
+    masks = [Array(names.mask(g.masks[m.name].name), "mask", ("B", dim(m.size)) if m.per_sequence
+                   else ("T", "B", dim(m.size)), param=m.name) for m in cell.masks]
     fwd += vectors + masks
-    fwd.append(Array(names.YS, "output", ("T", "B", "H")))
+    out_dim = dim(cell.output_size)
+    fwd.append(Array(names.YS, "output", ("T", "B", out_dim)))
 
     bwd: list[Array] = [Array(a.name, a.role if a.role == "input" else "tape", a.shape) for a in tape]
     bwd += [Array(names.weights(grp.index, False), "weights", group=grp.index) for grp in inputs]
     bwd += [Array(names.panels(grp.index, False), "panels", group=grp.index) for grp in recurrent
             if not grp.is_mean]
     bwd += vectors + masks
-    bwd.append(Array(names.DYS, "dy", ("T", "B", "H")))
-    bwd += [Array(names.carry(c), "carry", ("B", "H"), index=i) for i, c in enumerate(codes)]
-    bwd += [Array(names.carry_next(c), "carry_next", ("B", "H"), index=i) for i, c in enumerate(codes)]
+    bwd.append(Array(names.DYS, "dy", ("T", "B", out_dim)))
+    bwd += [Array(names.carry(c), "carry", ("B", state_dim[i]), index=i) for i, c in enumerate(codes)]
+    bwd += [Array(names.carry_next(c), "carry_next", ("B", state_dim[i]), index=i) for i, c in enumerate(codes)]
     bwd += [Array(names.products_grad(grp.index), "scratch", ("B", "H")) if grp.is_mean
-            else Array(names.products_grad(grp.index), "work", ("T", "B", _width(len(grp.members))))
+            else Array(names.products_grad(grp.index), "work", ("T", "B", _width(grp)))
             for grp in recurrent if grp.index not in plan.dm_within]
-    bwd += [Array(names.input_products_grad(grp.index), "work", ("T", "B", _width(len(grp.members))))
+    bwd += [Array(names.input_products_grad(grp.index), "work", ("T", "B", _width(grp)))
             for grp in inputs if grp.index not in plan.dm_alias]
     carried = set(plan.carry_from_gemm.values())
     for grp in plan.groups:
         if grp.operand_size == "input" and grp.index in has_operand:
             bwd.append(Array(names.operand_grad(grp.index), "work", ("T*B", "I")))
         elif grp.operand_size != "input" and grp.index not in carried:
-            bwd.append(Array(names.operand_grad(grp.index), "scratch", ("B", "H")))
+            bwd.append(Array(names.operand_grad(grp.index), "scratch", ("B", dim(grp.operand_size))))
     streams = {stream for stream, _ in plan.vector_sums.values()}
-    bwd += [Array(names.vector_stream(sym.name), "work", ("T", "B", "H"))
-            for sym in g.vectors.values() if names.vector_stream(sym.name) in streams]
+    vector_dim = {p.name: dim(p.shape[0]) for p in cell.params if not p.is_matrix}
+    bwd += [Array(names.vector_stream(sym.name), "work", ("T", "B", vector_dim[name]))
+            for name, sym in g.vectors.items() if names.vector_stream(sym.name) in streams]
     by_stream: dict[str, list[tuple[str, int]]] = {}  # stream -> (vector parameter, block), in order
     for name, (stream, block) in plan.vector_sums.items():
         by_stream.setdefault(stream, []).append((name, block))
-    bwd += [Array(names.vector_grads(stream), "vector_grad", (str(len(sums)), "H")) for stream, sums in by_stream.items()]
-    bwd += [Array(names.weight_grad(grp.index), "weight_grad",
-                  ("I" if grp.operand_size == "input" else "H", _width(len(grp.members)))) for grp in weighted]
+    bwd += [Array(names.vector_grads(stream), "vector_grad", (str(len(sums)), vector_dim[sums[0][0]]))
+            for stream, sums in by_stream.items()]
+    bwd += [Array(names.weight_grad(grp.index), "weight_grad", (dim(grp.operand_size), _width(grp)))
+            for grp in weighted]
     bwd.append(Array(names.DX_ROWS, "dx", ("T*B", "I"), zero=plan.dx_from_gemm is None))
 
     widths = {a.name: a.shape[-1] for a in fwd + bwd if a.shape}
 
     def operand_rows(grp) -> Rows:
         if grp.index in has_operand:
-            return Rows(names.operand(grp.index), "I" if grp.operand_size == "input" else "H")
+            return Rows(names.operand(grp.index), dim(grp.operand_size))
         if grp.operand_size == "input":
             return Rows(names.X_ROWS, "I")
-        return Rows(names.state(grp.operand.name), "H", drop_last=True)
+        return Rows(names.state(grp.operand.name), dim(grp.operand_size), drop_last=True)
 
     def adjoint_rows(grp) -> Rows:
         if grp.index in plan.dm_within:
@@ -124,7 +134,7 @@ def arrays(plan: Plan) -> ArrayTable:
 
     input_products = tuple(
         Product(operand_rows(grp), Rows(names.weights(grp.index, True)),
-                Rows(names.input_products(grp.index), _width(len(grp.members))), comment=describe(grp, g.display))
+                Rows(names.input_products(grp.index), _width(grp)), comment=describe(grp, g.display))
         for grp in inputs)
     weight_grads = tuple(
         Product(operand_rows(grp), adjoint_rows(grp), Rows(names.weight_grad(grp.index)), transpose_a=True,
@@ -155,4 +165,4 @@ def arrays(plan: Plan) -> ArrayTable:
     groups = {grp.index: tuple(m.param for m in grp.members) for grp in weighted}
     widest = max((len(grp.members) for grp in plan.groups), default=1)
     return ArrayTable(tuple(fwd), tuple(bwd), groups, widest, param_grads, input_products, weight_grads,
-                      tuple(operand_grads), sums, names.state(codes[0]))
+                      tuple(operand_grads), sums)

@@ -27,6 +27,11 @@ class Group:
     da: sp.Symbol  # adjoint of the operand, dM @ stacked P
 
     @property
+    def size(self) -> str:
+        """The rows of each stacked product (all members share it)."""
+        return self.members[0].size
+
+    @property
     def plain_state(self) -> sp.Symbol | None:
         return self.operand if isinstance(self.operand, sp.Symbol) else None
 
@@ -52,10 +57,10 @@ class Derivation:
 
 def group_products(graph: StepGraph) -> tuple[Group, ...]:
     keyed: dict[tuple, list[Product]] = {}
-    for p in graph.products:
-        keyed.setdefault((p.level, p.operand, p.kind), []).append(p)
+    for p in graph.products:  # stacked rows share one size: a kernel's column blocks are of one size
+        keyed.setdefault((p.level, p.operand, p.kind, p.size), []).append(p)
     groups = []
-    for i, ((lvl, operand, _), members) in enumerate(keyed.items()):
+    for i, ((lvl, operand, _, _), members) in enumerate(keyed.items()):
         groups.append(Group(i, lvl, operand, members[0].operand_size, tuple(members), symbol(f"da__{i}")))
     return tuple(groups)
 

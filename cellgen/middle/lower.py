@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import Diagnostic, SpecError
-from ..frontend.checker import HIDDEN, INPUT, REDUCTIONS, Cell, fold
+from ..frontend.checker import HIDDEN, INPUT, REDUCTIONS, SCALAR, Cell, fold
 from ..frontend.syntax import Call, Expr, MatVec, Name, Num, Unary
 from .functions import apply
 
@@ -52,9 +52,10 @@ class Product:
     symbol: sp.Symbol
     param: str
     operand: sp.Expr
-    operand_size: str  # INPUT or HIDDEN
+    operand_size: str  # INPUT, HIDDEN or a size the spec names
     level: int
     kind: str = "matvec"  # or "mean"
+    size: str = HIDDEN  # the result's: the matrix's rows (a mean is hidden-sized)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def lower(cell: Cell) -> StepGraph:
     display.update({vectors[n]: n for n in vectors})
     masks = {m.name: symbol(ident(m.name)) for m in cell.masks}
     display.update({masks[n]: n for n in masks})
+    shapes = {p.name: p.shape for p in cell.params if p.is_matrix}
     matrix_uses: dict[str, int] = {}
     products: dict[tuple[str, sp.Expr], Product] = {}
     level: dict[sp.Symbol, int] = {}
@@ -148,11 +150,10 @@ def lower(cell: Cell) -> StepGraph:
                 # use count stands before it, so no parameter's name can fake another's.
                 uses = "" if matrix_uses[p] == 1 else str(matrix_uses[p])
                 sym = symbol(f"mv{uses}__{ident(p)}")
-                # The checker keeps input-sized and hidden-sized values apart, so x marks the size.
-                size = INPUT if x in operand.free_symbols else HIDDEN
-                lvl = 0 if size == INPUT else 1 + level_of(operand)
+                rows, cols = shapes[p]
+                lvl = 0 if cols == INPUT else 1 + level_of(operand)
                 level[sym] = lvl
-                products[key] = Product(sym, p, operand, size, lvl)
+                products[key] = Product(sym, p, operand, cols, lvl, size=rows)
                 order.append(sym)
                 shown = _show(operand, display)
                 display[sym] = f"({p} @ {shown if isinstance(operand, sp.Symbol) else '(' + shown + ')'})"
@@ -178,7 +179,7 @@ def lower(cell: Cell) -> StepGraph:
                                         cell.path)])
         if d.is_state:
             sym = new[d.name]
-        elif d.size == HIDDEN:
+        elif d.size not in (INPUT, SCALAR):
             sym = symbol(ident(d.name))
             named[d.name] = sym
             display[sym] = d.name

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import names
+from ..frontend.checker import HIDDEN, INPUT
 from .derive import Derivation, Group
 
 
@@ -34,7 +35,7 @@ class Slot:
 class Kernel:
     name: str
     purpose: str
-    space: str  # "hidden": loops over batch x hidden; "input": over (steps*batch) x input
+    space: str  # "input": loops over (steps*batch) x input; else over batch x the units of this size
     reads: tuple[tuple[sp.Symbol, Slot], ...]
     body: tuple[tuple[sp.Symbol, sp.Expr], ...]
     writes: tuple[tuple[Slot, sp.Expr], ...]
@@ -164,11 +165,33 @@ class _Planner:
         self.kept = self.normalized_values() if self.enabled["keep_normalized"] else ()
         self.changes["keep_normalized"] += [f"the tape keeps {g.display[s]}" for s in self.kept]
         self.da_level = {grp.da: grp.level for grp in self.groups}
+        self.size_of = self.value_sizes()
+        self.sizes = (HIDDEN,) + g.cell.sizes
         # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
         # definition reads only adjoints defined before it.
         self.deps_of: dict[sp.Symbol, frozenset] = {}
         for adj, e in d.definitions.items():
             self.deps_of[adj] = self.da_deps(e)
+
+    def value_sizes(self) -> dict[sp.Symbol, str | None]:
+        """The size of every value a kernel reads or writes (None: a mean, one value per row)."""
+        g, cell, d = self.g, self.g.cell, self.d
+        sizes: dict[sp.Symbol, str | None] = {g.x: INPUT}
+        for s in cell.states:
+            sizes[g.prev[s]] = sizes[g.new[s]] = sizes[d.carries[s]] = cell.state_size(s)
+        params = {p.name: p.shape for p in cell.params}
+        sizes.update({sym: params[name][0] for name, sym in g.vectors.items()})
+        sizes.update({g.masks[m.name]: m.size for m in cell.masks})
+        for grp in self.groups:
+            sizes[grp.da] = grp.operand_size
+            for p in grp.members:
+                sizes[p.symbol] = None if grp.is_mean else p.size
+        for n in g.nodes:
+            sizes[n.symbol] = cell.definition(n.name, n.is_state).size
+        sizes[d.dy] = cell.output_size
+        for value, adj in d.adjoints.items():
+            sizes[adj] = sizes.get(value)
+        return sizes
 
     def stored_activations(self) -> dict[sp.Symbol, sp.Symbol]:
         """Summed slots whose sum the backward uses only through one activation (a gate).
@@ -207,6 +230,23 @@ class _Planner:
                      and reads[n.symbol] & means and reads[n.symbol] & per_unit)
 
     # ------------------------------------------------------------------ kernels
+    def kernels(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, backward=False) -> list[Kernel]:
+        """One kernel per size of the outputs (hidden first): a kernel loops over the units of
+        one size, and values of two sizes only ever meet through a product."""
+        by_size: dict[str, list] = {}
+        for out in outputs:
+            by_size.setdefault(self.size(out[1]), []).append(out)
+        order = sorted(by_size, key=lambda size: (size != HIDDEN, list(self.sizes).index(size)))
+        return [self.kernel(name if size == HIDDEN else f"{name}_{size}", purpose, by_size[size], accum, leaf_slot,
+                            space=size, backward=backward) for size in order]
+
+    def size(self, e: sp.Expr) -> str:
+        """The size of an element-wise expression: that of any sized value it reads."""
+        for s in sorted(e.free_symbols, key=lambda s: s.name):
+            if self.size_of.get(s) is not None:
+                return self.size_of[s]
+        return HIDDEN
+
     def kernel(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
                backward=False) -> Kernel:
         """Close over the definitions the outputs need, eliminate common subexpressions."""
@@ -244,7 +284,7 @@ class _Planner:
         used = set().union(*(e.free_symbols for _, e in body), *(e.free_symbols for e in out_exprs))
         kept_reads = tuple(sorted(((s, sl) for s, sl in reads.items() if s in used),
                                   key=lambda r: (r[1].array, r[1].offset, r[0].name)))
-        frozen = tuple((slot, self.frozen_source(slot)) for slot, _ in writes) if space == "hidden" else ()
+        frozen = tuple((slot, self.frozen_source(slot)) for slot, _ in writes) if space != "input" else ()
         arrays = sorted({sl.array for _, sl in kept_reads} | {sl.array for sl, _ in writes}
                         | {sl.array for sl, _ in accs} | {src.array for _, src in frozen if src})
         return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays), frozen)
@@ -302,7 +342,7 @@ class _Planner:
                 outs = [(Slot(names.operand(grp.index), "row" if grp.is_mean else "t"), grp.operand)
                         for grp in groups if grp.level == level + 1 and grp.index in self.operand_buffers]
                 if outs:
-                    step.append(self.kernel(f"_forward_level{level}", f"operands of the level-{level + 1} products",
+                    step.extend(self.kernels(f"_forward_level{level}", f"operands of the level-{level + 1} products",
                                             outs, [], self.forward_leaf(level)))
                 continue
             outs = [(Slot(names.state(self.state_code[s]), "t+1"), sym) for s, sym in g.new.items()]
@@ -313,7 +353,7 @@ class _Planner:
                 outs.append((Slot(names.input_products(ui), "t", k), self.stored.get(u, u + w)))
             outs += [(Slot(names.kept(s.name), "t"), s) for s in self.kept]
             purpose = "new states" + ("" if g.cell.output_is_state else " and the output")
-            step.append(self.kernel("_forward_step", purpose, outs, [], self.forward_leaf(L)))
+            step.extend(self.kernels("_forward_step", purpose, outs, [], self.forward_leaf(L)))
         return hoisted, tuple(step)
 
     # ------------------------------------------------------------------ backward
@@ -350,7 +390,7 @@ class _Planner:
         dm_within: dict[int, tuple[int, int]] = {}
         for grp in recurrent if self.enabled["adjoints_from_input_stream"] else ():
             n = len(grp.members)
-            if grp.index in dm_alias.values() or any(e == 0 for e in values[grp.index]):
+            if grp.index in dm_alias.values() or any(e == 0 for e in values[grp.index]) or grp.size != HIDDEN:
                 continue
             for u in inputs:
                 runs = [c for c in range(len(u.members) - n + 1) if values[u.index][c:c + n] == values[grp.index]]
@@ -422,7 +462,7 @@ class _Planner:
                     purpose += " (gates as the forward stored them)"
                 elif self.summed:
                     purpose += " (an input product read here is its sum with the recurrent one)"
-                step.append(self.kernel(f"_backward_level{level}", purpose, outs, [],
+                step.extend(self.kernels(f"_backward_level{level}", purpose, outs, [],
                                         self.backward_leaf(level, gemm_out), backward=True))
             for grp in groups:
                 if level > 0 and grp.level == level:

@@ -17,7 +17,7 @@ from .rows import column_sums, transposed
 from .sequence_products import GRAM_ROWS, gram_rows, product_rows
 from .table import Array, Cell, Product, Rows, dim
 from .threads import Threads
-from .validation import check_lengths, check_masks, check_sequence, check_state, floating, hidden_size
+from .validation import check_lengths, check_masks, check_sequence, check_state, floating, unit_sizes
 
 
 class Layout:
@@ -34,27 +34,42 @@ class Layout:
         self.dx = next(a.name for a in cell.backward_arrays if a.role == "dx")
         self.recurrent_width = sum(len(cell.groups[a.group]) for a in cell.forward_arrays if a.role == "panels")
         self.masks = dict(cell.masks)
+        # each state's, mask's and the output's size, as the spec names it ("hidden", "proj")
+        def size(a: Array) -> str:
+            return "hidden" if a.shape[-1] == "H" else a.shape[-1]
+        states = sorted((a for a in cell.forward_arrays if a.role == "state"), key=lambda a: a.index)
+        self.state_sizes = tuple(size(a) for a in states)
+        self.mask_sizes = {a.param: size(a) for a in cell.forward_arrays if a.role == "mask"}
+        self.output_size = next(size(a) for a in cell.forward_arrays if a.role == "output")
+        arrays = cell.forward_arrays + cell.backward_arrays
+        self.uses_hidden = any(d.endswith("H") for a in arrays for d in a.shape) \
+            or any("hidden" in shape for shape in cell.params.values())
         self._shapes: dict = {}
 
-    def shapes(self, T: int, B: int, H: int, I: int) -> tuple[tuple, tuple]:
+    def shapes(self, T: int, B: int, H: int, I: int, extra: tuple = ()) -> tuple[tuple, tuple]:
         """The shapes of the forward and backward arrays at these sizes, resolved once: a
         training loop calls with the same sizes every step, and resolving 50 shapes costs
         more than the smallest calls' kernels."""
-        key = (T, B, H, I)
+        key = (T, B, H, I, extra)
         if key not in self._shapes:
             if len(self._shapes) > 64:
                 self._shapes.clear()
-            self._shapes[key] = tuple(tuple(tuple(dim(d, T, B, H, I) for d in a.shape) for a in arrays)
+            self._shapes[key] = tuple(tuple(tuple(dim(d, T, B, H, I, extra) for d in a.shape) for a in arrays)
                                       for arrays in (self.cell.forward_arrays, self.cell.backward_arrays))
         return self._shapes[key]
 
-    def work(self, H: int, I: int) -> tuple[int, int, int]:
+    def units(self, pk, state0) -> tuple[int, tuple]:
+        """The hidden size and the spec's own sizes ((name, value), ...) of a call."""
+        found = unit_sizes(pk.sizes, ("hidden",) * self.uses_hidden + self.cell.sizes, self.state_sizes, state0)
+        return found.get("hidden", 0), tuple((s, found[s]) for s in self.cell.sizes)
+
+    def work(self, H: int, I: int, extra: tuple = ()) -> tuple[int, int, int]:
         """About the multiply-adds of one of the [T * B] rows before the recurrence, after
         it, and of one step of one batch row (for the sizes of blocks and chunks)."""
-        key = ("work", H, I)
+        key = ("work", H, I, extra)
         if key not in self._shapes:
             def columns(r: Rows) -> int:
-                return (r.blocks[1] - r.blocks[0]) * H if r.blocks else dim(r.columns, 1, 1, H, I)
+                return (r.blocks[1] - r.blocks[0]) * H if r.blocks else dim(r.columns, 1, 1, H, I, extra)
 
             def rows(products) -> int:
                 return sum(columns(p.a) * columns(p.b if p.transpose_a else p.out) for p in products) \
@@ -64,8 +79,14 @@ class Layout:
                                  H * (H * self.recurrent_width + 16 * cell.widest))
         return self._shapes[key]
 
-    def param_shape(self, name: str, H: int, I: int) -> tuple[int, ...]:
-        return tuple({"hidden": H, "input": I}[d] for d in self.cell.params[name])
+    def param_shape(self, name: str, H: int, I: int, extra: tuple = ()) -> tuple[int, ...]:
+        return tuple({"hidden": H, "input": I, **dict(extra)}[d] for d in self.cell.params[name])
+
+    def widths(self, H: int, extra: tuple) -> tuple[tuple[int, ...], dict[str, int], int]:
+        """The states', masks' and output's sizes at a call's sizes."""
+        of = {"hidden": H, **dict(extra)}
+        return (tuple(of[s] for s in self.state_sizes), {m: of[s] for m, s in self.mask_sizes.items()},
+                of[self.output_size])
 
 
 def _rows(named: dict, r: Rows, sizes: tuple) -> np.ndarray:
@@ -73,10 +94,10 @@ def _rows(named: dict, r: Rows, sizes: tuple) -> np.ndarray:
     a = named[r.array]
     if not r.columns:
         return a
-    T, B, H, I = sizes
+    T, B, H, I, extra = sizes
     if r.drop_last:
         a = a[:T]
-    a = a.reshape(T * B, dim(r.columns, T, B, H, I))
+    a = a.reshape(T * B, dim(r.columns, T, B, H, I, extra))
     return a[:, r.blocks[0] * H:r.blocks[1] * H] if r.blocks else a
 
 
@@ -145,14 +166,15 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None, masks=None):
         raise TypeError(f"xs has dtype {xs.dtype}; expected {dtype} (the parameters' dtype)")
     xs = np.ascontiguousarray(xs)
     T, B, I = xs.shape
-    H = hidden_size(H, state0)
-    state0 = check_state("state0", state0, cell.states, B, H, dtype)
-    masks = check_masks(masks, layout.masks, T, B, H, dtype)
-    tape, xs = _new_tape(cell, pk, params, xs, H, lengths)
+    H, extra = layout.units(pk, state0)
+    state_widths, mask_widths, _ = layout.widths(H, extra)
+    state0 = check_state("state0", state0, cell.states, B, state_widths, dtype, layout.state_sizes)
+    masks = check_masks(masks, layout.masks, T, B, mask_widths, dtype, layout.mask_sizes)
+    tape, xs = _new_tape(cell, pk, params, xs, H, lengths, extra)
     L, padding = tape["lengths"], tape["padding"]
     empty, _ = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
     args, states, ys = [], [None] * len(cell.states), None
-    for a, shape in zip(cell.forward_arrays, layout.shapes(T, B, H, I)[0]):
+    for a, shape in zip(cell.forward_arrays, layout.shapes(T, B, H, I, extra)[0]):
         role = a.role
         if role == "tape":
             v = tape[a.name] = empty(shape, dtype)
@@ -174,9 +196,9 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None, masks=None):
     k = np.array(cell.constants, dtype)
     threads = Threads(B)
     panels = _panels(layout, cell.forward_arrays, cell.input_products, pk)
-    threads.rows(partial(_forward_sequence, layout, (T, B, H, I), k, padding, panels), args, T * B,
-                 layout.work(H, I)[0], granule=GRAM_ROWS)
-    threads.steps(cell.drivers.forward_rows, args + [L, k], B, T, layout.work(H, I)[2])
+    threads.rows(partial(_forward_sequence, layout, (T, B, H, I, extra), k, padding, panels), args, T * B,
+                 layout.work(H, I, extra)[0], granule=GRAM_ROWS)
+    threads.steps(cell.drivers.forward_rows, args + [L, k], B, T, layout.work(H, I, extra)[2])
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
     tape["states"] = tuple(states)  # every state at every step, [T + 1, B, hidden]: for inspection
@@ -199,13 +221,13 @@ def _without_padding(xs: np.ndarray, lengths, L: np.ndarray):
     return xs, padding
 
 
-def _new_tape(cell: Cell, pk, params, xs: np.ndarray, H: int, lengths) -> tuple[dict, np.ndarray]:
+def _new_tape(cell: Cell, pk, params, xs: np.ndarray, H: int, lengths, extra: tuple = ()) -> tuple[dict, np.ndarray]:
     """A forward's tape before its arrays (what backward needs to know of the call), and xs
     without its padding."""
     T, B, I = xs.shape
     L = check_lengths(lengths, T, B)
     xs, padding = _without_padding(xs, lengths, L)
-    return {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "dtype": pk.dtype, "params": params,
+    return {"cell": cell.name, "T": T, "B": B, "H": H, "I": I, "sizes": extra, "dtype": pk.dtype, "params": params,
             "packed": pk, "lengths": L, "masked": lengths is not None, "padding": padding}, xs
 
 
@@ -215,18 +237,19 @@ def tape_arrays(cell: Cell, tape: dict) -> tuple[np.ndarray, ...]:
     return tuple(tape[a.name] for a in cell.backward_arrays if a.role == "tape")
 
 
-def tape_shapes(cell: Cell, T, B, H: int, I: int) -> list[tuple]:
+def tape_shapes(cell: Cell, T, B, H: int, I: int, extra: tuple = ()) -> list[tuple]:
     """The shapes of tape_arrays(); T and B may be symbolic (torch's fake tensors)."""
-    return [tuple(dim(d, T, B, H, I) for d in a.shape) for a in cell.backward_arrays if a.role == "tape"]
+    return [tuple(dim(d, T, B, H, I, extra) for d in a.shape) for a in cell.backward_arrays if a.role == "tape"]
 
 
-def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None, masks=None) -> dict:
+def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None, masks=None, extra: tuple = ()) -> dict:
     """The tape of forward(params, xs, ..., lengths, masks) from its tape_arrays()."""
     xs = np.ascontiguousarray(floating("xs", xs))
     T, B, I = xs.shape
     pk = _pack(cell, params)
-    masks = check_masks(masks, dict(cell.masks), T, B, H, pk.dtype)
-    tape, xs = _new_tape(cell, pk, params, xs, H, lengths)
+    layout = Layout(cell)
+    masks = check_masks(masks, dict(cell.masks), T, B, layout.widths(H, extra)[1], pk.dtype, layout.mask_sizes)
+    tape, xs = _new_tape(cell, pk, params, xs, H, lengths, extra)
     names = [a.name for a in cell.backward_arrays if a.role == "tape"]
     if len(arrays) != len(names):
         raise ValueError(f"expected {len(names)} tape arrays ({', '.join(names)}), got {len(arrays)}")
@@ -258,20 +281,22 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
     # the forward's checks and stacked weights: a dict costs ~70 us to check and stack again
     pk = tape["packed"] if params is tape["params"] else _pack(cell, params)
     p, dtype = pk.p, pk.dtype
-    T, B, H, I = tape["T"], tape["B"], tape["H"], tape["I"]
-    for role, size, recorded in (("hidden", pk.H, H), ("input", pk.I, I)):
+    T, B, H, I, extra = tape["T"], tape["B"], tape["H"], tape["I"], tape["sizes"]
+    for role, recorded in (("hidden", H), ("input", I), *extra):
+        size = pk.sizes.get(role)
         if size is not None and size != recorded:
             raise ValueError(f"params have {role} size {size} but the tape was recorded with {recorded}")
+    state_widths, _, out_width = layout.widths(H, extra)
     if dtype != tape["dtype"]:
         raise TypeError(f"params have dtype {dtype} but the tape was recorded with {tape['dtype']}")
     if dys is not None:
-        dys = check_sequence("dys", dys, (T, B, H), dtype, "[T, B, hidden]")
+        dys = check_sequence("dys", dys, (T, B, out_width), dtype, f"[T, B, {layout.output_size}]")
     else:
-        dys = np.zeros((1, B, H), dtype)
-    dfinal = check_state("dfinal", dfinal, cell.states, B, H, dtype)
+        dys = np.zeros((1, B, out_width), dtype)
+    dfinal = check_state("dfinal", dfinal, cell.states, B, state_widths, dtype, layout.state_sizes)
     empty, zeros = buffers.allocators(T * B * max(H, I, 1) * cell.widest * dtype.itemsize)
     args, sums = [], []
-    for a, shape in zip(cell.backward_arrays, layout.shapes(T, B, H, I)[1]):
+    for a, shape in zip(cell.backward_arrays, layout.shapes(T, B, H, I, extra)[1]):
         role = a.role
         if role == "tape" or role == "input" or role == "mask":
             v = tape[a.name]
@@ -299,28 +324,28 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
     k = np.array(cell.constants, dtype)
     threads = Threads(B)
     threads.steps(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B, T,
-                  layout.work(H, I)[2], reverse=True)
+                  layout.work(H, I, extra)[2], reverse=True)
     dstate0 = [None] * len(cell.states)
     for a, v in zip(cell.backward_arrays, args):
         if a.role == "carry":  # the state gradients at t = 0, left there by the last chunk
             dstate0[a.index] = v
     panels = _panels(layout, cell.backward_arrays, cell.operand_grads, pk)
-    threads.rows(partial(_backward_sequence, layout, (T, B, H, I), k, panels), args, T * B,
-                 layout.work(H, I)[1], sums, GRAM_ROWS)
+    threads.rows(partial(_backward_sequence, layout, (T, B, H, I, extra), k, panels), args, T * B,
+                 layout.work(H, I, extra)[1], sums, GRAM_ROWS)
     for a in cell.backward_arrays:
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
             named[a.name] = transposed(named[a.name], empty)
     dparams = {}
     for name, parts in cell.param_grads.items():
         if not parts:  # a gradient that is zero
-            dparams[name] = np.zeros(layout.param_shape(name, H, I), dtype)
+            dparams[name] = np.zeros(layout.param_shape(name, H, I, extra), dtype)
             continue
         if parts[0][0] in layout.vector_grads:
             dparams[name] = named[parts[0][0]][parts[0][1]].astype(dtype)
             continue
-        grad = None
+        grad, rows = None, layout.param_shape(name, H, I, extra)[0]
         for array, block in parts:
-            part = named[array][block * H:(block + 1) * H]
+            part = named[array][block * rows:(block + 1) * rows]
             grad = part if grad is None else grad + part
         dparams[name] = grad
     dx = named[layout.dx]
@@ -349,10 +374,10 @@ def api(cell: Cell, module: str):
     (init_params, pack, forward, backward, step), named as if defined in `module`."""
     layout = Layout(cell)
 
-    def init_params(input_size, hidden_size, seed=0, dtype=np.float32):
+    def init_params(input_size, hidden_size, seed=0, dtype=np.float32, **sizes):
         """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden));
-        a spec's `init` lines as given."""
-        return _init_params(cell, input_size, hidden_size, seed, dtype)
+        a spec's `init` lines as given. The sizes the spec names come by name (proj=...)."""
+        return _init_params(cell, input_size, hidden_size, seed, dtype, **sizes)
 
     def pack(params):
         """Check and lay out params for repeated calls (a Packed); a Packed passes through."""

@@ -16,7 +16,8 @@ class Packed:
 
     def __init__(self, cell: Cell, params: dict):
         self.cell = cell
-        self.p, self.dtype, self.H, self.I = check_params(params, cell.params)
+        self.p, self.dtype, self.sizes = check_params(params, cell.params)
+        self.H, self.I = self.sizes.get("hidden"), self.sizes.get("input")
         self._stacked: dict = {}
 
     def stacked(self, group: int, transpose: bool) -> np.ndarray:
@@ -45,12 +46,18 @@ def pack(cell: Cell, params) -> Packed:
     return Packed(cell, params)
 
 
-def init_params(cell: Cell, input_size: int, hidden_size: int, seed: int = 0, dtype=np.float32) -> dict:
+def init_params(cell: Cell, input_size: int, hidden_size: int, seed: int = 0, dtype=np.float32,
+                **sizes: int) -> dict:
     """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden));
-    a spec's `init` lines as given."""
+    a spec's `init` lines as given. The sizes the spec names come by name (proj=...)."""
+    if set(sizes) != set(cell.sizes):
+        missing, unknown = [s for s in cell.sizes if s not in sizes], [s for s in sizes if s not in cell.sizes]
+        raise TypeError(f"{cell.name} takes the sizes {list(cell.sizes)} by name besides input and hidden "
+                        f"(e.g. init_params(I, H, {', '.join(f'{s}=...' for s in cell.sizes) or '...'})); "
+                        f"missing {missing}, unknown {unknown}")
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(hidden_size)
-    sizes = {"hidden": hidden_size, "input": input_size}
+    sizes = {"hidden": hidden_size, "input": input_size, **sizes}
     params = {}
     for k, shape in cell.params.items():
         dims = tuple(sizes[d] for d in shape)

@@ -27,7 +27,7 @@ class Array(NamedTuple):
     """
     name: str
     role: str
-    shape: tuple[str, ...] = ()  # dims: "T", "T+1", "B", "T*B", "I", "H", "<n>H" or "<n>"
+    shape: tuple[str, ...] = ()  # dims: "T", "T+1", "B", "T*B", "I", "H", a size's name, "<n>H", "<n><size>", "<n>"
     index: int = -1  # state, carry: which state
     group: int = -1  # weights, panels: which stacked product group
     transpose: bool = False  # weights, panels
@@ -95,15 +95,17 @@ class Cell(NamedTuple):
     dx_kernels: tuple[RowKernel, ...] = ()
     vector_sums: tuple[VectorSum, ...] = ()
     masks: tuple[tuple[str, str], ...] = ()  # (mask, "step" or "sequence"): see the role "mask"
+    sizes: tuple[str, ...] = ()  # the sizes beyond input and hidden the spec names, as the params and dims name them
 
 
-def dim(text: str, T: int, B: int, H: int, I: int) -> int:
-    """The size a dim of Array.shape stands for."""
-    if text == "H":
-        return H
-    if text == "I":
-        return I
-    if text.endswith("H"):
-        return int(text[:-1]) * H
-    named = {"T": T, "T+1": T + 1, "B": B, "T*B": T * B}
-    return named[text] if text in named else int(text)
+def dim(text: str, T: int, B: int, H: int, I: int, extra: tuple[tuple[str, int], ...] = ()) -> int:
+    """The size a dim of Array.shape stands for: "T", "T+1", "B", "T*B", "H", "I", a size
+    the spec names (its value in `extra`), or n of one side by side ("4H", "2proj"), or "<n>"."""
+    named = {"T": T, "T+1": T + 1, "B": B, "T*B": T * B, "H": H, "I": I}
+    if text in named:
+        return named[text]
+    digits = len(text) - len(text.lstrip("0123456789"))
+    n, unit = int(text[:digits] or 1), text[digits:]
+    if not unit:
+        return n
+    return n * (H if unit == "H" else I if unit == "I" else dict(extra)[unit])

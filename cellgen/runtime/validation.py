@@ -17,7 +17,8 @@ def floating(name: str, a, key=None) -> np.ndarray:
 
 
 def check_params(params, expected: dict[str, tuple[str, ...]]):
-    """The parameters as C-ordered arrays of one float dtype: (arrays, dtype, hidden, input)."""
+    """The parameters as C-ordered arrays of one float dtype: (arrays, dtype, sizes), sizes
+    naming each size the parameters fix ("hidden", "input", a spec's own)."""
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of arrays with the keys {list(expected)}, "
                         f"not {type(params).__name__}")
@@ -38,18 +39,21 @@ def check_params(params, expected: dict[str, tuple[str, ...]]):
                 shape = tuple(sizes[r] for r in expected[k])
                 raise ValueError(f"params[{k!r}] has shape {a.shape}; expected {expected[k]} = {shape}")
     arrays = {k: a if a.flags.c_contiguous else np.ascontiguousarray(a) for k, a in arrays.items()}
-    return arrays, dtype, sizes.get("hidden"), sizes.get("input")
+    return arrays, dtype, sizes
 
 
-def check_state(name: str, state, states: tuple[str, ...], B: int, H: int, dtype):
-    """A tuple of [B, H] arrays (or None entries) in `states` order; None stays None."""
+def check_state(name: str, state, states: tuple[str, ...], B: int, widths, dtype, dims=None):
+    """A tuple of [B, width] arrays (or None entries) in `states` order; None stays None.
+    widths: each state's size (an int: all the same); dims: their names ("hidden")."""
     if state is None:
         return None
+    widths = (widths,) * len(states) if isinstance(widths, int) else tuple(widths)
+    dims = dims or ("hidden",) * len(states)
     if not isinstance(state, (tuple, list)) or len(state) != len(states):
-        raise ValueError(f"{name} must be a tuple of {len(states)} arrays of shape [B, hidden], "
-                         f"one per state {states}")
+        shapes = ", ".join(f"{s!r}: [B, {d}]" for s, d in zip(states, dims))
+        raise ValueError(f"{name} must be a tuple of {len(states)} arrays, one per state ({shapes})")
     out = []
-    for s, a in zip(states, state):
+    for s, a, H, d in zip(states, state, widths, dims):
         if a is None:
             out.append(None)
             continue
@@ -57,19 +61,23 @@ def check_state(name: str, state, states: tuple[str, ...], B: int, H: int, dtype
         if a.dtype != dtype:
             raise TypeError(f"{name}[{s!r}] has dtype {a.dtype}; expected {dtype} (the parameters' dtype)")
         if a.shape != (B, H):
-            raise ValueError(f"{name}[{s!r}] has shape {a.shape}; expected [B, hidden] = {(B, H)}")
+            raise ValueError(f"{name}[{s!r}] has shape {a.shape}; expected [B, {d}] = {(B, H)}")
         out.append(a)
     return out
 
 
-def check_masks(masks, expected: dict[str, str], T: int, B: int, H: int, dtype) -> dict[str, np.ndarray]:
+def check_masks(masks, expected: dict[str, str], T: int, B: int, widths, dtype,
+                dims: dict[str, str] | None = None) -> dict[str, np.ndarray]:
     """The cell's masks (name -> "step" or "sequence") as C-ordered arrays: [T, B, hidden]
-    for a mask per step, [B, hidden] for one per sequence."""
+    for a mask per step, [B, hidden] for one per sequence. widths: each mask's size (an int:
+    all the same); dims: their names."""
     if not expected:
         if masks:
             raise ValueError(f"this cell reads no masks, but masks {list(masks)} were given")
         return {}
-    shapes = {k: ((T, B, H), "[T, B, hidden]") if per == "step" else ((B, H), "[B, hidden]")
+    widths = dict.fromkeys(expected, widths) if isinstance(widths, int) else widths
+    dims = dims or dict.fromkeys(expected, "hidden")
+    shapes = {k: ((T, B, widths[k]), f"[T, B, {dims[k]}]") if per == "step" else ((B, widths[k]), f"[B, {dims[k]}]")
               for k, per in expected.items()}
     wanted = ", ".join(f"{k!r}: {dims}" for k, (_, dims) in shapes.items())
     if not isinstance(masks, dict) or masks.keys() != expected.keys():
@@ -82,13 +90,19 @@ def check_masks(masks, expected: dict[str, str], T: int, B: int, H: int, dtype) 
     return out
 
 
-def hidden_size(H: int | None, state0) -> int:
-    if H is not None:
-        return H
-    for a in state0 or ():
-        if a is not None:
-            return np.shape(a)[-1]
-    raise ValueError("the hidden size cannot be inferred: this cell has no parameters; pass state0")
+def unit_sizes(known: dict[str, int], wanted: tuple[str, ...], state_sizes: tuple[str, ...], state0) -> dict[str, int]:
+    """The sizes `wanted` ("hidden" and the spec's own): from the parameters (`known`), else
+    from the initial states of that size."""
+    sizes = {}
+    for size in wanted:
+        if known.get(size) is not None:
+            sizes[size] = known[size]
+            continue
+        given = [np.shape(a)[-1] for s, a in zip(state_sizes, state0 or ()) if s == size and a is not None]
+        if not given:
+            raise ValueError(f"the {size} size cannot be inferred: no parameter has it; pass state0")
+        sizes[size] = given[0]
+    return sizes
 
 
 def check_lengths(lengths, T: int, B: int) -> np.ndarray:
