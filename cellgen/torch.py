@@ -106,11 +106,32 @@ def _layout_of(ints: tuple[int, ...], n_params: int):
     return tuple(layout)
 
 
-def _params(module: ModuleType, params, layout, hidden: int) -> dict:
+def _params(module: ModuleType, params, layout, units: dict[str, int]) -> dict:
     if layout is None:
         return {k: _numpy(v) for k, v in zip(module.PARAMS, params)}
     sources = [_numpy(v) for v in params]
-    return {k: _assemble(parts, sources, hidden) for k, parts in zip(module.PARAMS, layout)}
+    return {k: _assemble(parts, sources, units[module.PARAMS[k][0]]) for k, parts in zip(module.PARAMS, layout)}
+
+
+def _units(module: ModuleType, *sized) -> dict[str, int]:
+    """The hidden size and the spec's own sizes of a call, read off tensors whose dims are
+    known: pairs of (dims, tensors), dims as the module names them ("hidden", "proj", "H")."""
+    units: dict[str, int] = {}
+    for dims, tensors in sized:
+        for shape, t in zip(dims, tensors):
+            for d, n in zip(shape, t.shape):
+                d = "hidden" if d == "H" else d
+                if d == "hidden" or d in module.SIZES:
+                    units.setdefault(d, n)
+    return units
+
+
+def _state_dims(module: ModuleType) -> list[tuple[str, ...]]:
+    return [("B", s) for s in module.STATE_SIZES]
+
+
+def _tape_dims(module: ModuleType) -> list[tuple[str, ...]]:
+    return [a.shape for a in module._CELL.backward_arrays if a.role == "tape"]
 
 
 def _on_cpu(*tensors) -> None:
@@ -133,7 +154,8 @@ def _forward_impl(cell, xs, state0, params, lengths, layout, masks):
     same process that need not rebuild them."""
     _on_cpu(xs, *state0, *params, *masks)
     module = _cell_of(cell)
-    p = _params(module, params, _layout_of(tuple(layout), len(module.PARAMS)), state0[0].shape[-1])
+    layout = _layout_of(tuple(layout), len(module.PARAMS))
+    p = _params(module, params, layout, _units(module, (_state_dims(module), state0)))
     ys, final, tape = module.forward(p, _numpy(xs), tuple(_numpy(s) for s in state0),
                                      lengths=None if lengths is None else lengths.numpy(),
                                      masks=_masks(module, masks))
@@ -148,10 +170,11 @@ _forward_op = torch.library.custom_op("cellgen::forward", _run_forward, mutates_
 def _(cell, xs, state0, params, lengths, layout, masks):
     module = _cell_of(cell)
     T, B, I = xs.shape
-    H = state0[0].shape[-1]
+    units = _units(module, (_state_dims(module), state0))
+    extra = tuple((s, units[s]) for s in module.SIZES)
     tape = [xs.new_empty(shape, dtype=torch.float32 if xs.dtype in _LOW else xs.dtype)
-            for shape in tape_shapes(module._CELL, T, B, H, I)]
-    return xs.new_empty((T, B, H)), [s.new_empty(s.shape) for s in state0], tape
+            for shape in tape_shapes(module._CELL, T, B, units.get("hidden", 0), I, extra)]
+    return xs.new_empty((T, B, units[module.OUTPUT_SIZE])), [s.new_empty(s.shape) for s in state0], tape
 
 
 def _run_backward(cell: str, xs: torch.Tensor, params: list[torch.Tensor], tape: list[torch.Tensor],
@@ -166,10 +189,11 @@ def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, 
     module = _cell_of(cell)
     layout = _layout_of(tuple(layout), len(module.PARAMS))
     if forward is None:
-        H = tape[0].shape[-1]
-        p = _params(module, params, layout, H)
-        full = rebuild_tape(module._CELL, p, _numpy(xs), tuple(_numpy(a) for a in tape), H,
-                            None if lengths is None else lengths.numpy(), _masks(module, masks))
+        units = _units(module, (_tape_dims(module), tape))
+        p = _params(module, params, layout, units)
+        full = rebuild_tape(module._CELL, p, _numpy(xs), tuple(_numpy(a) for a in tape), units.get("hidden", 0),
+                            None if lengths is None else lengths.numpy(), _masks(module, masks),
+                            tuple((s, units[s]) for s in module.SIZES))
     else:
         p, full = forward
     dparams, dxs, dstate0 = module.backward(p, full, None if dys is None else _numpy(dys),
@@ -190,9 +214,11 @@ _backward_op = torch.library.custom_op("cellgen::backward", _run_backward, mutat
 
 @_backward_op.register_fake
 def _(cell, xs, params, tape, lengths, layout, masks, dys, dfinal):
-    n = len(_cell_of(cell).STATES)
-    B, H = xs.shape[1], tape[0].shape[-1]
-    return xs.new_empty(xs.shape), [xs.new_empty((B, H)) for _ in range(n)], [p.new_empty(p.shape) for p in params]
+    module = _cell_of(cell)
+    units = _units(module, (_tape_dims(module), tape))
+    B = xs.shape[1]
+    return (xs.new_empty(xs.shape), [xs.new_empty((B, units[s])) for s in module.STATE_SIZES],
+            [p.new_empty(p.shape) for p in params])
 
 
 def _setup_context(ctx, inputs, output):
@@ -266,10 +292,11 @@ def bernoulli_mask(size: tuple[int, ...], p: float, dtype: torch.dtype = torch.f
     return _run_bernoulli(seed, float(p), list(size), dtype)
 
 
-def _assemble(parts: tuple, sources: list[np.ndarray], hidden: int) -> np.ndarray:
-    """A cell parameter: the sum of the row blocks `parts` of the sources; zeros for none."""
+def _assemble(parts: tuple, sources: list[np.ndarray], size: int) -> np.ndarray:
+    """A cell parameter: the sum of the row blocks `parts` of the sources; zeros (a vector
+    of `size`) for none."""
     if not parts:
-        return np.zeros(hidden, sources[0].dtype)
+        return np.zeros(size, sources[0].dtype)
     (source, first, last), *more = parts
     out = sources[source][first:last]
     for source, first, last in more:
@@ -341,7 +368,7 @@ class Recurrent(nn.Module):
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
                  bidirectional: bool = False, batch_first: bool = False, dropout: float = 0.0,
                  dtype=torch.float32, seed: int | None = None, *, zoneout: float | dict = 0.0,
-                 recurrent_dropout: float = 0.0, dropconnect: float = 0.0):
+                 recurrent_dropout: float = 0.0, dropconnect: float = 0.0, **sizes: int):
         super().__init__()
         # nn.LSTM's checks and messages
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
@@ -358,6 +385,13 @@ class Recurrent(nn.Module):
             raise ValueError(f"cell {self.cell.NAME} reads masks ({', '.join(self.cell.MASKS)}) that only its caller "
                              f"can give: run it with cellgen.torch.cell_function(..., masks=[...])")
         self._key = _register(self.cell, self._spec)
+        if set(sizes) != set(self.cell.SIZES):
+            raise TypeError(f"cell {self.cell.NAME} takes the sizes {list(self.cell.SIZES)} by name besides "
+                            f"input_size and hidden_size; got {list(sizes)}")
+        for name, value in sizes.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"size {name} must be a positive int, got {value!r}")
+        self.sizes = dict(sizes)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bidirectional, self.batch_first, self.dropout = bidirectional, batch_first, float(dropout)
         self.zoneout, self.recurrent_dropout, self.dropconnect = zoneout, recurrent_dropout, dropconnect
@@ -405,8 +439,18 @@ class Recurrent(nn.Module):
         return known[which]
 
     def _recurrent_matrices(self) -> tuple[int, ...]:
-        """Which tensors of layer_params() are recurrent weight matrices (DropConnect's)."""
-        return tuple(i for i, dims in enumerate(self.cell.PARAMS.values()) if dims == ("hidden", "hidden"))
+        """Which tensors of layer_params() are recurrent weight matrices (DropConnect's): the
+        matrices whose operand is not input-sized."""
+        return tuple(i for i, dims in enumerate(self.cell.PARAMS.values()) if len(dims) == 2 and dims[1] != "input")
+
+    def _width(self, size: str) -> int:
+        """The units of a size of the cell ("hidden", or one the spec names)."""
+        return self.hidden_size if size == "hidden" else self.sizes[size]
+
+    @property
+    def output_width(self) -> int:
+        """Each direction's output units: the hidden size, or the size of the cell's output."""
+        return self._width(self.cell.OUTPUT_SIZE)
 
     def draw_masks(self, T: int, B: int) -> dict:
         """The masks one training forward over T steps and B sequences draws, from torch's RNG
@@ -430,22 +474,27 @@ class Recurrent(nn.Module):
                         masks["dropconnect"][i] = torch.empty(params[i].shape, dtype=params[i].dtype
                                                               ).bernoulli_(keep).div_(keep)
                 for s, p in zoneout.items():
-                    masks["zoneout"][s] = bernoulli_mask((T, B, self.hidden_size), p, dtype)
+                    masks["zoneout"][s] = bernoulli_mask((T, B, self._state_width(s)), p, dtype)
                 for name in reg[1].dropout if reg and self.recurrent_dropout else ():
                     keep = 1 - self.recurrent_dropout
-                    masks["recurrent_dropout"][name] = torch.empty((B, self.hidden_size), dtype=dtype
+                    width = self._width(_cell_of(reg[0]).MASK_SIZES[name])
+                    masks["recurrent_dropout"][name] = torch.empty((B, width), dtype=dtype
                                                                    ).bernoulli_(keep).div_(keep)
                 out[layer, direction] = masks
         return out
 
     def _expected_masks(self, T: int, B: int, zoneout: dict[str, float], reg) -> dict:
         """draw_masks's expectation (eval mode): zoneout's p, no dropout."""
-        dtype, H = self._mask_dtype(), self.hidden_size
+        dtype, sizes = self._mask_dtype(), _cell_of(reg[0]).MASK_SIZES
         masks = {"dropconnect": {},
-                 "zoneout": {s: torch.full((T, B, H), p, dtype=dtype) for s, p in zoneout.items()},
-                 "recurrent_dropout": {name: torch.ones((B, H), dtype=dtype) for name in reg[1].dropout}}
+                 "zoneout": {s: torch.full((T, B, self._state_width(s)), p, dtype=dtype) for s, p in zoneout.items()},
+                 "recurrent_dropout": {name: torch.ones((B, self._width(sizes[name])), dtype=dtype)
+                                       for name in reg[1].dropout}}
         return {(layer, direction): masks for layer in range(self.num_layers)
                 for direction in range(self.num_directions)}
+
+    def _state_width(self, state: str) -> int:
+        return self._width(self.cell.STATE_SIZES[self.cell.STATES.index(state)])
 
     def _mask_dtype(self) -> torch.dtype:
         dtype = next(self.parameters()).dtype
@@ -453,8 +502,8 @@ class Recurrent(nn.Module):
 
     def _make_parameters(self, dtype, seed: int | None) -> None:
         for layer in range(self.num_layers):
-            sizes = {"hidden": self.hidden_size,
-                     "input": self.input_size if layer == 0 else self.hidden_size * self.num_directions}
+            sizes = {"hidden": self.hidden_size, **self.sizes,
+                     "input": self.input_size if layer == 0 else self.output_width * self.num_directions}
             for direction in range(self.num_directions):
                 for k, dims in self.cell.PARAMS.items():
                     shape = tuple(sizes[d] for d in dims)
@@ -493,13 +542,15 @@ class Recurrent(nn.Module):
         state.setdefault("zoneout", 0.0)  # layers pickled before the regularizers
         state.setdefault("recurrent_dropout", 0.0)
         state.setdefault("dropconnect", 0.0)
+        state.setdefault("sizes", {})
         self.__dict__.update(state)
         self.cell = load_text(*self._spec)
         self._key = _register(self.cell, self._spec)
         self._regularized_cell(self._zoneout())
 
     def extra_repr(self) -> str:
-        return (f"{self.cell.NAME}, {self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+        return (f"{self.cell.NAME}, {self.input_size}, {self.hidden_size}, "
+                + "".join(f"{k}={v}, " for k, v in self.sizes.items()) + f"num_layers={self.num_layers}, "
                 f"bidirectional={self.bidirectional}, batch_first={self.batch_first}, dropout={self.dropout}"
                 + self._regularizers_repr())
 
@@ -580,9 +631,9 @@ class Recurrent(nn.Module):
             state = (state,) if isinstance(state, torch.Tensor) else tuple(state)
             if len(state) != n_states:
                 raise ValueError(f"state must hold {n_states} tensors of shape "
-                                 f"[num_layers * num_directions, B, hidden], one per {self.cell.STATES}")
-            expected = (self.num_layers * self.num_directions, B, self.hidden_size)
+                                 f"[num_layers * num_directions, B, size], one per {self.cell.STATES}")
             for i, s in enumerate(state):  # nn.LSTM's message
+                expected = (self.num_layers * self.num_directions, B, self._state_width(self.cell.STATES[i]))
                 if tuple(s.shape) != expected:
                     which = f"hidden[{i}]" if n_states > 1 else "hidden"
                     raise RuntimeError(f"Expected {which} size {expected}, got {list(s.shape)}")
@@ -601,7 +652,7 @@ class Recurrent(nn.Module):
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
                 s0 = tuple(state[i][k] for i in range(n_states)) if state is not None else \
-                    tuple(x.new_zeros(B, self.hidden_size) for _ in range(n_states))
+                    tuple(x.new_zeros(B, self._state_width(s)) for s in self.cell.STATES)
                 xd = x
                 if direction == 1:
                     rev = _reverse_index(lengths if lengths is not None else torch.full((B,), T), T)
@@ -635,7 +686,8 @@ class Recurrent(nn.Module):
 
 
 # torch's layers as catalog cells: (cell, its gates in the order of torch's stacked rows)
-_TORCH_CELLS = {"LSTM": ("lstm", "ifgo"), "GRU": ("gru", "rzn"), "RNN_TANH": ("rnn", ""),
+_TORCH_CELLS = {"LSTM": ("lstm", "ifgo"), "LSTM_PROJ": ("lstm_proj", "ifgo"), "GRU": ("gru", "rzn"),
+                "RNN_TANH": ("rnn", ""),
                 "RNN_RELU": ("cell rnn_relu\ninput x\nstate h\nh' = relu(W @ h + U @ x + b)\n", "")}
 
 
@@ -652,25 +704,31 @@ class _TorchLayout(Recurrent):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, device=None, dtype=None, *, zoneout: float | dict = 0.0,
                  recurrent_dropout: float = 0.0, dropconnect: float = 0.0):
-        if proj_size:
-            raise ValueError(f"cellgen.torch.{type(self).__name__} has no proj_size yet ({proj_size} given): use "
-                             f"torch.nn.LSTM for an LSTM with projections")
+        # nn.LSTM's checks and messages
+        if proj_size and self.mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         if device is not None and torch.device(device).type != "cpu":
             raise ValueError(f"cellgen layers run on the CPU, not {device}")
-        self.bias = bool(bias)
-        cell, self.gates = _TORCH_CELLS[self.mode]
+        self.bias, self.proj_size = bool(bias), proj_size
+        cell, self.gates = _TORCH_CELLS["LSTM_PROJ" if proj_size else self.mode]
         super().__init__(cell if "\n" in cell else catalog_path(cell), input_size, hidden_size, num_layers,
                          bidirectional, batch_first, dropout, dtype=dtype or torch.get_default_dtype(),
-                         zoneout=zoneout, recurrent_dropout=recurrent_dropout, dropconnect=dropconnect)
+                         zoneout=zoneout, recurrent_dropout=recurrent_dropout, dropconnect=dropconnect,
+                         **({"proj": proj_size} if proj_size else {}))
 
     def _make_parameters(self, dtype, seed: int | None) -> None:
-        rows = max(len(self.gates), 1) * self.hidden_size
+        rows, out = max(len(self.gates), 1) * self.hidden_size, self.output_width
         for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+            layer_input = self.input_size if layer == 0 else out * self.num_directions
             for direction in range(self.num_directions):
                 sfx = self._suffix(layer, direction)
-                shapes = [("weight_ih", (rows, layer_input)), ("weight_hh", (rows, self.hidden_size))]
+                shapes = [("weight_ih", (rows, layer_input)), ("weight_hh", (rows, out))]
                 shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))] if self.bias else []
+                shapes += [("weight_hr", (self.proj_size, self.hidden_size))] if self.proj_size else []
                 for name, shape in shapes:
                     self.register_parameter(name + sfx, nn.Parameter(torch.empty(shape, dtype=dtype)))
         self.reset_parameters(seed)
@@ -694,14 +752,18 @@ class _TorchLayout(Recurrent):
         whose bias_hh stays inside the reset: r * (W_n h + b_hn)."""
         sfx = self._suffix(layer, direction)
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        names += ["weight_hr"] if self.proj_size else []
         tensors = [getattr(self, n + sfx) for n in names]
+        if self.proj_size:
+            return tensors, _cached(_proj_blocks, tuple(self.cell.PARAMS), self.bias, self.hidden_size,
+                                    self.proj_size)
         return tensors, _cached(_row_blocks, self.mode, self.gates, tuple(self.cell.PARAMS), self.bias,
                                 self.hidden_size)
 
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "
                 f"batch_first={self.batch_first}, dropout={self.dropout}, bidirectional={self.bidirectional}"
-                + self._regularizers_repr())
+                + (f", proj_size={self.proj_size}" if self.proj_size else "") + self._regularizers_repr())
 
     def _recurrent_matrices(self) -> tuple[int, ...]:
         return (1,)  # weight_hh
@@ -726,6 +788,15 @@ def _row_blocks(mode: str, gates: str, params: tuple[str, ...], bias: bool, H: i
         else:
             layout.append(((2, first, last), (3, first, last)))
     return tuple(layout)
+
+
+@functools.lru_cache(maxsize=64)
+def _proj_blocks(params: tuple[str, ...], bias: bool, H: int, P: int) -> tuple:
+    """_row_blocks of an LSTM with projections: weight_hr (after the biases) is P_h whole."""
+    rest = tuple(p for p in params if p != "P_h")
+    blocks = dict(zip(rest, _row_blocks.__wrapped__("LSTM", "ifgo", rest, bias, H)))
+    blocks["P_h"] = ((4 if bias else 2, 0, P),)
+    return tuple(blocks[p] for p in params)
 
 
 class LSTM(_TorchLayout):
@@ -762,10 +833,10 @@ def from_torch(m: nn.LSTM | nn.GRU | nn.RNN, **regularizers) -> _TorchLayout:
     ours = _kind(m)
     if ours is None:
         raise TypeError(f"from_torch takes a torch.nn.LSTM, nn.GRU or nn.RNN, not {type(m).__name__}")
-    if isinstance(m, nn.LSTM) and m.proj_size:
-        raise ValueError("LSTM with proj_size is not supported yet")
     kwargs = dict(num_layers=m.num_layers, bias=m.bias, batch_first=m.batch_first, dropout=m.dropout,
                   bidirectional=m.bidirectional, dtype=m.weight_ih_l0.dtype)
+    if isinstance(m, nn.LSTM) and m.proj_size:
+        kwargs["proj_size"] = m.proj_size
     if ours is RNN:
         kwargs["nonlinearity"] = m.nonlinearity
     r = ours(m.input_size, m.hidden_size, **kwargs, **regularizers)
@@ -785,6 +856,8 @@ def to_torch(r: _TorchLayout) -> nn.LSTM | nn.GRU | nn.RNN:
                   bidirectional=r.bidirectional, dtype=next(r.parameters()).dtype)
     if cls is nn.RNN:
         kwargs["nonlinearity"] = r.nonlinearity
+    if r.proj_size:
+        kwargs["proj_size"] = r.proj_size
     m = cls(r.input_size, r.hidden_size, **kwargs)
     m.load_state_dict(r.state_dict())
     return m.train(r.training)

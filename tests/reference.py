@@ -24,6 +24,12 @@ def lstm(p, x, h, c):
     return (h2, c2), h2
 
 
+def lstm_proj(p, x, h, c):  # Sak et al. 2014, LSTMP without peepholes: h' = P (o * tanh(c'))
+    (m, c2), _ = lstm(p, x, h, c)
+    h2 = mv(p["P_h"], m)
+    return (h2, c2), h2
+
+
 def _greff(drop):
     def step(p, x, h, c):
         gate = lambda k, act=sig: act(mv(p[f"W_{k}"], h) + mv(p[f"U_{k}"], x) + p[f"b_{k}"])
@@ -159,7 +165,7 @@ def gru_layernorm(p, x, h):  # haste's LayerNormGRU: one layer norm over all 3H 
 CATALOG = {"rnn": rnn, "lstm": lstm, "gru": gru, "gru_cho": gru_cho, "article_lstm": article_lstm,
            "article_gru": article_gru, "mingru": mingru, "minlstm": minlstm, "sru": sru, "slstm": slstm,
            "indrnn": indrnn, "peephole_lstm": peephole_lstm, "lstm_layernorm": lstm_layernorm,
-           "gru_layernorm": gru_layernorm, **GREFF}
+           "gru_layernorm": gru_layernorm, "lstm_proj": lstm_proj, **GREFF}
 
 
 def unroll(step, params, xs, state0, dys, dfinal):

@@ -47,6 +47,23 @@ CASES = {
     "cell name shadows a module": ("cell numpy\n" + HEAD + "h' = h\n", 1, 6, "module"),
     "stray character": (HEAD + "h' = h $ h\n", 3, 8, "unexpected character"),
     "function as a value": (HEAD + "h' = tanh\n", 3, 6, "is a function"),
+    # sizes beyond input and hidden
+    "two sizes meet": ("input x\nstate h[proj], c\nc' = tanh(c + h)\nh' = P @ c\n", 3, 13,
+                       "mixes a hidden-sized value with a proj-sized one"),
+    "matrix rows clash": ("input x\nstate h[proj], c\nc' = tanh(W @ c + U @ x)\nh' = W @ c\n", 4, 1,
+                          "new value of state 'h' is hidden-sized, but 'h' is proj-sized"),
+    "matrix columns clash": ("input x\nstate h[proj], c\nc' = tanh(W @ c + W @ h)\nh' = P @ c\n", 3, 21,
+                             "matrix 'W' multiplies a proj-sized vector here and a hidden-sized one at 3:13"),
+    "declared intermediate clash": ("input x\nstate h\nm[proj] = W @ h + h\nh' = V @ m\n", 3, 1,
+                                    "'m' is declared proj-sized, but its value is hidden-sized"),
+    "input-sized state declared": ("input x\nstate h[input]\nh' = W @ h\n", 2, 9, "cannot be input-sized"),
+    "reserved size name": ("input x\nstate h[T]\nh' = W @ h\n", 2, 9, "cannot name a size"),
+    "size not a name": ("input x\nstate h[4]\nh' = W @ h\n", 2, 9, "size name"),
+    "size bracket not closed": ("input x\nstate h[proj\nh' = W @ h\n", 2, 13, "']'"),
+    "size on a primed target": (HEAD + "h'[proj] = W @ h\n", 3, 3, "subscripts"),
+    "mean of another size": ("input x\nstate h[proj], c\nc' = c * mean(h)\nh' = P @ c\n", 3, 10,
+                             "averages over the hidden units"),
+    "subscript after a call": (HEAD + "h' = tanh(h)[0]\n", 3, 13, "subscripts"),
 }
 
 

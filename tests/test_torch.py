@@ -9,14 +9,16 @@ from reference import CATALOG, unroll
 torch.set_num_threads(1)
 
 
-def problem(module, dtype, T=6, B=3, I=5, H=4, seed=0):
+def problem(module, dtype, T=6, B=3, I=5, H=4, seed=0, P=3):
     rng = np.random.default_rng(seed)
-    params = module.init_params(I, H, seed=seed, dtype=dtype)
+    extra = dict.fromkeys(module.SIZES, P)  # lstm_proj's proj
+    units = {"hidden": H, **extra}
+    params = module.init_params(I, H, seed=seed, dtype=dtype, **extra)
     params = {k: (v + 0.3 * rng.standard_normal(v.shape)).astype(dtype) for k, v in params.items()}
     xs = rng.standard_normal((T, B, I)).astype(dtype)
-    state0 = tuple(rng.standard_normal((B, H)).astype(dtype) for _ in module.STATES)
-    dys = rng.standard_normal((T, B, H)).astype(dtype)
-    dfinal = tuple(rng.standard_normal((B, H)).astype(dtype) for _ in module.STATES)
+    state0 = tuple(rng.standard_normal((B, units[s])).astype(dtype) for s in module.STATE_SIZES)
+    dys = rng.standard_normal((T, B, units[module.OUTPUT_SIZE])).astype(dtype)
+    dfinal = tuple(rng.standard_normal((B, units[s])).astype(dtype) for s in module.STATE_SIZES)
     return params, xs, state0, dys, dfinal
 
 
@@ -94,3 +96,38 @@ def test_equals_autograd_reference(name):
     assert close(ours[3], ref[3], 1e-10)
     for a, b in zip(ours[4], ref[4]):
         assert close(a, b, 1e-10)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("T,B,P", [(7, 3, 3), (5, 1, 2), (3, 300, 1)])
+def test_lstm_proj_equals_torch_lstm_with_proj_size(dtype, rtol, T, B, P):
+    module = generated("lstm_proj")
+    I, H = 5, 4
+    params, xs, state0, dys, dfinal = problem(module, dtype, T, B, I, H, P=P)
+    ys, final, dparams, dxs, dstate0 = run(module, params, xs, state0, dys, dfinal)
+    assert ys.shape == (T, B, P) and final[0].shape == (B, P) and final[1].shape == (B, H)
+    m = torch.nn.LSTM(I, H, proj_size=P).to(torch.float64 if dtype == np.float64 else torch.float32)
+    cat = lambda prefix: torch.tensor(np.concatenate([params[f"{prefix}_{k}"] for k in "ifgo"]))
+    with torch.no_grad():
+        m.weight_ih_l0.copy_(cat("U"))
+        m.weight_hh_l0.copy_(cat("W"))
+        m.bias_ih_l0.copy_(cat("b"))
+        m.bias_hh_l0.zero_()
+        m.weight_hr_l0.copy_(torch.tensor(params["P_h"]))
+    X = torch.tensor(xs, requires_grad=True)
+    S0 = [torch.tensor(s[None], requires_grad=True) for s in state0]
+    Y, fin = m(X, tuple(S0))
+    loss = (Y * torch.tensor(dys)).sum() + sum((f[0] * torch.tensor(d)).sum() for f, d in zip(fin, dfinal))
+    loss.backward()
+    assert close(ys, Y.detach().numpy(), rtol)
+    for a, b in zip(final, fin):
+        assert close(a, b[0].detach().numpy(), rtol)
+    assert close(dxs, X.grad.numpy(), rtol)
+    for a, b in zip(dstate0, S0):
+        assert close(a, b.grad[0].numpy(), rtol)
+    for n, k in enumerate("ifgo"):
+        rows = slice(n * H, (n + 1) * H)
+        assert close(dparams[f"W_{k}"], m.weight_hh_l0.grad[rows].numpy(), rtol), k
+        assert close(dparams[f"U_{k}"], m.weight_ih_l0.grad[rows].numpy(), rtol), k
+        assert close(dparams[f"b_{k}"], m.bias_ih_l0.grad[rows].numpy(), rtol), k
+    assert close(dparams["P_h"], m.weight_hr_l0.grad.numpy(), rtol)

@@ -284,6 +284,10 @@ def test_the_function_on_torch_s_stacked_tensors_passes_gradcheck(kind, kwargs):
 def layers_for_tracing():
     yield from_torch(torch.nn.LSTM(3, 4, 2, bidirectional=True).double())  # torch's layout of row blocks
     yield Recurrent(ROOT / "specs" / "gru_cho.cell", 3, 4, dtype=torch.float64)  # one tensor per parameter
+    yield from_torch(torch.nn.LSTM(3, 4, proj_size=2).double())  # a state of a third size
+
+
+TRACED = ["lstm_layout", "gru_cho", "lstm_proj"]
 
 
 def grads_of(layer, x, lengths=None):
@@ -294,7 +298,7 @@ def grads_of(layer, x, lengths=None):
     return out.detach(), [x.grad] + [p.grad.clone() for p in layer.parameters()]
 
 
-@pytest.mark.parametrize("layer", list(layers_for_tracing()), ids=["lstm_layout", "gru_cho"])
+@pytest.mark.parametrize("layer", list(layers_for_tracing()), ids=TRACED)
 def test_torch_compile_traces_the_layer_whole(layer):
     # the kernels are torch operators (cellgen::forward, cellgen::backward) with fake
     # implementations: fullgraph=True fails on any graph break
@@ -308,7 +312,7 @@ def test_torch_compile_traces_the_layer_whole(layer):
         assert torch.allclose(g, e, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("layer", list(layers_for_tracing()), ids=["lstm_layout", "gru_cho"])
+@pytest.mark.parametrize("layer", list(layers_for_tracing()), ids=TRACED)
 def test_torch_export_exports_the_layer(layer):
     x = torch.randn(5, 2, 3, dtype=torch.float64)
     program = torch.export.export(layer, (x,))
@@ -371,10 +375,77 @@ def test_all_weights_are_nn_lstm_s():
     assert all(p is getattr(ours, n) for p, n in zip(ours.all_weights[1], names))
 
 
-def test_proj_size_is_refused_with_the_way_out():
-    with pytest.raises(ValueError, match="no proj_size yet.*torch.nn.LSTM"):
-        cellgen.torch.LSTM(3, 4, proj_size=2)
-    assert cellgen.torch.LSTM(3, 4, proj_size=0).hidden_size == 4
+@pytest.mark.parametrize("layers,bidir,batch_first,lengths", [
+    (1, False, False, None), (2, True, True, None), (2, True, False, [5, 2, 4])])
+def test_lstm_with_proj_size_matches_torch(layers, bidir, batch_first, lengths):
+    I, H, P, B, T = 4, 5, 3, 3, 5
+    ref = torch.nn.LSTM(I, H, layers, batch_first=batch_first, bidirectional=bidir, proj_size=P).double()
+    ours = from_torch(ref)
+    assert ours.cell.NAME == "lstm_proj" and ours.proj_size == P
+    D = 2 if bidir else 1
+    x = torch.randn((B, T, I) if batch_first else (T, B, I), dtype=torch.float64)
+    s0 = (torch.randn(layers * D, B, P, dtype=torch.float64), torch.randn(layers * D, B, H, dtype=torch.float64))
+    xr, xo = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_r, fin_r = run(ref, xr, s0, lengths)
+    out_o, fin_o = run(ours, xo, s0, lengths)
+    assert out_o.shape == out_r.shape and out_r.shape[-1] == P * D
+    assert torch.allclose(out_r, out_o, atol=1e-12, rtol=0)
+    for a, b in zip(fin_r, fin_o):
+        assert a.shape == b.shape and torch.allclose(a, b, atol=1e-12, rtol=0)
+    g = torch.randn_like(out_r)
+    ((out_r * g).sum() + sum(f.sum() for f in fin_r)).backward()
+    ((out_o * g).sum() + sum(f.sum() for f in fin_o)).backward()
+    assert torch.allclose(xr.grad, xo.grad, atol=1e-10, rtol=0)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in ref.named_parameters()]
+    back = to_torch(ours)
+    assert back.proj_size == P
+    for name, p in ref.named_parameters():
+        assert torch.equal(p, dict(back.named_parameters())[name])
+        assert torch.allclose(getattr(ours, name).grad, p.grad, atol=1e-10, rtol=0), name
+
+
+def test_lstm_with_proj_size_initialises_and_trains_as_torch():
+    torch.manual_seed(3)
+    ref = torch.nn.LSTM(3, 5, proj_size=2, num_layers=2)
+    torch.manual_seed(3)
+    ours = cellgen.torch.LSTM(3, 5, proj_size=2, num_layers=2)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), ref.state_dict().values()))
+    ref, ours = ref.double(), ours.double()
+    opts = [torch.optim.Adam(m.parameters(), lr=0.05) for m in (ref, ours)]
+    x, target = torch.randn(6, 2, 3, dtype=torch.float64), torch.randn(6, 2, 2, dtype=torch.float64)
+    for _ in range(10):
+        for m, opt in zip((ref, ours), opts):
+            opt.zero_grad()
+            ((m(x)[0] - target) ** 2).mean().backward()
+            opt.step()
+    for (name, a), b in zip(ref.named_parameters(), ours.parameters()):
+        assert torch.allclose(a, b, atol=1e-10, rtol=0), name
+
+
+def test_proj_size_is_checked_as_nn_lstm_checks_it():
+    for kwargs in (dict(proj_size=4), dict(proj_size=-1)):
+        with pytest.raises(ValueError) as theirs:
+            torch.nn.LSTM(3, 4, **kwargs)
+        with pytest.raises(ValueError) as ours:
+            cellgen.torch.LSTM(3, 4, **kwargs)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        cellgen.torch.GRU(3, 4, proj_size=2)
+    assert cellgen.torch.LSTM(3, 4, proj_size=0).cell.NAME == "lstm"
+
+
+def test_a_spec_s_own_sizes_come_by_name():
+    layer = Recurrent("lstm_proj", 3, 6, proj=2, num_layers=2, bidirectional=True)
+    assert layer.W_i_l0.shape == (6, 2) and layer.P_h_l0.shape == (2, 6) and layer.U_i_l1.shape == (6, 4)
+    out, (h, c) = layer(torch.randn(5, 4, 3))
+    assert out.shape == (5, 4, 4) and h.shape == (4, 4, 2) and c.shape == (4, 4, 6)
+    with pytest.raises(TypeError, match=r"takes the sizes \['proj'\]"):
+        Recurrent("lstm_proj", 3, 6)
+    with pytest.raises(TypeError, match=r"takes the sizes \[\]"):
+        Recurrent("lstm", 3, 6, proj=2)
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(4, 4, 2\)"):
+        layer(torch.randn(5, 4, 3), (torch.zeros(4, 4, 6), torch.zeros(4, 4, 6)))
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch deprecates TorchScript itself

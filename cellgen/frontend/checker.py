@@ -431,7 +431,9 @@ class _Checker:
         matrix_vars: dict[str, tuple[int, int]] = {}
         matrix_first: dict[str, tuple[MatVec, int]] = {}  # matrix -> its first product, for the message
         state_vars = {s: u.size(self.declared_size(n, "state")) for s, n in self.states.items()}
-        mask_vars = {m: u.size(self.declared_size(n, "mask")) for m, (n, _) in self.masks.items()}
+        # a mask without a declared size takes the size of what it multiplies
+        mask_vars = {m: u.size(self.declared_size(n, "mask")) if n.size else u.variable(may_be_input=False)
+                     for m, (n, _) in self.masks.items()}
 
         def clash(node: Expr, what: str, a: int | None, b: int | None) -> int:
             first, second = u.name(a), u.name(b)

@@ -94,11 +94,20 @@ class _LineParser:
             return n
         self.take()
         t = self.tok
-        if t.kind != NAME:
-            self.fail(t, f"expected a size name inside '[...]' (e.g. h[proj]), found {self.describe(t)}")
-        self.check_not_keyword(t)
-        self.take()
-        self.expect("]", "']' after the size name")
+        problem = None
+        if t.kind != NAME or keyword.iskeyword(t.text):
+            problem = (t, f"expected a size name inside '[...]' (e.g. h[proj]), found {self.describe(t)}")
+        elif not (self.tokens[self.pos + 1].kind == OP and self.tokens[self.pos + 1].text == "]"):
+            after = self.tokens[self.pos + 1]
+            problem = (after, f"expected ']' after the size name, found {self.describe(after)}")
+        if problem:
+            # reported, but the name is still declared: no second error says it is missing
+            self.report.error(problem[0].line, problem[0].col, problem[1])
+            while self.tok.kind != END and not (self.tok.kind == OP and self.tok.text in "],"):
+                self.take()
+            self.accept("]")
+            return n
+        self.pos += 2
         return Name(n.id, n.primed, n.line, n.col, Name(t.text, False, t.line, t.col))
 
     # -- statements ----------------------------------------------------------
@@ -118,8 +127,10 @@ class _LineParser:
         if first.kind != NAME:
             self.fail(first, f"expected an equation 'NAME = ...' or a declaration, found {self.describe(first)}")
         target = self.name("a name")
-        if not target.primed:
-            target = self.sized(target)
+        if target.primed and self.tok.kind == OP and self.tok.text == "[":
+            self.fail(self.tok, f"a state's size is declared in its 'state' line (state {target.id}[size]); "
+                                + SUBSCRIPTS.split(" (")[0] + " here")
+        target = self.sized(target)
         self.expect("=", "'=' after the name")
         expr = self.expr()
         self.end()
