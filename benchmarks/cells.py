@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,13 +85,41 @@ EAGER = {"lstm_layernorm": lstm_layernorm, "gru_layernorm": gru_layernorm, "slst
          "peephole_lstm": peephole_lstm, "indrnn": indrnn}
 
 
+def proj_jobs(T, B, I, H, P):
+    """lstm_proj against torch.nn.LSTM(proj_size=P): forward + backward, float32."""
+    module = cellgen.load("lstm_proj")
+    p = module.init_params(I, H, seed=0, dtype=np.float32, proj=P)
+    xs = np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32)
+    dys = np.ones((T, B, P), np.float32)
+
+    def ours():
+        _, _, tape = module.forward(p, xs)
+        module.backward(p, tape, dys)
+    m = torch.nn.LSTM(I, H, proj_size=P)
+    x = torch.randn(T, B, I, requires_grad=True)
+
+    def theirs():
+        y, _ = m(x)
+        y.backward(torch.ones_like(y))
+    return ours, theirs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sizes", default="all", help="'all' or the index of one size in run.SIZES")
+    ap.add_argument("--proj", action="store_true", help="only lstm_proj against nn.LSTM(proj_size=H // 2)")
     args = ap.parse_args()
     sizes = SIZES if args.sizes == "all" else [SIZES[int(args.sizes)]]
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; cellgen threads {cellgen.num_threads()}")
+    print(f"{'cell':<15} {'T,B,I,H,P':<23} {'cellgen ms':>10} {'nn.LSTM ms':>10} {'ratio':>6}")
+    for T, B, I, H in sizes:
+        ours, theirs = proj_jobs(T, B, I, H, H // 2)
+        t_ours, t_theirs = paired(ours, theirs, args.repeats)
+        print(f"{'lstm_proj':<15} {str((T, B, I, H, H // 2)):<23} {t_ours * 1e3:>10.2f} {t_theirs * 1e3:>10.2f} "
+              f"{t_theirs / t_ours:>6.2f}", flush=True)
+    if args.proj:
+        return
     print(f"{'cell':<15} {'T,B,I,H':<19} {'cellgen ms':>10} {'eager ms':>9} {'ratio':>6} {'/ lstm':>7}")
     for T, B, I, H in sizes:
         plain, _ = cellgen_job(cellgen.load("lstm"), T, B, I, H)
