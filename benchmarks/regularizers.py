@@ -1,7 +1,7 @@
 """What a regularizer inside the recurrence costs in a PyTorch training step.
 
 One step = the layer over x [T, B, I], nn.Linear on the last output, MSE, backward, SGD
-(benchmarks/training.py's step). The layer is cellgen.torch.LSTM, plain and with each
+(benchmarks/run.py's training mode). The layer is cellgen.torch.LSTM, plain and with each
 regularizer (zoneout, recurrent dropout, DropConnect, all three); in training mode, so
 every step draws its masks from torch's RNG. The reference is what a PyTorch user writes
 without cellgen: the same LSTM with the same regularizers as an eager nn.LSTMCell loop
@@ -20,7 +20,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from training import blocks, training_step  # noqa: E402
+from run import blocks, training_step  # noqa: E402
 
 import cellgen  # noqa: E402
 from cellgen.torch import LSTM  # noqa: E402

@@ -1,16 +1,27 @@
-"""cellgen against PyTorch and JAX on CPU: float32 forward + backward of whole sequences.
+"""cellgen against PyTorch and JAX on CPU, float32, in two modes.
 
-lstm and gru race torch.nn.LSTM / nn.GRU; the custom cells (gru_cho, lstm_cifg from the
-catalog, and an MGU compiled here from benchmarks/mgu.cell) race the same equations in
-eager torch autograd and in JAX jit(grad(lax.scan)) (skipped when JAX is not installed).
-Each pair is timed alternately in the same run (best of N), so both sides see the same
-machine state. Run it with OpenBLAS's CPU overrides unset (see the README):
+bare: forward + backward of whole sequences by the generated module. lstm and gru race
+torch.nn.LSTM / nn.GRU; the custom cells (gru_cho, lstm_cifg from the catalog, and an MGU
+compiled here from benchmarks/mgu.cell) race the same equations in eager torch autograd
+and in JAX jit(grad(lax.scan)) (skipped when JAX is not installed). Each pair is timed
+alternately in blocks of 3 calls in the same run (best of N).
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py
+training: where users meet it, one PyTorch training step (the layer over x [T, B, I],
+nn.Linear on the last output, MSE, backward, SGD): from_torch(nn.LSTM) and
+cellgen.torch.GRU against nn.LSTM / nn.GRU; the custom cells as `Recurrent` layers
+against the same equations in eager torch autograd. Each side runs blocks of 5
+consecutive steps (as a training loop makes them), the blocks alternate, and a side's
+figure is its best block median; `bare` is the bare module's time in the same rounds,
+the floor a layer's step is judged against.
+
+Run it with OpenBLAS's CPU overrides unset (see the README):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [--mode bare|training|both]
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -133,17 +144,58 @@ def jax_job(step, params, n_states, T, B, I, H):
     return lambda: jax.block_until_ready(grad(p, xs))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--plot", default=str(ROOT / "benchmarks" / "ratios.png"))
-    args = ap.parse_args()
-    from threadpoolctl import threadpool_info
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {torch.backends.cpu.get_cpu_capability()}")
-    for info in threadpool_info():
-        print(f"{info['internal_api']} {info['version']} threads={info['num_threads']} "
-              f"arch={info.get('architecture')} ({Path(info['filepath']).name})")
-    print(f"cellgen: every product on cellgen.runtime's tile kernel (no BLAS), {cellgen.num_threads()} threads")
+def blocks(sides: dict, rounds: int, size: int = 5) -> dict:
+    """{name: best block median in seconds}, each side's blocks of `size` calls alternating."""
+    medians = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, fn in sides.items():
+            times = []
+            for _ in range(size):
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+            medians[name].append(statistics.median(times))
+    return {name: min(m) for name, m in medians.items()}
+
+
+def training_step(layer_forward, parameters, T, B, I, H):
+    """One step of a layer (x -> outputs [T, B, H]) with a Linear head, MSE and SGD."""
+    head = torch.nn.Linear(H, 1)
+    opt = torch.optim.SGD(list(parameters) + list(head.parameters()), lr=1e-3)
+    x, target = torch.randn(T, B, I), torch.randn(B, 1)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(head(layer_forward(x)[-1]), target)
+        loss.backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    return step
+
+
+CELLS = {"gru_cho": ROOT / "specs" / "gru_cho.cell", "lstm_cifg": ROOT / "specs" / "lstm_cifg.cell",
+         "mgu": ROOT / "benchmarks" / "mgu.cell"}
+
+
+def eager_layer(name, I, H):
+    """A custom cell's equations in eager torch, one step at a time: (forward, parameters)."""
+    module = cellgen.load(CELLS[name])
+    p = {k: torch.nn.Parameter(torch.tensor(v)) for k, v in module.init_params(I, H).items()}
+    n = len(module.STATES)
+
+    def forward(x):
+        state = tuple(x.new_zeros(x.shape[1], H) for _ in range(n))
+        ys = []
+        for t in range(x.shape[0]):
+            state = EAGER[name](p, x[t], *state)
+            ys.append(state[0])
+        return torch.stack(ys)
+    return forward, p.values()
+
+
+def bare_rows(repeats: int) -> list:
+    from cellgen.torch import Recurrent  # noqa: F401  (the same process state as the training mode)
     rows = []
     print(f"{'cell':<10} {'T,B,I,H':<18} {'cellgen ms':>10} {'other ms':>9} {'other':<22} {'ratio':>6}")
     for T, B, I, H in SIZES:
@@ -160,10 +212,44 @@ def main() -> None:
                 if theirs is None:
                     print(f"{name:<10} {str((T, B, I, H)):<18} {'':>10} {'':>9} {other:<22} skipped (not installed)")
                     continue
-                ta, tb = paired(ours, theirs, args.repeats)
+                ta, tb = paired(ours, theirs, repeats)
                 rows.append((name, (T, B, I, H), ta, tb, other))
                 print(f"{name:<10} {str((T, B, I, H)):<18} {ta * 1e3:>10.2f} {tb * 1e3:>9.2f} {other:<22} "
                       f"{tb / ta:>6.2f}", flush=True)
+    return rows
+
+
+def training_rows(rounds: int) -> list:
+    from cellgen.torch import GRU, Recurrent, from_torch
+    rows = []
+    print(f"{'layer':<10} {'T,B,I,H':<18} {'cellgen ms':>10} {'other ms':>9} {'other':<22} {'ratio':>6} "
+          f"{'bare ms':>8} {'step/bare':>9}")
+    for T, B, I, H in SIZES:
+        torch.manual_seed(0)
+        pairs = []
+        for name, torch_cls, module in (("lstm", torch.nn.LSTM, lstm), ("gru", torch.nn.GRU, gru)):
+            ref = torch_cls(I, H)
+            ours = from_torch(ref) if name == "lstm" else GRU(I, H)
+            pairs.append((name, ours, ref, cellgen_job(module, T, B, I, H)[0], f"nn.{torch_cls.__name__}"))
+        for name in CELLS:
+            ours = Recurrent(CELLS[name], I, H)
+            bare = cellgen_job(mgu if name == "mgu" else cellgen.load(CELLS[name]), T, B, I, H)[0]
+            pairs.append((name, ours, eager_layer(name, I, H), bare, "eager torch autograd"))
+        for name, ours, ref, bare, against in pairs:
+            if isinstance(ref, torch.nn.Module):
+                theirs = training_step(lambda x, m=ref: m(x)[0], ref.parameters(), T, B, I, H)
+            else:
+                theirs = training_step(ref[0], ref[1], T, B, I, H)
+            mine = training_step(lambda x, m=ours: m(x)[0], ours.parameters(), T, B, I, H)
+            t = blocks({"cellgen": mine, "torch": theirs, "bare": bare}, rounds)
+            rows.append((name, (T, B, I, H), t["cellgen"], t["torch"], against))
+            print(f"{name:<10} {str((T, B, I, H)):<18} {t['cellgen'] * 1e3:>10.2f} {t['torch'] * 1e3:>9.2f} "
+                  f"{against:<22} {t['torch'] / t['cellgen']:>6.2f} {t['bare'] * 1e3:>8.2f} "
+                  f"{t['cellgen'] / t['bare']:>9.2f}", flush=True)
+    return rows
+
+
+def plot(panels: list, path: str) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -171,23 +257,56 @@ def main() -> None:
     except ImportError:
         print("matplotlib not installed: no plot")
         return
-    fig, ax = plt.subplots(figsize=(11, 4.5))
-    series = list(dict.fromkeys((r[0], r[4]) for r in rows))
-    width = 0.85 / len(series)
-    for i, (n, other) in enumerate(series):
-        rs = [r for r in rows if (r[0], r[4]) == (n, other)]
-        ax.bar([SIZES.index(r[1]) + i * width for r in rs], [r[3] / r[2] for r in rs], width,
-               label=f"{n} vs {other}")
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xticks([j + 0.425 - width / 2 for j in range(len(SIZES))], [str(s) for s in SIZES], fontsize=8)
-    ax.set_xlabel("(T, B, input, hidden)")
-    ax.set_ylabel("other time / cellgen time")
-    ax.set_yscale("log")
-    ax.set_title("float32 forward + backward, 2 cores (above 1: cellgen is faster)")
-    ax.legend(fontsize=7, ncol=2)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, 4.2 * len(panels)), squeeze=False)
+    for ax, (title, rows) in zip(axes[:, 0], panels):
+        series = list(dict.fromkeys((r[0], r[4]) for r in rows))
+        width = 0.85 / len(series)
+        for i, (n, other) in enumerate(series):
+            rs = [r for r in rows if (r[0], r[4]) == (n, other)]
+            ax.bar([SIZES.index(r[1]) + i * width for r in rs], [r[3] / r[2] for r in rs], width,
+                   label=f"{n} vs {other}")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xticks([j + 0.425 - width / 2 for j in range(len(SIZES))], [str(s) for s in SIZES], fontsize=8)
+        ax.set_xlabel("(T, B, input, hidden)")
+        ax.set_ylabel("other time / cellgen time")
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(args.plot, dpi=100)
-    print(f"plot: {args.plot}")
+    fig.savefig(path, dpi=100)
+    print(f"plot: {path}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=["bare", "training", "both"], default="both")
+    ap.add_argument("--repeats", type=int, default=5, help="bare mode: best of this many blocks")
+    ap.add_argument("--rounds", type=int, default=7, help="training mode: alternating rounds of blocks")
+    ap.add_argument("--plot", default=str(ROOT / "benchmarks" / "ratios.png"))
+    ap.add_argument("--sizes", default="all", help="'all' or the index of one size in SIZES (the plot is kept)")
+    args = ap.parse_args()
+    if args.sizes != "all":
+        SIZES[:] = [SIZES[int(args.sizes)]]
+        args.plot = None
+    from threadpoolctl import threadpool_info
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {torch.backends.cpu.get_cpu_capability()}")
+    for info in threadpool_info():
+        print(f"{info['internal_api']} {info['version']} threads={info['num_threads']} "
+              f"arch={info.get('architecture')} ({Path(info['filepath']).name})")
+    print(f"cellgen: every product on cellgen.runtime's tile kernel (no BLAS), {cellgen.num_threads()} threads")
+    panels = []
+    if args.mode in ("bare", "both"):
+        print("\nbare module: forward + backward of a whole sequence, blocks of 3 calls, best of "
+              f"{args.repeats}")
+        panels.append(("bare module: float32 forward + backward, 2 cores (above 1: cellgen is faster)",
+                       bare_rows(args.repeats)))
+    if args.mode in ("training", "both"):
+        print("\ntraining step: layer, Linear head, MSE, backward, SGD; blocks of 5 steps, best block median "
+              f"of {args.rounds}")
+        panels.append(("PyTorch training step (layer, Linear head, MSE, SGD), float32, 2 cores",
+                       training_rows(args.rounds)))
+    if args.plot:
+        plot(panels, args.plot)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ TOKENS = [
     "@ x", "h ** 0", "x ** 0", "(h - h)", "x / x", "0 * x", "abs(0)", "log(0)", "sqrt(-1)", "1 / 0",
     "numpy", "numba", "np", "_k", "_t", "c_1", "_c_1", "S_h", "dys", "mv__W", "d__h", "class", "def",
     "mask", "mask z", "per sequence", "per", " * z", "mean(", "layernorm(", "mean(x)", "mean(1)", "param",
-    "mean__1", "Z__z", "K__i", "max(", "min(h,", "logsigmoid",
+    "mean__1", "Z__z", "K__i", "max(", "min(h,", "logsigmoid", "[proj]", "[", "]", "h[p]", "[hidden]",
+    "[input]", "[T]", "_H_p", "[x]",
 ]
 
 

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 import cellgen  # noqa: E402
-from cellgen.gradcheck import check_module_object, import_source  # noqa: E402
+from cellgen.gradcheck import check_module_object, import_source, random_problem  # noqa: E402
 from fuzz_specs import mutated_specs  # noqa: E402
 from random_cells import cells  # noqa: E402
 
@@ -56,12 +56,10 @@ def check_padding(case) -> None:
     directory = tempfile.mkdtemp(prefix="cellgen-fuzz-")
     module = import_source(cellgen.compile_spec(text, "random_cell.cell").source, "random_cell", directory)
     rng = np.random.default_rng(seed)
-    p = module.init_params(2, 3, seed=seed, dtype=np.float64)
+    p, _, _, dys, _, masks = random_problem(module, T, B, I=2, H=3, seed=seed)  # any sizes the cell names
+    masks = masks or {}
     lengths = rng.integers(0, T + 1, B)
     xs = 0.5 + rng.random((T, B, 2))
-    dys = rng.standard_normal((T, B, 3))
-    shapes = {"step": (T, B, 3), "sequence": (B, 3)}
-    masks = {k: rng.random(shapes[per]) for k, per in module.MASKS.items()}
     results = []
     for value in (1.0, fill):
         padded = xs.copy()

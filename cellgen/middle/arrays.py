@@ -46,6 +46,10 @@ def arrays(plan: Plan) -> ArrayTable:
     recurrent = [grp for grp in plan.groups if grp.operand_size != "input"]
     weighted = [grp for grp in plan.groups if not grp.is_mean]  # the means have no weights
     has_operand = set(plan.operand_buffers)
+    # input groups whose operand gradient the dx kernel reads: an operand made of x, or x
+    # itself in a group whose rows have another size than the group that writes dx
+    dx_summands = {grp.index for grp in plan.groups if grp.operand_size == "input"
+                   and (grp.index in has_operand or grp.index != plan.dx_from_gemm)}
 
     fwd: list[Array] = [Array(names.X_ROWS, "input", ("T*B", "I"))]
     state_dim = [dim(cell.state_size(s)) for s in cell.states]
@@ -93,7 +97,7 @@ def arrays(plan: Plan) -> ArrayTable:
             for grp in inputs if grp.index not in plan.dm_alias]
     carried = set(plan.carry_from_gemm.values())
     for grp in plan.groups:
-        if grp.operand_size == "input" and grp.index in has_operand:
+        if grp.index in dx_summands:
             bwd.append(Array(names.operand_grad(grp.index), "work", ("T*B", "I")))
         elif grp.operand_size != "input" and grp.index not in carried:
             bwd.append(Array(names.operand_grad(grp.index), "scratch", ("B", dim(grp.operand_size))))
@@ -144,7 +148,7 @@ def arrays(plan: Plan) -> ArrayTable:
     for grp in inputs:
         if plan.dx_from_gemm == grp.index:
             out = Rows(names.DX_ROWS, "I")
-        elif grp.index in has_operand:
+        elif grp.index in dx_summands:
             out = Rows(names.operand_grad(grp.index), "I")
         else:
             continue

@@ -509,9 +509,9 @@ class _Planner:
         for grp in self.groups:
             if grp.operand_size != "input":
                 continue
-            if grp.operand == self.g.x:
+            if grp.operand == self.g.x and dx_from_gemm is None:
                 dx_from_gemm = grp.index
-            else:
+            else:  # x's products of another row size add theirs in the kernel
                 terms.append(self.d.dx_terms[grp.index])
         if not terms:
             return None, dx_from_gemm
