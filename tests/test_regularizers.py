@@ -172,16 +172,19 @@ def eager_lstm(layer, x, masks):
             m = masks[l, d]
             if 1 in m["dropconnect"]:
                 W_hh = W_hh * m["dropconnect"][1]
-            drop = next(iter(m["recurrent_dropout"].values()), None)
+            drop = m["recurrent_dropout"].get("dropout_h")
+            drop_proj = m["recurrent_dropout"].get("dropout_1")  # P_h's operand, o * tanh(c')
             zh, zc = m["zoneout"].get("h"), m["zoneout"].get("c")
             xs = x if d == 0 else x.flip(0)
-            h = c = x.new_zeros(B, H)
+            h, c = x.new_zeros(B, layer.proj_size or H), x.new_zeros(B, H)
             ys = []
             for t in range(T):
                 hd = h if drop is None else drop * h
                 i, f, g, o = (xs[t] @ W_ih.T + hd @ W_hh.T + b).chunk(4, 1)
                 c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 h_new = torch.sigmoid(o) * torch.tanh(c_new)
+                if layer.proj_size:
+                    h_new = (h_new if drop_proj is None else drop_proj * h_new) @ getattr(layer, "weight_hr" + sfx).T
                 c = c_new if zc is None else zc[t] * c + (1 - zc[t]) * c_new
                 h = h_new if zh is None else zh[t] * h + (1 - zh[t]) * h_new
                 ys.append(h)
@@ -243,6 +246,21 @@ def test_lstm_options_equal_eager_torch_with_the_same_masks(options):
     for a, b in zip(ours + list(ours_grads), theirs + list(their_grads)):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
     assert any(m.min() == 0 for per in masks.values() for kind in per.values() for m in kind.values())
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(o))
+def test_lstm_with_projections_takes_the_options_as_eager_torch(options):
+    torch.manual_seed(0)
+    layer = ct.LSTM(5, 7, num_layers=2, bidirectional=True, proj_size=3, dtype=torch.float64, **options)
+    x = torch.randn(6, 3, 5, dtype=torch.float64)
+    torch.manual_seed(11)
+    masks = layer.draw_masks(6, 3)
+    torch.manual_seed(11)
+    ours, ours_grads = outputs_and_grads(layer, layer, x)
+    theirs, their_grads = outputs_and_grads(layer, lambda v: eager_lstm(layer, v, masks), x)
+    for a, b in zip(ours + list(ours_grads), theirs + list(their_grads)):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
+    assert ours[0].shape == (6, 3, 6)
 
 
 @pytest.mark.parametrize("options", OPTIONS[2:] + [dict(zoneout=0.35)], ids=lambda o: ",".join(o))
