@@ -146,3 +146,29 @@ def test_backward_differentiates_the_forward_that_made_the_tape():
     assert np.array_equal(expected[1], again[1])
     other = m.backward(dict(p), tape, dys)  # a new dict: its W_f is used
     assert not np.array_equal(expected[1], other[1])
+
+
+def test_a_cell_with_a_size_of_its_own_steps_validates_and_runs_zero_steps():
+    m = generated("lstm_proj")
+    assert m.SIZES == ("proj",) and m.STATE_SIZES == ("proj", "hidden") and m.OUTPUT_SIZE == "proj"
+    p = m.init_params(3, 5, seed=0, dtype=np.float64, proj=2)
+    assert p["P_h"].shape == (2, 5) and p["W_i"].shape == (5, 2)
+    xs = np.random.default_rng(2).standard_normal((3, 2, 3))
+    ys, final, _ = m.forward(p, xs)
+    assert ys.shape == (3, 2, 2) and final[0].shape == (2, 2) and final[1].shape == (2, 5)
+    state = None
+    for t in range(3):
+        y, state = m.step(p, xs[t], state)
+        assert np.allclose(y, ys[t], rtol=0, atol=1e-15)
+    ys0, final0, tape = m.forward(p, np.zeros((0, 2, 3)))
+    assert ys0.shape == (0, 2, 2) and final0[0].shape == (2, 2)
+    dparams, dxs, dstate0 = m.backward(p, tape, np.zeros((0, 2, 2)))
+    assert dparams["P_h"].shape == (2, 5) and not dparams["P_h"].any()
+    with pytest.raises(ValueError, match=r"state0\['h'\] has shape \(2, 5\); expected \[B, proj\] = \(2, 2\)"):
+        m.forward(p, xs, (np.zeros((2, 5)), np.zeros((2, 5))))
+    with pytest.raises(ValueError, match=r"dys has shape \(3, 2, 5\); expected \[T, B, proj\]"):
+        m.backward(p, m.forward(p, xs)[2], np.zeros((3, 2, 5)))
+    with pytest.raises(TypeError, match=r"takes the sizes \['proj'\] by name.*missing \['proj'\]"):
+        m.init_params(3, 5)
+    with pytest.raises(ValueError, match="params\\['P_h'\\] has shape"):
+        m.forward(dict(p, P_h=np.zeros((3, 5))), xs)

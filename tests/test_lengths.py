@@ -2,19 +2,15 @@
 import numpy as np
 import pytest
 
+from cellgen.gradcheck import random_problem
 from conftest import generated
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru_cho", "rnn", "article_lstm", "lstm_layernorm", "slstm"])
+@pytest.mark.parametrize("name", ["lstm", "gru_cho", "rnn", "article_lstm", "lstm_layernorm", "slstm", "lstm_proj"])
 def test_lengths_equal_separate_runs(name):
     m = generated(name)
     T, B, I, H = 6, 4, 3, 5
-    rng = np.random.default_rng(0)
-    p = {k: v + 0.2 * rng.standard_normal(v.shape) for k, v in m.init_params(I, H, seed=1, dtype=np.float64).items()}
-    xs = rng.standard_normal((T, B, I))
-    s0 = tuple(rng.standard_normal((B, H)) for _ in m.STATES)
-    dys = rng.standard_normal((T, B, H))
-    dfinal = tuple(rng.standard_normal((B, H)) for _ in m.STATES)
+    p, xs, s0, dys, dfinal, _ = random_problem(m, T, B, I, H, seed=1, scale=0.2)
     lengths = np.array([6, 0, 3, 1])
     ys, final, tape = m.forward(p, xs, s0, lengths=lengths)
     dparams, dxs, dstate0 = m.backward(p, tape, dys, dfinal)
