@@ -43,11 +43,11 @@ def float32_signature(module, kernel):
     return tuple(types)
 
 
-def float32_assemblies(module) -> dict[str, str]:
+def float32_assemblies(module, names=None) -> dict[str, str]:
     # Each kernel compiled on its own, with the module's options: the drivers inline them,
     # and the loops are the same code there.
     out = {}
-    for name in kernels(module):
+    for name in names or kernels(module):
         kernel = getattr(module, name)
         options = {k: v for k, v in kernel.targetoptions.items() if k not in ("cache", "nopython", "inline")}
         fresh = numba.njit(**options)(kernel.py_func)
@@ -71,3 +71,44 @@ def test_element_wise_kernels_are_vectorized(cell):
         if HOST_HAS_FMA:
             # the activations' polynomials as fused multiply-adds (fastmath 'contract')
             assert len(FUSED.findall(asm)) >= 10, f"{cell}.{name} has no fused multiply-adds"
+
+
+def unstaged(name, tmp_path, monkeypatch):
+    """The catalog cell built with no kernel staged (runtime.rows.staging_row)."""
+    from cellgen.backend import emit
+    from cellgen.gradcheck import import_source
+    from cellgen.pipeline import compile_spec
+    from conftest import ROOT
+    monkeypatch.setattr(emit, "_STAGE_ABOVE", 10 ** 9)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    source = compile_spec((ROOT / "specs" / f"{name}.cell").read_text(), f"{name}.cell").source
+    assert "_staging_row" not in source
+    return import_source(source, f"{name}_unstaged", str(tmp_path))
+
+
+def test_kernels_writing_many_arrays_are_staged_and_vectorize(tmp_path, monkeypatch):
+    # lstm_layernorm's largest kernels write 5-14 arrays and read up to 39: written directly
+    # they stay scalar (LLVM gives up on the overlap checks); staged, their loops are packed
+    staged_module, plain = generated("lstm_layernorm"), unstaged("lstm_layernorm", tmp_path, monkeypatch)
+    staged_names = [n for n in kernels(staged_module) if "_staging_row" in inspect.getsource(
+        getattr(staged_module, n).py_func)]
+    assert len(staged_names) >= 3, staged_names
+    ours, theirs = float32_assemblies(staged_module, staged_names), float32_assemblies(plain, staged_names)
+    for name in staged_names:
+        packed, before = len(PACKED.findall(ours[name])), len(PACKED.findall(theirs[name]))
+        assert packed >= 2 * max(before, 1) and packed >= 40, (name, packed, before)
+
+
+def test_staged_kernels_compute_what_unstaged_ones_do(tmp_path, monkeypatch):
+    import numpy as np
+
+    from cellgen.gradcheck import random_problem
+    for name in ("lstm_layernorm",):
+        staged_module, plain = generated(name), unstaged(name, tmp_path / name, monkeypatch)
+        results = []
+        for m in (staged_module, plain):
+            params, xs, state0, dys, dfinal, _ = random_problem(m, T=4, B=3, I=5, H=300, seed=2)  # two stages
+            ys, final, tape = m.forward(params, xs, state0, lengths=np.array([4, 2, 0]))
+            results.append([ys, *final, *m.backward(params, tape, dys, dfinal)[0].values()])
+        for a, b in zip(*results):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -44,6 +44,11 @@ class KernelText:
     views: tuple[str, ...]
     frozen: tuple[str, ...]  # what a row past its sequence's end writes instead
     lines: tuple[str, ...]
+    # a staged kernel computes _STAGE units at a time into rows on the stack, then copies them out
+    staged: bool = False
+    stage_rows: tuple[str, ...] = ()
+    chunk_views: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()
 
     @property
     def inline(self) -> bool:
@@ -86,22 +91,57 @@ def _offset(blocks: int) -> str:
     return "" if blocks == 0 else ("_H + " if blocks == 1 else f"{blocks} * _H + ")
 
 
+# LLVM vectorizes a loop only after checking at run time that the arrays it writes overlap
+# none of the others; past a limit on such checks the loop stays scalar. Their number grows
+# as (arrays written) x (other arrays). Below this bound LLVM still manages (or staging the
+# writes costs as much as it saves: the copies are extra passes); above it, staging pays.
+_STAGE_ABOVE = 100
+
+
+def _staged(k: Kernel) -> bool:
+    """Whether a kernel writes through rows on the stack (see runtime.rows.staging_row)."""
+    if k.space == "input":
+        return False
+    written = {sl.array for sl, _ in k.writes + k.accumulates}
+    arrays = written | {sl.array for _, sl in k.reads if sl.index != "scalar"}
+    return len(written) * (len(arrays) - 1) > _STAGE_ABOVE
+
+
+def _chunk(slot: Slot) -> str:
+    """A staged kernel's view of the stage _j0.._j0 + _n of a slot's row."""
+    return f"_c{_view_name(slot)}" if slot.index in _ROW_INDEX else f"_c_{slot.array}"
+
+
 def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
     slots = [sl for _, sl in k.reads] + [sl for sl, _ in k.writes] + [sl for sl, _ in k.accumulates]
     views = sorted({_row_view(sl) for sl in slots if sl.index in _ROW_INDEX})
-    lines = [f"{s.name} = {_slot(sl)}" for s, sl in k.reads]
+    staged = _staged(k)
+    read = (lambda sl: _view_name(sl) if sl.index == "scalar" else f"{_chunk(sl)}[_j]") if staged else _slot
+    lines = [f"{s.name} = {read(sl)}" for s, sl in k.reads]
     lines += [f"{s.name} = {printer(e)}" for s, e in k.body]
-    lines += [f"{_slot(sl)} = {printer(e)}" for sl, e in k.writes]
-    lines += [f"{_slot(sl)} += {printer(e)}" for sl, e in k.accumulates]
+    outputs = [(sl, e, "=") for sl, e in k.writes] + [(sl, e, "+=") for sl, e in k.accumulates]
+    if staged:
+        lines += [f"_s{i}[_j] = {printer(e)}" for i, (_, e, _) in enumerate(outputs)]
+    else:
+        lines += [f"{_slot(sl)} {op} {printer(e)}" for sl, e, op in outputs]
     used = sorted(c for c in printer.constants if re.search(rf"\b{c}\b", "\n".join(lines)))
     # Element by element in one loop: Numba compiles a slice assignment's broadcasting and
     # error formatting in seconds per kernel.
     frozen = tuple(f"{_slot(sl)} = {_element(src) if src else 0}" for sl, src in k.frozen)
-    _check_names(k, views, list(printer.constants))
-    return KernelText(k.name, k.purpose, k.space, k.arrays, tuple(used), tuple(views), frozen, tuple(lines))
+    stage_rows, chunk_views, copies = (), (), ()
+    if staged:
+        stage_rows = tuple(f"_s{i} = _staging_row({sl.array})" for i, (sl, _, _) in enumerate(outputs))
+        chunked = [sl for _, sl in k.reads if sl.index != "scalar"] + [sl for sl, _, _ in outputs]
+        chunk_views = tuple(sorted({f"{_chunk(sl)} = "
+                                    + (f"{_view_name(sl)}[_j0:_j0 + _n]" if sl.index in _ROW_INDEX
+                                       else f"{sl.array}[_j0:_j0 + _n]") for sl in chunked}))
+        copies = tuple(f"{_chunk(sl)}[_j] {op} _s{i}[_j]" for i, (sl, _, op) in enumerate(outputs))
+    _check_names(k, views + list(stage_rows) + list(chunk_views), list(printer.constants))
+    return KernelText(k.name, k.purpose, k.space, k.arrays, tuple(used), tuple(views), frozen, tuple(lines),
+                      staged, stage_rows, chunk_views, copies)
 
 
-_LOOP_NAMES = {"_t", "_td", "_b", "_b0", "_b1", "_H", "_I", "_L", "_k", "_r", "_r0", "_r1", "_j"}
+_LOOP_NAMES = {"_t", "_td", "_b", "_b0", "_b1", "_H", "_I", "_L", "_k", "_r", "_r0", "_r1", "_j", "_j0", "_n"}
 
 
 def _check_names(k: Kernel, views: list[str], constants: list[str]) -> None:
@@ -206,7 +246,8 @@ def render(plan: Plan) -> str:
 
     source = _TEMPLATES.get_template("module.py.j2").render(
         version=__version__, runtime=runtime.VERSION,
-        row_means=any(isinstance(op, Gemm) and op.is_mean for op in plan.forward_step + plan.backward_step), activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
+        row_means=any(isinstance(op, Gemm) and op.is_mean for op in plan.forward_step + plan.backward_step),
+        staged=any(k.staged for k in kernels), activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
         source=_safe_comment(Path(cell.path).name),
         forward_eqs=eq.forward, backward_eqs=eq.backward, legend=eq.legend, dx_lines=eq.dx,
         params=[(p.name, p.shape) for p in cell.params],
