@@ -90,7 +90,7 @@ from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Dr
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
 RUNTIME = "7fef00dd4712c171"  # the cellgen.runtime this module was built against
-BUILD = "aab903495c34a21f"  # a hash of this file's other lines
+BUILD = "cd0e17bc241f9a12"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_layernorm"
@@ -144,46 +144,12 @@ _C_2 = 4
 
 # inlined into its driver: LLVM optimizes it once there, not also on its own
 @numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
-def _forward_level0(_t, _td, _b0, _b1, _H, A__10, A__8, A__9, X__7, _L, _k):
-    # operands of the level-1 products
-    A__10 = _unowned(A__10)
-    A__8 = _unowned(A__8)
-    A__9 = _unowned(A__9)
-    X__7 = _unowned(X__7)
-    for _b in range(_b0, _b1):
-        _A__10_0 = A__10[_b, :_H]
-        _A__8_0 = A__8[_b, :_H]
-        _A__9_0 = A__9[_b, :_H]
-        _X__7_0 = X__7[_t, _b, :_H]
-        _X__7_1 = X__7[_t, _b, _H:2 * _H]
-        _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
-        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            for _j in range(_H):
-                _A__8_0[_j] = 0
-                _A__9_0[_j] = 0
-                _A__10_0[_j] = 0
-            continue
-        for _j in range(_H):
-            mv__U_r = _X__7_0[_j]
-            mv__U_z = _X__7_1[_j]
-            mv__U_n = _X__7_2[_j]
-            _A__8_0[_j] = mv__U_r
-            _A__9_0[_j] = mv__U_z
-            _A__10_0[_j] = mv__U_n
-
-
-# inlined into its driver: LLVM optimizes it once there, not also on its own
-@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
-def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3, M__0, M__10, M__8, M__9, X__7, _L, _k):
+def _forward_level1(_t, _td, _b0, _b1, _H, A__11, A__12, A__13, M__10, M__8, M__9, X__7, _L, _k):
     # operands of the level-2 products
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
-    A__1 = _unowned(A__1)
     A__11 = _unowned(A__11)
     A__12 = _unowned(A__12)
     A__13 = _unowned(A__13)
-    A__2 = _unowned(A__2)
-    A__3 = _unowned(A__3)
-    M__0 = _unowned(M__0)
     M__10 = _unowned(M__10)
     M__8 = _unowned(M__8)
     M__9 = _unowned(M__9)
@@ -192,12 +158,6 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3
         _A__11_0 = A__11[_b, :_H]
         _A__12_0 = A__12[_b, :_H]
         _A__13_0 = A__13[_b, :_H]
-        _A__1_0 = A__1[_b, :_H]
-        _A__2_0 = A__2[_b, :_H]
-        _A__3_0 = A__3[_b, :_H]
-        _M__0_0 = M__0[_t, _b, :_H]
-        _M__0_1 = M__0[_t, _b, _H:2 * _H]
-        _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
         _M__10_0 = M__10[_t, _b]
         _M__8_0 = M__8[_t, _b]
         _M__9_0 = M__9[_t, _b]
@@ -206,17 +166,11 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
-                _A__1_0[_j] = 0
-                _A__2_0[_j] = 0
-                _A__3_0[_j] = 0
                 _A__11_0[_j] = 0
                 _A__12_0[_j] = 0
                 _A__13_0[_j] = 0
             continue
         for _j in range(_H):
-            mv__W_r = _M__0_0[_j]
-            mv__W_z = _M__0_1[_j]
-            mv__W_n = _M__0_2[_j]
             mean__9 = _M__10_0
             mean__7 = _M__8_0
             mean__8 = _M__9_0
@@ -225,9 +179,6 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3
             mv__U_n = _X__7_2[_j]
             mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
             _x0 = -mx
-            _A__1_0[_j] = mv__W_r
-            _A__2_0[_j] = mv__W_z
-            _A__3_0[_j] = mv__W_n
             _A__11_0[_j] = _pow2(_x0 + mv__U_r)
             _A__12_0[_j] = _pow2(_x0 + mv__U_z)
             _A__13_0[_j] = _pow2(_x0 + mv__U_n)
@@ -1217,7 +1168,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, A__1, A__2, A__3, A__4, A__5, A__6, A__8, A__9, A__10, A__11, A__12, A__13, K__r, K__z, K__n, Wt__7, Wt__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, A__4, A__5, A__6, A__11, A__12, A__13, K__r, K__z, K__n, Wt__7, Wt__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, y__seq, _L, _k, _b0, _b1, _t0, _t1):
     # Steps _t0.._t1 of the recurrence for batch rows _b0.._b1 (rows never mix, so row
     # blocks may run at once; steps come in chunks, so that an interrupt waits for one).
     _H = S__h.shape[2]
@@ -1225,15 +1176,14 @@ def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6,
         return
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t0, _t1):
-        _forward_level0(_t, 0, _b0, _b1, _H, A__10, A__8, A__9, X__7, _L, _k)
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_t, _b0:_b1], _tail)  # (W_r, W_z, W_n) @ h
-        _row_means(A__8[_b0:_b1], M__8[_t, _b0:_b1])  # mean((U_r @ x))
-        _row_means(A__9[_b0:_b1], M__9[_t, _b0:_b1])  # mean((U_z @ x))
-        _row_means(A__10[_b0:_b1], M__10[_t, _b0:_b1])  # mean((U_n @ x))
-        _forward_level1(_t, 0, _b0, _b1, _H, A__1, A__11, A__12, A__13, A__2, A__3, M__0, M__10, M__8, M__9, X__7, _L, _k)
-        _row_means(A__1[_b0:_b1], M__1[_t, _b0:_b1])  # mean((W_r @ h))
-        _row_means(A__2[_b0:_b1], M__2[_t, _b0:_b1])  # mean((W_z @ h))
-        _row_means(A__3[_b0:_b1], M__3[_t, _b0:_b1])  # mean((W_n @ h))
+        _row_means(X__7[_t, _b0:_b1, :_H], M__8[_t, _b0:_b1])  # mean((U_r @ x))
+        _row_means(X__7[_t, _b0:_b1, _H:2 * _H], M__9[_t, _b0:_b1])  # mean((U_z @ x))
+        _row_means(X__7[_t, _b0:_b1, 2 * _H:3 * _H], M__10[_t, _b0:_b1])  # mean((U_n @ x))
+        _forward_level1(_t, 0, _b0, _b1, _H, A__11, A__12, A__13, M__10, M__8, M__9, X__7, _L, _k)
+        _row_means(M__0[_t, _b0:_b1, :_H], M__1[_t, _b0:_b1])  # mean((W_r @ h))
+        _row_means(M__0[_t, _b0:_b1, _H:2 * _H], M__2[_t, _b0:_b1])  # mean((W_z @ h))
+        _row_means(M__0[_t, _b0:_b1, 2 * _H:3 * _H], M__3[_t, _b0:_b1])  # mean((W_n @ h))
         _row_means(A__11[_b0:_b1], M__11[_t, _b0:_b1])  # mean(((U_r @ x) - mx)**2)
         _row_means(A__12[_b0:_b1], M__12[_t, _b0:_b1])  # mean(((U_z @ x) - mx)**2)
         _row_means(A__13[_b0:_b1], M__13[_t, _b0:_b1])  # mean(((U_n @ x) - mx)**2)
@@ -1302,15 +1252,9 @@ _CELL = _Cell(
         _Array('M__11', 'tape', shape=('T', 'B')),
         _Array('M__12', 'tape', shape=('T', 'B')),
         _Array('M__13', 'tape', shape=('T', 'B')),
-        _Array('A__1', 'scratch', shape=('B', 'H')),
-        _Array('A__2', 'scratch', shape=('B', 'H')),
-        _Array('A__3', 'scratch', shape=('B', 'H')),
         _Array('A__4', 'scratch', shape=('B', 'H')),
         _Array('A__5', 'scratch', shape=('B', 'H')),
         _Array('A__6', 'scratch', shape=('B', 'H')),
-        _Array('A__8', 'scratch', shape=('B', 'H')),
-        _Array('A__9', 'scratch', shape=('B', 'H')),
-        _Array('A__10', 'scratch', shape=('B', 'H')),
         _Array('A__11', 'scratch', shape=('B', 'H')),
         _Array('A__12', 'scratch', shape=('B', 'H')),
         _Array('A__13', 'scratch', shape=('B', 'H')),

@@ -114,7 +114,7 @@ from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Dr
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
 RUNTIME = "7fef00dd4712c171"  # the cellgen.runtime this module was built against
-BUILD = "5ac1b5e5a882e6e4"  # a hash of this file's other lines
+BUILD = "bec97ef03ee51e73"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_layernorm"
@@ -179,54 +179,13 @@ _C_2 = 5
 
 # inlined into its driver: LLVM optimizes it once there, not also on its own
 @numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
-def _forward_level0(_t, _td, _b0, _b1, _H, A__10, A__11, A__12, A__13, X__9, _L, _k):
-    # operands of the level-1 products
-    A__10 = _unowned(A__10)
-    A__11 = _unowned(A__11)
-    A__12 = _unowned(A__12)
-    A__13 = _unowned(A__13)
-    X__9 = _unowned(X__9)
-    for _b in range(_b0, _b1):
-        _A__10_0 = A__10[_b, :_H]
-        _A__11_0 = A__11[_b, :_H]
-        _A__12_0 = A__12[_b, :_H]
-        _A__13_0 = A__13[_b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
-        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            for _j in range(_H):
-                _A__10_0[_j] = 0
-                _A__11_0[_j] = 0
-                _A__12_0[_j] = 0
-                _A__13_0[_j] = 0
-            continue
-        for _j in range(_H):
-            mv__U_i = _X__9_0[_j]
-            mv__U_f = _X__9_1[_j]
-            mv__U_g = _X__9_2[_j]
-            mv__U_o = _X__9_3[_j]
-            _A__10_0[_j] = mv__U_i
-            _A__11_0[_j] = mv__U_f
-            _A__12_0[_j] = mv__U_g
-            _A__13_0[_j] = mv__U_o
-
-
-# inlined into its driver: LLVM optimizes it once there, not also on its own
-@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
-def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__14, A__15, A__16, A__17, A__2, A__3, A__4, M__0, M__10, M__11, M__12, M__13, X__9, _L, _k):
+def _forward_level1(_t, _td, _b0, _b1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k):
     # operands of the level-2 products
     _c_0_25 = _k[_C_0_25]
-    A__1 = _unowned(A__1)
     A__14 = _unowned(A__14)
     A__15 = _unowned(A__15)
     A__16 = _unowned(A__16)
     A__17 = _unowned(A__17)
-    A__2 = _unowned(A__2)
-    A__3 = _unowned(A__3)
-    A__4 = _unowned(A__4)
-    M__0 = _unowned(M__0)
     M__10 = _unowned(M__10)
     M__11 = _unowned(M__11)
     M__12 = _unowned(M__12)
@@ -237,14 +196,6 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__14, A__15, A__16, A__17, A__
         _A__15_0 = A__15[_b, :_H]
         _A__16_0 = A__16[_b, :_H]
         _A__17_0 = A__17[_b, :_H]
-        _A__1_0 = A__1[_b, :_H]
-        _A__2_0 = A__2[_b, :_H]
-        _A__3_0 = A__3[_b, :_H]
-        _A__4_0 = A__4[_b, :_H]
-        _M__0_0 = M__0[_t, _b, :_H]
-        _M__0_1 = M__0[_t, _b, _H:2 * _H]
-        _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
         _M__10_0 = M__10[_t, _b]
         _M__11_0 = M__11[_t, _b]
         _M__12_0 = M__12[_t, _b]
@@ -255,20 +206,12 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__14, A__15, A__16, A__17, A__
         _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
-                _A__1_0[_j] = 0
-                _A__2_0[_j] = 0
-                _A__3_0[_j] = 0
-                _A__4_0[_j] = 0
                 _A__14_0[_j] = 0
                 _A__15_0[_j] = 0
                 _A__16_0[_j] = 0
                 _A__17_0[_j] = 0
             continue
         for _j in range(_H):
-            mv__W_i = _M__0_0[_j]
-            mv__W_f = _M__0_1[_j]
-            mv__W_g = _M__0_2[_j]
-            mv__W_o = _M__0_3[_j]
             mean__9 = _M__10_0
             mean__10 = _M__11_0
             mean__11 = _M__12_0
@@ -279,10 +222,6 @@ def _forward_level1(_t, _td, _b0, _b1, _H, A__1, A__14, A__15, A__16, A__17, A__
             mv__U_o = _X__9_3[_j]
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
             _x0 = -mx
-            _A__1_0[_j] = mv__W_i
-            _A__2_0[_j] = mv__W_f
-            _A__3_0[_j] = mv__W_g
-            _A__4_0[_j] = mv__W_o
             _A__14_0[_j] = _pow2(_x0 + mv__U_i)
             _A__15_0[_j] = _pow2(_x0 + mv__U_f)
             _A__16_0[_j] = _pow2(_x0 + mv__U_g)
@@ -2009,7 +1948,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__1, A__2, A__3, A__4, A__5, A__6, A__7, A__8, A__10, A__11, A__12, A__13, A__14, A__15, A__16, A__17, A__18, A__19, K__i, K__f, K__g, K__o, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__5, A__6, A__7, A__8, A__14, A__15, A__16, A__17, A__18, A__19, K__i, K__f, K__g, K__o, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
     # Steps _t0.._t1 of the recurrence for batch rows _b0.._b1 (rows never mix, so row
     # blocks may run at once; steps come in chunks, so that an interrupt waits for one).
     _H = S__h.shape[2]
@@ -2017,17 +1956,16 @@ def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5,
         return
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t0, _t1):
-        _forward_level0(_t, 0, _b0, _b1, _H, A__10, A__11, A__12, A__13, X__9, _L, _k)
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_t, _b0:_b1], _tail)  # (W_i, W_f, W_g, W_o) @ h
-        _row_means(A__10[_b0:_b1], M__10[_t, _b0:_b1])  # mean((U_i @ x))
-        _row_means(A__11[_b0:_b1], M__11[_t, _b0:_b1])  # mean((U_f @ x))
-        _row_means(A__12[_b0:_b1], M__12[_t, _b0:_b1])  # mean((U_g @ x))
-        _row_means(A__13[_b0:_b1], M__13[_t, _b0:_b1])  # mean((U_o @ x))
-        _forward_level1(_t, 0, _b0, _b1, _H, A__1, A__14, A__15, A__16, A__17, A__2, A__3, A__4, M__0, M__10, M__11, M__12, M__13, X__9, _L, _k)
-        _row_means(A__1[_b0:_b1], M__1[_t, _b0:_b1])  # mean((W_i @ h))
-        _row_means(A__2[_b0:_b1], M__2[_t, _b0:_b1])  # mean((W_f @ h))
-        _row_means(A__3[_b0:_b1], M__3[_t, _b0:_b1])  # mean((W_g @ h))
-        _row_means(A__4[_b0:_b1], M__4[_t, _b0:_b1])  # mean((W_o @ h))
+        _row_means(X__9[_t, _b0:_b1, :_H], M__10[_t, _b0:_b1])  # mean((U_i @ x))
+        _row_means(X__9[_t, _b0:_b1, _H:2 * _H], M__11[_t, _b0:_b1])  # mean((U_f @ x))
+        _row_means(X__9[_t, _b0:_b1, 2 * _H:3 * _H], M__12[_t, _b0:_b1])  # mean((U_g @ x))
+        _row_means(X__9[_t, _b0:_b1, 3 * _H:4 * _H], M__13[_t, _b0:_b1])  # mean((U_o @ x))
+        _forward_level1(_t, 0, _b0, _b1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k)
+        _row_means(M__0[_t, _b0:_b1, :_H], M__1[_t, _b0:_b1])  # mean((W_i @ h))
+        _row_means(M__0[_t, _b0:_b1, _H:2 * _H], M__2[_t, _b0:_b1])  # mean((W_f @ h))
+        _row_means(M__0[_t, _b0:_b1, 2 * _H:3 * _H], M__3[_t, _b0:_b1])  # mean((W_g @ h))
+        _row_means(M__0[_t, _b0:_b1, 3 * _H:4 * _H], M__4[_t, _b0:_b1])  # mean((W_o @ h))
         _row_means(A__14[_b0:_b1], M__14[_t, _b0:_b1])  # mean(((U_i @ x) - mx)**2)
         _row_means(A__15[_b0:_b1], M__15[_t, _b0:_b1])  # mean(((U_f @ x) - mx)**2)
         _row_means(A__16[_b0:_b1], M__16[_t, _b0:_b1])  # mean(((U_g @ x) - mx)**2)
@@ -2120,18 +2058,10 @@ _CELL = _Cell(
         _Array('M__17', 'tape', shape=('T', 'B')),
         _Array('M__18', 'tape', shape=('T', 'B')),
         _Array('M__19', 'tape', shape=('T', 'B')),
-        _Array('A__1', 'scratch', shape=('B', 'H')),
-        _Array('A__2', 'scratch', shape=('B', 'H')),
-        _Array('A__3', 'scratch', shape=('B', 'H')),
-        _Array('A__4', 'scratch', shape=('B', 'H')),
         _Array('A__5', 'scratch', shape=('B', 'H')),
         _Array('A__6', 'scratch', shape=('B', 'H')),
         _Array('A__7', 'scratch', shape=('B', 'H')),
         _Array('A__8', 'scratch', shape=('B', 'H')),
-        _Array('A__10', 'scratch', shape=('B', 'H')),
-        _Array('A__11', 'scratch', shape=('B', 'H')),
-        _Array('A__12', 'scratch', shape=('B', 'H')),
-        _Array('A__13', 'scratch', shape=('B', 'H')),
         _Array('A__14', 'scratch', shape=('B', 'H')),
         _Array('A__15', 'scratch', shape=('B', 'H')),
         _Array('A__16', 'scratch', shape=('B', 'H')),

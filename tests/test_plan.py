@@ -81,7 +81,8 @@ def test_the_gradients_stay_right_with_all_passes_off(name, tmp_path):
 
 @pytest.mark.parametrize("off", sorted(PASSES))
 def test_each_pass_off_computes_the_same_cell(off, tmp_path):
-    name = {"adjoints_from_input_stream": "gru_cho", "keep_normalized": "gru_layernorm"}.get(off, "lstm")
+    name = {"adjoints_from_input_stream": "gru_cho", "keep_normalized": "gru_layernorm",
+            "mean_in_place": "lstm_layernorm"}.get(off, "lstm")
     full = import_source(planned(name).source, f"{name}_full", str(tmp_path))
     without = import_source(planned(name, {off}).source, f"{name}_no_{off}", str(tmp_path))
     rng = np.random.default_rng(0)
@@ -106,3 +107,15 @@ def test_a_layer_normalized_lstm_keeps_its_gates_and_its_means_per_row():
     off = planned("lstm_layernorm", {"keep_normalized"}).plan
     assert off.kept == () and not any(a.startswith("K__") for a in tape(off))
     assert not planned("lstm").plan.kept  # no mean, nothing kept
+
+
+def test_a_mean_of_a_product_reads_the_product_in_place():
+    plan = planned("lstm_layernorm").plan
+    assert len(plan.applied("mean_in_place")) == 8  # mean(W_k @ h) and mean(U_k @ x), not the variances
+    means = [op for op in plan.forward_step if isinstance(op, Gemm) and op.is_mean]
+    in_place = [op for op in means if op.a in ("M__0", "X__9")]
+    assert sorted(op.columns for op in in_place) == sorted([(k, k + 1) for k in range(4)] * 2)
+    assert all(op.a_per_step for op in in_place)
+    copies = {a.name for a in arrays(plan).forward if a.name.startswith("A__")}
+    off = planned("lstm_layernorm", {"mean_in_place"}).plan
+    assert len({a.name for a in arrays(off).forward if a.name.startswith("A__")}) == len(copies) + 8

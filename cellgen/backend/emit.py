@@ -157,7 +157,8 @@ def _check_names(k: Kernel, views: list[str], constants: list[str]) -> None:
 
 def _step_rows(array: str, per_step: bool, columns: tuple[int, int] | None = None) -> str:
     """A step's [B, n] view of an array restricted to the row block _b0.._b1."""
-    cols = f", {columns[0]} * _H:{columns[1]} * _H" if columns else ""
+    blocks = lambda n: "" if n == 0 else "_H" if n == 1 else f"{n} * _H"  # noqa: E731
+    cols = f", {blocks(columns[0])}:{blocks(columns[1])}" if columns else ""
     return f"{array}[_t, _b0:_b1{cols}]" if per_step else f"{array}[_b0:_b1{cols}]"
 
 

@@ -78,6 +78,8 @@ PASSES = {
     "bias_from_stream": "a vector parameter's gradient that equals a product's gradient sums that stream",
     "keep_normalized": "an intermediate made of a product and a mean (a layer-normalized gate) is kept "
                        "on the tape: BPTT reads it instead of normalizing again in each of its kernels",
+    "mean_in_place": "a mean of a product reads the product's columns where its GEMM wrote them, "
+                     "instead of a copy a kernel makes",
 }
 
 
@@ -152,10 +154,14 @@ class _Planner:
         per_sequence = {m.name for m in g.cell.masks if m.per_sequence}
         self.mask_slot = {sym: Slot(names.mask(sym.name), "row" if name in per_sequence else "t")
                           for name, sym in g.masks.items()}
-        self.operand_buffers = tuple(grp.index for grp in self.groups
-                                     if not (grp.operand == g.x or grp.operand in self.prev_of))
         self.summed, self.partner, to_sum = _sum_only_pairs(d) if self.enabled["fuse_sums"] else ({}, {}, {})
         self.changes["fuse_sums"] += [f"group {w} adds into group {u}" for w, u in self.summed.items()]
+        self.mean_sources = self.means_in_place() if self.enabled["mean_in_place"] else {}
+        self.changes["mean_in_place"] += [f"{describe(self.groups[gi], g.display)} reads {array} block {k}"
+                                          for gi, (array, k) in self.mean_sources.items()]
+        self.operand_buffers = tuple(grp.index for grp in self.groups
+                                     if not (grp.operand == g.x or grp.operand in self.prev_of)
+                                     and grp.index not in self.mean_sources)
         # What the backward kernels compute from: with x- and h-products that only ever meet in
         # a sum, the input product's buffer holds the sum, and the recurrent one is per-step.
         self.bwd_nodes = {s: e.xreplace(to_sum) for s, e in self.node_def.items()}
@@ -172,6 +178,22 @@ class _Planner:
         self.deps_of: dict[sp.Symbol, frozenset] = {}
         for adj, e in d.definitions.items():
             self.deps_of[adj] = self.da_deps(e)
+
+    def means_in_place(self) -> dict[int, tuple[str, int]]:
+        """Mean groups whose operand is one product as its GEMM wrote it, at every step:
+        mean group -> (the product's array, its column block)."""
+        found = {}
+        for grp in self.groups:
+            if not grp.is_mean or grp.operand not in self.member_slot:
+                continue
+            gi, k = self.member_slot[grp.operand]
+            source = self.groups[gi]
+            # a summed product's array holds the sum with another (or the gate) after the step
+            fused = grp.operand in self.partner or grp.operand in self.partner.values()
+            if source.is_mean or gi in self.summed or fused:
+                continue
+            found[grp.index] = (names.input_products(gi) if source.operand_size == "input" else names.products(gi), k)
+        return found
 
     def value_sizes(self) -> dict[sp.Symbol, str | None]:
         """The size of every value a kernel reads or writes (None: a mean, one value per row)."""
@@ -335,9 +357,13 @@ class _Planner:
                         else names.operand(grp.index)
                     # a mean's operand is the step's only (no weight gradient reads it later)
                     per_step = not (grp.is_mean and grp.index in self.operand_buffers)
+                    columns = None
+                    if grp.index in self.mean_sources:
+                        src, k = self.mean_sources[grp.index]
+                        columns = (k, k + 1)
                     step.append(Gemm(src, per_step, "" if grp.is_mean else names.panels(grp.index, True),
                                      names.products(grp.index), grp.index not in self.summed,
-                                     describe(grp, g.display)))
+                                     describe(grp, g.display), columns))
             if level < L:
                 outs = [(Slot(names.operand(grp.index), "row" if grp.is_mean else "t"), grp.operand)
                         for grp in groups if grp.level == level + 1 and grp.index in self.operand_buffers]
