@@ -98,7 +98,7 @@ def cmd_check(args) -> int:
     compiled, failed = _compile_all(args.specs)
     for path, c in compiled:
         rows = check_module(c.source, c.cell.name, seed=args.seed)
-        print(format_table(c.cell.name, rows))
+        print(format_table(c.cell.name, rows, c.cell.sizes))
         if any(not r.ok for r in rows):
             failed = True
     return 1 if failed else 0

@@ -147,8 +147,9 @@ def check_module(source: str, name: str, seed=0) -> list[Row]:
     return rows
 
 
-def format_table(name: str, rows: list[Row]) -> str:
-    lines = [f"{name}: float64 gradients against central differences (T=3, B=2, input=3, hidden=4)",
+def format_table(name: str, rows: list[Row], sizes: tuple[str, ...] = ()) -> str:
+    extra = "".join(f", {s}={EXTRA_SIZE}" for s in sizes)
+    lines = [f"{name}: float64 gradients against central differences (T=3, B=2, input=3, hidden=4{extra})",
              f"  {'gradient':<16} {'max abs err':>12} {'rel err':>10} {'tolerance':>10}  result"]
     for r in rows:
         lines.append(f"  {r.name:<16} {r.max_abs:>12.2e} {r.max_rel:>10.2e} {r.tolerance:>10.2e}  "

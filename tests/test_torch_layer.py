@@ -196,7 +196,9 @@ def test_trains_step_for_step_with_the_torch_layer(kind, kwargs, optimizer):
     lambda: from_torch(torch.nn.LSTM(3, 4, 2, bidirectional=True)),
     lambda: Recurrent("gru_cho", 3, 4),
     lambda: Recurrent(ROOT / "specs" / "lstm_cifg.cell", 3, 4),
-    lambda: Recurrent("input x\nstate h\nh' = tanh(W @ h + U @ x + b)\n", 3, 4)])
+    lambda: Recurrent("input x\nstate h\nh' = tanh(W @ h + U @ x + b)\n", 3, 4),
+    lambda: Recurrent("lstm_proj", 3, 4, proj=2),
+    lambda: from_torch(torch.nn.LSTM(3, 4, proj_size=2, bidirectional=True))])
 def test_layers_pickle_deepcopy_and_save(make, tmp_path):
     # issue 17: all of these failed with "cannot pickle 'module' object"
     import copy

@@ -83,7 +83,8 @@ def equations(plan: Plan) -> Equations:
 def as_text(plan: Plan) -> str:
     eq = equations(plan)
     cell = plan.derivation.graph.cell
-    lines = [f"cell {cell.name}: input {cell.input}, states {', '.join(cell.states)}, output {cell.output}", "",
+    states = ", ".join(s if cell.state_size(s) == "hidden" else f"{s}[{cell.state_size(s)}]" for s in cell.states)
+    lines = [f"cell {cell.name}: input {cell.input}, states {states}, output {cell.output}", "",
              "forward (one step):"]
     lines += ["  " + e for e in eq.forward]
     lines += ["", "backward (derived):"] + ["  " + e for e in eq.backward + eq.dx]
