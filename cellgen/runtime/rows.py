@@ -30,6 +30,32 @@ def unowned(typingctx, a):
 
 # Units of a row a staged kernel computes at a time (see staging_row).
 STAGE = 256
+_LANES = 16  # partial sums, so LLVM vectorizes a row's sum without reassociating it
+
+
+def _stack_row(like, size: int):
+    """The typing and codegen of `size` elements of like's dtype on the stack (an alloca in
+    the entry block of the function that, after inlining, calls it)."""
+    dtype = like.dtype
+    row = numba.types.Array(dtype, 1, "C")
+
+    def codegen(context, builder, signature, args):
+        element = context.get_data_type(dtype)
+        n = context.get_constant(numba.types.intp, size)
+        data = numba.core.cgutils.alloca_once(builder, element, size=n)
+        out = context.make_array(row)(context, builder)
+        itemsize = context.get_constant(numba.types.intp, context.get_abi_sizeof(element))
+        numba.np.arrayobj.populate_array(out, data=data, shape=[n], strides=[itemsize], itemsize=itemsize,
+                                         meminfo=None)
+        return out._getvalue()
+    return row(like), codegen
+
+
+@numba.extending.intrinsic
+def lanes_row(typingctx, like):
+    """_LANES elements of like's dtype on the stack: row_means's partial sums, without an
+    allocation per row."""
+    return _stack_row(like, _LANES)
 
 
 @numba.extending.intrinsic
@@ -40,19 +66,7 @@ def staging_row(typingctx, like):
     the arrays apart, and the runtime checks it would need exceed its limit. Written into
     rows on the stack, which alias nothing, and copied out one array per loop, the same
     work vectorizes (7-12x faster for 12-24 arrays read and 5-14 written, measured)."""
-    dtype = like.dtype
-    row = numba.types.Array(dtype, 1, "C")
-
-    def codegen(context, builder, signature, args):
-        element = context.get_data_type(dtype)
-        n = context.get_constant(numba.types.intp, STAGE)
-        data = numba.core.cgutils.alloca_once(builder, element, size=n)
-        out = context.make_array(row)(context, builder)
-        itemsize = context.get_constant(numba.types.intp, context.get_abi_sizeof(element))
-        numba.np.arrayobj.populate_array(out, data=data, shape=[n], strides=[itemsize], itemsize=itemsize,
-                                         meminfo=None)
-        return out._getvalue()
-    return row(like), codegen
+    return _stack_row(like, STAGE)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -72,7 +86,6 @@ def freeze_rows(t, lengths, carry, new_carry, b0, b1):
             copy_rows(carry, new_carry, b, b + 1)
 
 
-_LANES = 16  # partial sums, so LLVM vectorizes a row's sum without reassociating it
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -84,8 +97,10 @@ def row_means(a, out):
     same bits on every call."""
     H = a.shape[1]
     main = H - H % _LANES
+    lanes = lanes_row(a)
     for b in range(a.shape[0]):
-        lanes = np.zeros(_LANES, a.dtype)
+        for k in range(_LANES):
+            lanes[k] = 0
         for j0 in range(0, main, _LANES):
             for k in range(_LANES):
                 lanes[k] += a[b, j0 + k]
