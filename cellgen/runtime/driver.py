@@ -42,7 +42,7 @@ class Layout:
         self.mask_sizes = {a.param: size(a) for a in cell.forward_arrays if a.role == "mask"}
         self.output_size = next(size(a) for a in cell.forward_arrays if a.role == "output")
         arrays = cell.forward_arrays + cell.backward_arrays
-        self.uses_hidden = any(d.endswith("H") for a in arrays for d in a.shape) \
+        self.uses_hidden = any(d == "H" or (d.endswith("H") and d[:-1].isdigit()) for a in arrays for d in a.shape) \
             or any("hidden" in shape for shape in cell.params.values())
         self._shapes: dict = {}
 
