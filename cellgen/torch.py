@@ -353,7 +353,9 @@ class Recurrent(nn.Module):
     batch_first, dropout (between layers, in training mode), dtype. `cell` is a spec path,
     a catalog name, spec text, or a generated module. Parameters are named after the spec,
     with torch's suffixes: `W_i_l0`, `W_i_l0_reverse`, ...; their initial values come from
-    torch's RNG (or from a generator of their own seeded with `seed`).
+    torch's RNG (or from a generator of their own seeded with `seed`). A cell with sizes of
+    its own (`state h[proj]`) takes them by name: `Recurrent("lstm_proj", 32, 64, proj=16)`;
+    a layer's output then has the size of the cell's output (per direction).
 
     Regularizers inside the recurrence, each drawn from torch's RNG in training mode (see
     `draw_masks`) and replaced by its expectation in eval mode:
