@@ -42,8 +42,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "807fafa018fcdda8"  # the cellgen.runtime this module was built against
-BUILD = "86865a2aaee78af1"  # a hash of this file's other lines
+RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
+BUILD = "948487b9c3b49ef8"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "article_gru"

@@ -56,8 +56,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "807fafa018fcdda8"  # the cellgen.runtime this module was built against
-BUILD = "5e8aa75a36f19836"  # a hash of this file's other lines
+RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
+BUILD = "d77631100cac94e3"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "peephole_lstm"

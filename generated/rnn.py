@@ -32,8 +32,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "807fafa018fcdda8"  # the cellgen.runtime this module was built against
-BUILD = "4916ba43ba5b433c"  # a hash of this file's other lines
+RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
+BUILD = "3743bc920fd2e482"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "rnn"

@@ -89,6 +89,17 @@ class Layout:
                 of[self.output_size])
 
 
+_LAYOUTS: dict[int, tuple[Cell, Layout]] = {}
+
+
+def layout_of(cell: Cell) -> Layout:
+    """The Layout of a cell table, made once (a compiled training step rebuilds a tape per call)."""
+    known = _LAYOUTS.get(id(cell))
+    if known is None or known[0] is not cell:
+        known = _LAYOUTS[id(cell)] = (cell, Layout(cell))
+    return known[1]
+
+
 def _rows(named: dict, r: Rows, sizes: tuple) -> np.ndarray:
     """The array r names as rows: [T * B, columns] (or a block of its columns)."""
     a = named[r.array]
@@ -247,7 +258,7 @@ def rebuild_tape(cell: Cell, params, xs, arrays: tuple, H: int, lengths=None, ma
     xs = np.ascontiguousarray(floating("xs", xs))
     T, B, I = xs.shape
     pk = _pack(cell, params)
-    layout = Layout(cell)
+    layout = layout_of(cell)
     masks = check_masks(masks, dict(cell.masks), T, B, layout.widths(H, extra)[1], pk.dtype, layout.mask_sizes)
     tape, xs = _new_tape(cell, pk, params, xs, H, lengths, extra)
     names = [a.name for a in cell.backward_arrays if a.role == "tape"]
@@ -372,7 +383,7 @@ _run_forward, _run_backward, _run_step = forward, backward, step
 def api(cell: Cell, module: str):
     """The contract's functions of a generated module, bound to its table:
     (init_params, pack, forward, backward, step), named as if defined in `module`."""
-    layout = Layout(cell)
+    layout = layout_of(cell)
 
     def init_params(input_size, hidden_size, seed=0, dtype=np.float32, **sizes):
         """Parameters as torch.nn.LSTM starts them, U(-1/sqrt(hidden), 1/sqrt(hidden));
