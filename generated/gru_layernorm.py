@@ -89,8 +89,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
-BUILD = "bd0c89b03e3322b4"  # a hash of this file's other lines
+RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
+BUILD = "b0d1baa4e2ca47b1"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_layernorm"
@@ -340,7 +340,7 @@ def _forward_step(_t, _td, _b0, _b1, _H, K__n, K__r, K__z, M__0, M__1, M__10, M_
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k):
+def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dR__b_n, dR__b_r, dR__b_z, dR__bh_n, dR__gh_n, dR__gh_r, dR__gh_z, dR__gx_n, dR__gx_r, dR__gx_z, dy__seq, _L, _k):
     # adjoints from the step's outputs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_0_5 = _k[_C_0_5]
@@ -370,32 +370,28 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
     S__h = _unowned(S__h)
     X__7 = _unowned(X__7)
     dM__4 = _unowned(dM__4)
-    dM__5 = _unowned(dM__5)
-    dM__6 = _unowned(dM__6)
-    dV__b_n = _unowned(dV__b_n)
-    dV__b_r = _unowned(dV__b_r)
-    dV__b_z = _unowned(dV__b_z)
-    dV__bh_n = _unowned(dV__bh_n)
-    dV__gh_n = _unowned(dV__gh_n)
-    dV__gh_r = _unowned(dV__gh_r)
-    dV__gh_z = _unowned(dV__gh_z)
-    dV__gx_n = _unowned(dV__gx_n)
-    dV__gx_r = _unowned(dV__gx_r)
-    dV__gx_z = _unowned(dV__gx_z)
+    dR__b_n = _unowned(dR__b_n)
+    dR__b_r = _unowned(dR__b_r)
+    dR__b_z = _unowned(dR__b_z)
+    dR__bh_n = _unowned(dR__bh_n)
+    dR__gh_n = _unowned(dR__gh_n)
+    dR__gh_r = _unowned(dR__gh_r)
+    dR__gh_z = _unowned(dR__gh_z)
+    dR__gx_n = _unowned(dR__gx_n)
+    dR__gx_r = _unowned(dR__gx_r)
+    dR__gx_z = _unowned(dR__gx_z)
     dy__seq = _unowned(dy__seq)
     _s0 = _staging_row(dM__4)
-    _s1 = _staging_row(dM__5)
-    _s2 = _staging_row(dM__6)
-    _s3 = _staging_row(dV__gx_r)
-    _s4 = _staging_row(dV__gh_r)
-    _s5 = _staging_row(dV__b_r)
-    _s6 = _staging_row(dV__gx_z)
-    _s7 = _staging_row(dV__gh_z)
-    _s8 = _staging_row(dV__b_z)
-    _s9 = _staging_row(dV__gx_n)
-    _s10 = _staging_row(dV__b_n)
-    _s11 = _staging_row(dV__gh_n)
-    _s12 = _staging_row(dV__bh_n)
+    _s1 = _staging_row(dR__gx_r)
+    _s2 = _staging_row(dR__gh_r)
+    _s3 = _staging_row(dR__b_r)
+    _s4 = _staging_row(dR__gx_z)
+    _s5 = _staging_row(dR__gh_z)
+    _s6 = _staging_row(dR__b_z)
+    _s7 = _staging_row(dR__gx_n)
+    _s8 = _staging_row(dR__b_n)
+    _s9 = _staging_row(dR__gh_n)
+    _s10 = _staging_row(dR__bh_n)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
         _K__n_0 = K__n[_t, _b, :_H]
@@ -421,34 +417,20 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
         _dM__4_0 = dM__4[_b, :_H]
-        _dM__5_0 = dM__5[_b, :_H]
-        _dM__6_0 = dM__6[_b, :_H]
-        _dV__b_n_0 = dV__b_n[_t, _b, :_H]
-        _dV__b_r_0 = dV__b_r[_t, _b, :_H]
-        _dV__b_z_0 = dV__b_z[_t, _b, :_H]
-        _dV__bh_n_0 = dV__bh_n[_t, _b, :_H]
-        _dV__gh_n_0 = dV__gh_n[_t, _b, :_H]
-        _dV__gh_r_0 = dV__gh_r[_t, _b, :_H]
-        _dV__gh_z_0 = dV__gh_z[_t, _b, :_H]
-        _dV__gx_n_0 = dV__gx_n[_t, _b, :_H]
-        _dV__gx_r_0 = dV__gx_r[_t, _b, :_H]
-        _dV__gx_z_0 = dV__gx_z[_t, _b, :_H]
+        _dR__b_n_0 = dR__b_n[_b, :_H]
+        _dR__b_r_0 = dR__b_r[_b, :_H]
+        _dR__b_z_0 = dR__b_z[_b, :_H]
+        _dR__bh_n_0 = dR__bh_n[_b, :_H]
+        _dR__gh_n_0 = dR__gh_n[_b, :_H]
+        _dR__gh_r_0 = dR__gh_r[_b, :_H]
+        _dR__gh_z_0 = dR__gh_z[_b, :_H]
+        _dR__gx_n_0 = dR__gx_n[_b, :_H]
+        _dR__gx_r_0 = dR__gx_r[_b, :_H]
+        _dR__gx_z_0 = dR__gx_z[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__4_0[_j] = 0
-                _dM__5_0[_j] = 0
-                _dM__6_0[_j] = 0
-                _dV__gx_r_0[_j] = 0
-                _dV__gh_r_0[_j] = 0
-                _dV__b_r_0[_j] = 0
-                _dV__gx_z_0[_j] = 0
-                _dV__gh_z_0[_j] = 0
-                _dV__b_z_0[_j] = 0
-                _dV__gx_n_0[_j] = 0
-                _dV__b_n_0[_j] = 0
-                _dV__gh_n_0[_j] = 0
-                _dV__bh_n_0[_j] = 0
             continue
         for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
             _n = min(_STAGE, _H - _j0)
@@ -468,18 +450,16 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
             _c_X__7_1 = _X__7_1[_j0:_j0 + _n]
             _c_X__7_2 = _X__7_2[_j0:_j0 + _n]
             _c_dM__4_0 = _dM__4_0[_j0:_j0 + _n]
-            _c_dM__5_0 = _dM__5_0[_j0:_j0 + _n]
-            _c_dM__6_0 = _dM__6_0[_j0:_j0 + _n]
-            _c_dV__b_n_0 = _dV__b_n_0[_j0:_j0 + _n]
-            _c_dV__b_r_0 = _dV__b_r_0[_j0:_j0 + _n]
-            _c_dV__b_z_0 = _dV__b_z_0[_j0:_j0 + _n]
-            _c_dV__bh_n_0 = _dV__bh_n_0[_j0:_j0 + _n]
-            _c_dV__gh_n_0 = _dV__gh_n_0[_j0:_j0 + _n]
-            _c_dV__gh_r_0 = _dV__gh_r_0[_j0:_j0 + _n]
-            _c_dV__gh_z_0 = _dV__gh_z_0[_j0:_j0 + _n]
-            _c_dV__gx_n_0 = _dV__gx_n_0[_j0:_j0 + _n]
-            _c_dV__gx_r_0 = _dV__gx_r_0[_j0:_j0 + _n]
-            _c_dV__gx_z_0 = _dV__gx_z_0[_j0:_j0 + _n]
+            _c_dR__b_n_0 = _dR__b_n_0[_j0:_j0 + _n]
+            _c_dR__b_r_0 = _dR__b_r_0[_j0:_j0 + _n]
+            _c_dR__b_z_0 = _dR__b_z_0[_j0:_j0 + _n]
+            _c_dR__bh_n_0 = _dR__bh_n_0[_j0:_j0 + _n]
+            _c_dR__gh_n_0 = _dR__gh_n_0[_j0:_j0 + _n]
+            _c_dR__gh_r_0 = _dR__gh_r_0[_j0:_j0 + _n]
+            _c_dR__gh_z_0 = _dR__gh_z_0[_j0:_j0 + _n]
+            _c_dR__gx_n_0 = _dR__gx_n_0[_j0:_j0 + _n]
+            _c_dR__gx_r_0 = _dR__gx_r_0[_j0:_j0 + _n]
+            _c_dR__gx_z_0 = _dR__gx_z_0[_j0:_j0 + _n]
             _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
             for _j in range(_n):
                 g__h__new = _c_G__h_0[_j]
@@ -520,10 +500,10 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
                 _x4 = _x2 * _x3
                 _x6 = _c_1 / (sh * sh)
                 mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-                _x14 = -mx
+                _x13 = -mx
                 vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
                 sx = np.sqrt(vx + _c_1em05)
-                _x13 = _c_1 / sx
+                _x12 = _c_1 / sx
                 d__h__new = dy__out + g__h__new
                 d__n = _x1 * d__h__new
                 _x5 = d__n * (_c_1 - n * n)
@@ -536,63 +516,54 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
                 _x8 = _x7 * (-mh + mv__W_r)
                 d__sh = -(_x10 * _x6 * gh_z) - _x11 * _x3 * _x6 * gh_n - _x6 * _x8 * gh_r
                 d__vh = _c_0_5 * d__sh / _x0
-                _x12 = _c_0_3333333333333333 * d__vh
-                d__mean__6 = _x12
-                d__mean__5 = _x12
-                d__mean__4 = _x12
-                d__gx_r = _x13 * _x7 * (_x14 + mv__U_r)
+                d__mean__4 = _c_0_3333333333333333 * d__vh
+                d__gx_r = _x12 * _x7 * (_x13 + mv__U_r)
                 d__gh_r = _x2 * _x8
                 d__b_r = _x7
-                d__gx_z = _x13 * _x9 * (_x14 + mv__U_z)
+                d__gx_z = _x12 * _x9 * (_x13 + mv__U_z)
                 d__gh_z = _x10 * _x2
                 d__b_z = _x9
-                d__gx_n = _x13 * _x5 * (_x14 + mv__U_n)
+                d__gx_n = _x12 * _x5 * (_x13 + mv__U_n)
                 d__b_n = _x5
                 d__gh_n = _x11 * _x4
                 d__bh_n = _x11
                 _s0[_j] = d__mean__4
-                _s1[_j] = d__mean__5
-                _s2[_j] = d__mean__6
-                _s3[_j] = d__gx_r
-                _s4[_j] = d__gh_r
-                _s5[_j] = d__b_r
-                _s6[_j] = d__gx_z
-                _s7[_j] = d__gh_z
-                _s8[_j] = d__b_z
-                _s9[_j] = d__gx_n
-                _s10[_j] = d__b_n
-                _s11[_j] = d__gh_n
-                _s12[_j] = d__bh_n
+                _s1[_j] = d__gx_r
+                _s2[_j] = d__gh_r
+                _s3[_j] = d__b_r
+                _s4[_j] = d__gx_z
+                _s5[_j] = d__gh_z
+                _s6[_j] = d__b_z
+                _s7[_j] = d__gx_n
+                _s8[_j] = d__b_n
+                _s9[_j] = d__gh_n
+                _s10[_j] = d__bh_n
             for _j in range(_n):
                 _c_dM__4_0[_j] = _s0[_j]
             for _j in range(_n):
-                _c_dM__5_0[_j] = _s1[_j]
+                _c_dR__gx_r_0[_j] += _s1[_j]
             for _j in range(_n):
-                _c_dM__6_0[_j] = _s2[_j]
+                _c_dR__gh_r_0[_j] += _s2[_j]
             for _j in range(_n):
-                _c_dV__gx_r_0[_j] = _s3[_j]
+                _c_dR__b_r_0[_j] += _s3[_j]
             for _j in range(_n):
-                _c_dV__gh_r_0[_j] = _s4[_j]
+                _c_dR__gx_z_0[_j] += _s4[_j]
             for _j in range(_n):
-                _c_dV__b_r_0[_j] = _s5[_j]
+                _c_dR__gh_z_0[_j] += _s5[_j]
             for _j in range(_n):
-                _c_dV__gx_z_0[_j] = _s6[_j]
+                _c_dR__b_z_0[_j] += _s6[_j]
             for _j in range(_n):
-                _c_dV__gh_z_0[_j] = _s7[_j]
+                _c_dR__gx_n_0[_j] += _s7[_j]
             for _j in range(_n):
-                _c_dV__b_z_0[_j] = _s8[_j]
+                _c_dR__b_n_0[_j] += _s8[_j]
             for _j in range(_n):
-                _c_dV__gx_n_0[_j] = _s9[_j]
+                _c_dR__gh_n_0[_j] += _s9[_j]
             for _j in range(_n):
-                _c_dV__b_n_0[_j] = _s10[_j]
-            for _j in range(_n):
-                _c_dV__gh_n_0[_j] = _s11[_j]
-            for _j in range(_n):
-                _c_dV__bh_n_0[_j] = _s12[_j]
+                _c_dR__bh_n_0[_j] += _s10[_j]
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k):
+def _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dM__1, dM__11, dy__seq, _L, _k):
     # adjoints ready after the level-3 GEMMs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_0_5 = _k[_C_0_5]
@@ -626,21 +597,9 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
     S__h = _unowned(S__h)
     X__7 = _unowned(X__7)
     dA__4 = _unowned(dA__4)
-    dA__5 = _unowned(dA__5)
-    dA__6 = _unowned(dA__6)
     dM__1 = _unowned(dM__1)
     dM__11 = _unowned(dM__11)
-    dM__12 = _unowned(dM__12)
-    dM__13 = _unowned(dM__13)
-    dM__2 = _unowned(dM__2)
-    dM__3 = _unowned(dM__3)
     dy__seq = _unowned(dy__seq)
-    _s0 = _staging_row(dM__1)
-    _s1 = _staging_row(dM__2)
-    _s2 = _staging_row(dM__3)
-    _s3 = _staging_row(dM__11)
-    _s4 = _staging_row(dM__12)
-    _s5 = _staging_row(dM__13)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
         _K__n_0 = K__n[_t, _b, :_H]
@@ -666,142 +625,80 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
         _dA__4_0 = dA__4[_b, :_H]
-        _dA__5_0 = dA__5[_b, :_H]
-        _dA__6_0 = dA__6[_b, :_H]
         _dM__11_0 = dM__11[_b, :_H]
-        _dM__12_0 = dM__12[_b, :_H]
-        _dM__13_0 = dM__13[_b, :_H]
         _dM__1_0 = dM__1[_b, :_H]
-        _dM__2_0 = dM__2[_b, :_H]
-        _dM__3_0 = dM__3[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__1_0[_j] = 0
-                _dM__2_0[_j] = 0
-                _dM__3_0[_j] = 0
                 _dM__11_0[_j] = 0
-                _dM__12_0[_j] = 0
-                _dM__13_0[_j] = 0
             continue
-        for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
-            _n = min(_STAGE, _H - _j0)
-            _c_G__h_0 = _G__h_0[_j0:_j0 + _n]
-            _c_K__n_0 = _K__n_0[_j0:_j0 + _n]
-            _c_K__r_0 = _K__r_0[_j0:_j0 + _n]
-            _c_K__z_0 = _K__z_0[_j0:_j0 + _n]
-            _c_M__0_0 = _M__0_0[_j0:_j0 + _n]
-            _c_M__0_1 = _M__0_1[_j0:_j0 + _n]
-            _c_M__0_2 = _M__0_2[_j0:_j0 + _n]
-            _c_P__bh_n = P__bh_n[_j0:_j0 + _n]
-            _c_P__gh_n = P__gh_n[_j0:_j0 + _n]
-            _c_P__gh_r = P__gh_r[_j0:_j0 + _n]
-            _c_P__gh_z = P__gh_z[_j0:_j0 + _n]
-            _c_P__gx_n = P__gx_n[_j0:_j0 + _n]
-            _c_P__gx_r = P__gx_r[_j0:_j0 + _n]
-            _c_P__gx_z = P__gx_z[_j0:_j0 + _n]
-            _c_S__h_0 = _S__h_0[_j0:_j0 + _n]
-            _c_X__7_0 = _X__7_0[_j0:_j0 + _n]
-            _c_X__7_1 = _X__7_1[_j0:_j0 + _n]
-            _c_X__7_2 = _X__7_2[_j0:_j0 + _n]
-            _c_dA__4_0 = _dA__4_0[_j0:_j0 + _n]
-            _c_dA__5_0 = _dA__5_0[_j0:_j0 + _n]
-            _c_dA__6_0 = _dA__6_0[_j0:_j0 + _n]
-            _c_dM__11_0 = _dM__11_0[_j0:_j0 + _n]
-            _c_dM__12_0 = _dM__12_0[_j0:_j0 + _n]
-            _c_dM__13_0 = _dM__13_0[_j0:_j0 + _n]
-            _c_dM__1_0 = _dM__1_0[_j0:_j0 + _n]
-            _c_dM__2_0 = _dM__2_0[_j0:_j0 + _n]
-            _c_dM__3_0 = _dM__3_0[_j0:_j0 + _n]
-            _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
-            for _j in range(_n):
-                g__h__new = _c_G__h_0[_j]
-                n = _c_K__n_0[_j]
-                r = _c_K__r_0[_j]
-                z = _c_K__z_0[_j]
-                mv__W_r = _c_M__0_0[_j]
-                mv__W_z = _c_M__0_1[_j]
-                mv__W_n = _c_M__0_2[_j]
-                mean__1 = _M__1_0
-                mean__9 = _M__10_0
-                mean__10 = _M__11_0
-                mean__11 = _M__12_0
-                mean__12 = _M__13_0
-                mean__2 = _M__2_0
-                mean__3 = _M__3_0
-                mean__4 = _M__4_0
-                mean__5 = _M__5_0
-                mean__6 = _M__6_0
-                mean__7 = _M__8_0
-                mean__8 = _M__9_0
-                bh_n = _c_P__bh_n[_j]
-                gh_n = _c_P__gh_n[_j]
-                gh_r = _c_P__gh_r[_j]
-                gh_z = _c_P__gh_z[_j]
-                gx_n = _c_P__gx_n[_j]
-                gx_r = _c_P__gx_r[_j]
-                gx_z = _c_P__gx_z[_j]
-                h = _c_S__h_0[_j]
-                mv__U_r = _c_X__7_0[_j]
-                mv__U_z = _c_X__7_1[_j]
-                mv__U_n = _c_X__7_2[_j]
-                da__4 = _c_dA__4_0[_j]
-                da__5 = _c_dA__5_0[_j]
-                da__6 = _c_dA__6_0[_j]
-                dy__out = _c_dy__seq_0[_j]
-                _x1 = _c_1 - z
-                mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
-                _x10 = _c_2 * mh
-                vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
-                sh = np.sqrt(vh + _c_1em05)
-                _x2 = _c_1 / sh
-                _x3 = _x2 * gh_n
-                mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-                _x6 = -mx
-                vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
-                _x0 = np.sqrt(vx + _c_1em05)
-                sx = _x0
-                _x5 = _c_1 / (sx * sx)
-                d__h__new = dy__out + g__h__new
-                d__n = _x1 * d__h__new
-                _x4 = d__n * (_c_1 - n * n)
-                d__z = d__h__new * (h - n)
-                _x8 = _x1 * d__z * z
-                d__r = _x4 * (_x3 * (-mh + mv__W_n) + bh_n)
-                _x7 = d__r * r * (_c_1 - r)
-                d__sx = -(_x4 * _x5 * gx_n * (_x6 + mv__U_n)) - _x5 * _x7 * gx_r * (_x6 + mv__U_r) - _x5 * _x8 * gx_z * (_x6 + mv__U_z)
-                d__vx = _c_0_5 * d__sx / _x0
-                _x9 = _c_0_3333333333333333 * d__vx
-                d__mean__12 = _x9
-                d__mean__11 = _x9
-                d__mean__10 = _x9
-                d__mh = -(_x2 * _x7 * gh_r) - _x2 * _x8 * gh_z - _x3 * _x4 * r + da__4 * (_x10 - _c_2 * mv__W_r) + da__5 * (_x10 - _c_2 * mv__W_z) + da__6 * (_x10 - _c_2 * mv__W_n)
-                _x11 = _c_0_3333333333333333 * d__mh
-                d__mean__3 = _x11
-                d__mean__2 = _x11
-                d__mean__1 = _x11
-                _s0[_j] = d__mean__1
-                _s1[_j] = d__mean__2
-                _s2[_j] = d__mean__3
-                _s3[_j] = d__mean__10
-                _s4[_j] = d__mean__11
-                _s5[_j] = d__mean__12
-            for _j in range(_n):
-                _c_dM__1_0[_j] = _s0[_j]
-            for _j in range(_n):
-                _c_dM__2_0[_j] = _s1[_j]
-            for _j in range(_n):
-                _c_dM__3_0[_j] = _s2[_j]
-            for _j in range(_n):
-                _c_dM__11_0[_j] = _s3[_j]
-            for _j in range(_n):
-                _c_dM__12_0[_j] = _s4[_j]
-            for _j in range(_n):
-                _c_dM__13_0[_j] = _s5[_j]
+        for _j in range(_H):
+            g__h__new = _G__h_0[_j]
+            n = _K__n_0[_j]
+            r = _K__r_0[_j]
+            z = _K__z_0[_j]
+            mv__W_r = _M__0_0[_j]
+            mv__W_z = _M__0_1[_j]
+            mv__W_n = _M__0_2[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
+            bh_n = P__bh_n[_j]
+            gh_n = P__gh_n[_j]
+            gh_r = P__gh_r[_j]
+            gh_z = P__gh_z[_j]
+            gx_n = P__gx_n[_j]
+            gx_r = P__gx_r[_j]
+            gx_z = P__gx_z[_j]
+            h = _S__h_0[_j]
+            mv__U_r = _X__7_0[_j]
+            mv__U_z = _X__7_1[_j]
+            mv__U_n = _X__7_2[_j]
+            da__4 = _dA__4_0[_j]
+            da__5 = _dA__4_0[_j]
+            da__6 = _dA__4_0[_j]
+            dy__out = _dy__seq_0[_j]
+            _x1 = _c_1 - z
+            mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
+            _x9 = _c_2 * mh
+            vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
+            sh = np.sqrt(vh + _c_1em05)
+            _x2 = _c_1 / sh
+            _x3 = _x2 * gh_n
+            mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
+            _x6 = -mx
+            vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
+            _x0 = np.sqrt(vx + _c_1em05)
+            sx = _x0
+            _x5 = _c_1 / (sx * sx)
+            d__h__new = dy__out + g__h__new
+            d__n = _x1 * d__h__new
+            _x4 = d__n * (_c_1 - n * n)
+            d__z = d__h__new * (h - n)
+            _x8 = _x1 * d__z * z
+            d__r = _x4 * (_x3 * (-mh + mv__W_n) + bh_n)
+            _x7 = d__r * r * (_c_1 - r)
+            d__sx = -(_x4 * _x5 * gx_n * (_x6 + mv__U_n)) - _x5 * _x7 * gx_r * (_x6 + mv__U_r) - _x5 * _x8 * gx_z * (_x6 + mv__U_z)
+            d__vx = _c_0_5 * d__sx / _x0
+            d__mean__10 = _c_0_3333333333333333 * d__vx
+            d__mh = -(_x2 * _x7 * gh_r) - _x2 * _x8 * gh_z - _x3 * _x4 * r + da__4 * (_x9 - _c_2 * mv__W_r) + da__5 * (_x9 - _c_2 * mv__W_z) + da__6 * (_x9 - _c_2 * mv__W_n)
+            d__mean__1 = _c_0_3333333333333333 * d__mh
+            _dM__1_0[_j] = d__mean__1
+            _dM__11_0[_j] = d__mean__10
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__4, dM__0, dM__8, dy__seq, _L, _k):
     # adjoints ready after the level-2 GEMMs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_1 = _k[_C_1]
@@ -835,24 +732,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
     X__7 = _unowned(X__7)
     dA__1 = _unowned(dA__1)
     dA__11 = _unowned(dA__11)
-    dA__12 = _unowned(dA__12)
-    dA__13 = _unowned(dA__13)
-    dA__2 = _unowned(dA__2)
-    dA__3 = _unowned(dA__3)
     dA__4 = _unowned(dA__4)
-    dA__5 = _unowned(dA__5)
-    dA__6 = _unowned(dA__6)
     dM__0 = _unowned(dM__0)
-    dM__10 = _unowned(dM__10)
     dM__8 = _unowned(dM__8)
-    dM__9 = _unowned(dM__9)
     dy__seq = _unowned(dy__seq)
-    _s0 = _staging_row(dM__0)
-    _s1 = _staging_row(dM__0)
-    _s2 = _staging_row(dM__0)
-    _s3 = _staging_row(dM__8)
-    _s4 = _staging_row(dM__9)
-    _s5 = _staging_row(dM__10)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
         _K__n_0 = K__n[_t, _b, :_H]
@@ -878,20 +761,12 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
         _dA__11_0 = dA__11[_b, :_H]
-        _dA__12_0 = dA__12[_b, :_H]
-        _dA__13_0 = dA__13[_b, :_H]
         _dA__1_0 = dA__1[_b, :_H]
-        _dA__2_0 = dA__2[_b, :_H]
-        _dA__3_0 = dA__3[_b, :_H]
         _dA__4_0 = dA__4[_b, :_H]
-        _dA__5_0 = dA__5[_b, :_H]
-        _dA__6_0 = dA__6[_b, :_H]
         _dM__0_0 = dM__0[_t, _b, :_H]
         _dM__0_1 = dM__0[_t, _b, _H:2 * _H]
         _dM__0_2 = dM__0[_t, _b, 2 * _H:3 * _H]
-        _dM__10_0 = dM__10[_b, :_H]
         _dM__8_0 = dM__8[_b, :_H]
-        _dM__9_0 = dM__9[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
@@ -899,135 +774,80 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, 
                 _dM__0_1[_j] = 0
                 _dM__0_2[_j] = 0
                 _dM__8_0[_j] = 0
-                _dM__9_0[_j] = 0
-                _dM__10_0[_j] = 0
             continue
-        for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
-            _n = min(_STAGE, _H - _j0)
-            _c_G__h_0 = _G__h_0[_j0:_j0 + _n]
-            _c_K__n_0 = _K__n_0[_j0:_j0 + _n]
-            _c_K__r_0 = _K__r_0[_j0:_j0 + _n]
-            _c_K__z_0 = _K__z_0[_j0:_j0 + _n]
-            _c_M__0_0 = _M__0_0[_j0:_j0 + _n]
-            _c_M__0_1 = _M__0_1[_j0:_j0 + _n]
-            _c_M__0_2 = _M__0_2[_j0:_j0 + _n]
-            _c_P__bh_n = P__bh_n[_j0:_j0 + _n]
-            _c_P__gh_n = P__gh_n[_j0:_j0 + _n]
-            _c_P__gh_r = P__gh_r[_j0:_j0 + _n]
-            _c_P__gh_z = P__gh_z[_j0:_j0 + _n]
-            _c_P__gx_n = P__gx_n[_j0:_j0 + _n]
-            _c_P__gx_r = P__gx_r[_j0:_j0 + _n]
-            _c_P__gx_z = P__gx_z[_j0:_j0 + _n]
-            _c_S__h_0 = _S__h_0[_j0:_j0 + _n]
-            _c_X__7_0 = _X__7_0[_j0:_j0 + _n]
-            _c_X__7_1 = _X__7_1[_j0:_j0 + _n]
-            _c_X__7_2 = _X__7_2[_j0:_j0 + _n]
-            _c_dA__11_0 = _dA__11_0[_j0:_j0 + _n]
-            _c_dA__12_0 = _dA__12_0[_j0:_j0 + _n]
-            _c_dA__13_0 = _dA__13_0[_j0:_j0 + _n]
-            _c_dA__1_0 = _dA__1_0[_j0:_j0 + _n]
-            _c_dA__2_0 = _dA__2_0[_j0:_j0 + _n]
-            _c_dA__3_0 = _dA__3_0[_j0:_j0 + _n]
-            _c_dA__4_0 = _dA__4_0[_j0:_j0 + _n]
-            _c_dA__5_0 = _dA__5_0[_j0:_j0 + _n]
-            _c_dA__6_0 = _dA__6_0[_j0:_j0 + _n]
-            _c_dM__0_0 = _dM__0_0[_j0:_j0 + _n]
-            _c_dM__0_1 = _dM__0_1[_j0:_j0 + _n]
-            _c_dM__0_2 = _dM__0_2[_j0:_j0 + _n]
-            _c_dM__10_0 = _dM__10_0[_j0:_j0 + _n]
-            _c_dM__8_0 = _dM__8_0[_j0:_j0 + _n]
-            _c_dM__9_0 = _dM__9_0[_j0:_j0 + _n]
-            _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
-            for _j in range(_n):
-                g__h__new = _c_G__h_0[_j]
-                n = _c_K__n_0[_j]
-                r = _c_K__r_0[_j]
-                z = _c_K__z_0[_j]
-                mv__W_r = _c_M__0_0[_j]
-                mv__W_z = _c_M__0_1[_j]
-                mv__W_n = _c_M__0_2[_j]
-                mean__1 = _M__1_0
-                mean__9 = _M__10_0
-                mean__10 = _M__11_0
-                mean__11 = _M__12_0
-                mean__12 = _M__13_0
-                mean__2 = _M__2_0
-                mean__3 = _M__3_0
-                mean__4 = _M__4_0
-                mean__5 = _M__5_0
-                mean__6 = _M__6_0
-                mean__7 = _M__8_0
-                mean__8 = _M__9_0
-                bh_n = _c_P__bh_n[_j]
-                gh_n = _c_P__gh_n[_j]
-                gh_r = _c_P__gh_r[_j]
-                gh_z = _c_P__gh_z[_j]
-                gx_n = _c_P__gx_n[_j]
-                gx_r = _c_P__gx_r[_j]
-                gx_z = _c_P__gx_z[_j]
-                h = _c_S__h_0[_j]
-                mv__U_r = _c_X__7_0[_j]
-                mv__U_z = _c_X__7_1[_j]
-                mv__U_n = _c_X__7_2[_j]
-                da__1 = _c_dA__1_0[_j]
-                da__11 = _c_dA__11_0[_j]
-                da__12 = _c_dA__12_0[_j]
-                da__13 = _c_dA__13_0[_j]
-                da__2 = _c_dA__2_0[_j]
-                da__3 = _c_dA__3_0[_j]
-                da__4 = _c_dA__4_0[_j]
-                da__5 = _c_dA__5_0[_j]
-                da__6 = _c_dA__6_0[_j]
-                dy__out = _c_dy__seq_0[_j]
-                _x0 = _c_1 - z
-                mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
-                _x9 = _c_2 * mh
-                vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
-                sh = np.sqrt(vh + _c_1em05)
-                _x1 = _c_1 / sh
-                _x2 = _x1 * gh_n
-                mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
-                _x4 = -(_c_2 * mx)
-                vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
-                sx = np.sqrt(vx + _c_1em05)
-                _x5 = _c_1 / sx
-                d__h__new = dy__out + g__h__new
-                d__n = _x0 * d__h__new
-                _x3 = d__n * (_c_1 - n * n)
-                d__z = d__h__new * (h - n)
-                _x7 = _x0 * d__z * z
-                d__r = _x3 * (_x2 * (-mh + mv__W_n) + bh_n)
-                _x6 = d__r * r * (_c_1 - r)
-                d__mx = -(_x3 * _x5 * gx_n) - _x5 * _x6 * gx_r - _x5 * _x7 * gx_z + da__11 * (-_x4 - _c_2 * mv__U_r) + da__12 * (-_x4 - _c_2 * mv__U_z) + da__13 * (-_x4 - _c_2 * mv__U_n)
-                _x8 = _c_0_3333333333333333 * d__mx
-                d__mean__9 = _x8
-                d__mean__8 = _x8
-                d__mean__7 = _x8
-                d__mv__W_n = _x2 * _x3 * r + da__3 + da__6 * (-_x9 + _c_2 * mv__W_n)
-                d__mv__W_z = _x1 * _x7 * gh_z + da__2 + da__5 * (-_x9 + _c_2 * mv__W_z)
-                d__mv__W_r = _x1 * _x6 * gh_r + da__1 + da__4 * (-_x9 + _c_2 * mv__W_r)
-                _s0[_j] = d__mv__W_r
-                _s1[_j] = d__mv__W_z
-                _s2[_j] = d__mv__W_n
-                _s3[_j] = d__mean__7
-                _s4[_j] = d__mean__8
-                _s5[_j] = d__mean__9
-            for _j in range(_n):
-                _c_dM__0_0[_j] = _s0[_j]
-            for _j in range(_n):
-                _c_dM__0_1[_j] = _s1[_j]
-            for _j in range(_n):
-                _c_dM__0_2[_j] = _s2[_j]
-            for _j in range(_n):
-                _c_dM__8_0[_j] = _s3[_j]
-            for _j in range(_n):
-                _c_dM__9_0[_j] = _s4[_j]
-            for _j in range(_n):
-                _c_dM__10_0[_j] = _s5[_j]
+        for _j in range(_H):
+            g__h__new = _G__h_0[_j]
+            n = _K__n_0[_j]
+            r = _K__r_0[_j]
+            z = _K__z_0[_j]
+            mv__W_r = _M__0_0[_j]
+            mv__W_z = _M__0_1[_j]
+            mv__W_n = _M__0_2[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__8_0
+            mean__8 = _M__9_0
+            bh_n = P__bh_n[_j]
+            gh_n = P__gh_n[_j]
+            gh_r = P__gh_r[_j]
+            gh_z = P__gh_z[_j]
+            gx_n = P__gx_n[_j]
+            gx_r = P__gx_r[_j]
+            gx_z = P__gx_z[_j]
+            h = _S__h_0[_j]
+            mv__U_r = _X__7_0[_j]
+            mv__U_z = _X__7_1[_j]
+            mv__U_n = _X__7_2[_j]
+            da__1 = _dA__1_0[_j]
+            da__2 = _dA__1_0[_j]
+            da__3 = _dA__1_0[_j]
+            da__11 = _dA__11_0[_j]
+            da__12 = _dA__11_0[_j]
+            da__13 = _dA__11_0[_j]
+            da__4 = _dA__4_0[_j]
+            da__5 = _dA__4_0[_j]
+            da__6 = _dA__4_0[_j]
+            dy__out = _dy__seq_0[_j]
+            _x0 = _c_1 - z
+            mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
+            _x8 = _c_2 * mh
+            vh = _c_0_3333333333333333 * mean__4 + _c_0_3333333333333333 * mean__5 + _c_0_3333333333333333 * mean__6
+            sh = np.sqrt(vh + _c_1em05)
+            _x1 = _c_1 / sh
+            _x2 = _x1 * gh_n
+            mx = _c_0_3333333333333333 * mean__7 + _c_0_3333333333333333 * mean__8 + _c_0_3333333333333333 * mean__9
+            _x4 = -(_c_2 * mx)
+            vx = _c_0_3333333333333333 * mean__10 + _c_0_3333333333333333 * mean__11 + _c_0_3333333333333333 * mean__12
+            sx = np.sqrt(vx + _c_1em05)
+            _x5 = _c_1 / sx
+            d__h__new = dy__out + g__h__new
+            d__n = _x0 * d__h__new
+            _x3 = d__n * (_c_1 - n * n)
+            d__z = d__h__new * (h - n)
+            _x7 = _x0 * d__z * z
+            d__r = _x3 * (_x2 * (-mh + mv__W_n) + bh_n)
+            _x6 = d__r * r * (_c_1 - r)
+            d__mx = -(_x3 * _x5 * gx_n) - _x5 * _x6 * gx_r - _x5 * _x7 * gx_z + da__11 * (-_x4 - _c_2 * mv__U_r) + da__12 * (-_x4 - _c_2 * mv__U_z) + da__13 * (-_x4 - _c_2 * mv__U_n)
+            d__mean__7 = _c_0_3333333333333333 * d__mx
+            d__mv__W_n = _x2 * _x3 * r + da__3 + da__6 * (-_x8 + _c_2 * mv__W_n)
+            d__mv__W_z = _x1 * _x7 * gh_z + da__2 + da__5 * (-_x8 + _c_2 * mv__W_z)
+            d__mv__W_r = _x1 * _x6 * gh_r + da__1 + da__4 * (-_x8 + _c_2 * mv__W_r)
+            _dM__0_0[_j] = d__mv__W_r
+            _dM__0_1[_j] = d__mv__W_z
+            _dM__0_2[_j] = d__mv__W_n
+            _dM__8_0[_j] = d__mean__7
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k):
+def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__11, dA__8, dX__7, dy__seq, _L, _k):
     # adjoints ready after the level-1 GEMMs
     _c_0_3333333333333333 = _k[_C_0_3333333333333333]
     _c_1 = _k[_C_1]
@@ -1059,12 +879,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0,
     S__h = _unowned(S__h)
     X__7 = _unowned(X__7)
     dA__0 = _unowned(dA__0)
-    dA__10 = _unowned(dA__10)
     dA__11 = _unowned(dA__11)
-    dA__12 = _unowned(dA__12)
-    dA__13 = _unowned(dA__13)
     dA__8 = _unowned(dA__8)
-    dA__9 = _unowned(dA__9)
     dX__7 = _unowned(dX__7)
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
@@ -1091,12 +907,8 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0,
         _X__7_1 = X__7[_t, _b, _H:2 * _H]
         _X__7_2 = X__7[_t, _b, 2 * _H:3 * _H]
         _dA__0_0 = dA__0[_b, :_H]
-        _dA__10_0 = dA__10[_b, :_H]
         _dA__11_0 = dA__11[_b, :_H]
-        _dA__12_0 = dA__12[_b, :_H]
-        _dA__13_0 = dA__13[_b, :_H]
         _dA__8_0 = dA__8[_b, :_H]
-        _dA__9_0 = dA__9[_b, :_H]
         _dX__7_0 = dX__7[_t, _b, :_H]
         _dX__7_1 = dX__7[_t, _b, _H:2 * _H]
         _dX__7_2 = dX__7[_t, _b, 2 * _H:3 * _H]
@@ -1136,12 +948,12 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0,
             mv__U_z = _X__7_1[_j]
             mv__U_n = _X__7_2[_j]
             da__0 = _dA__0_0[_j]
-            da__10 = _dA__10_0[_j]
             da__11 = _dA__11_0[_j]
-            da__12 = _dA__12_0[_j]
-            da__13 = _dA__13_0[_j]
+            da__12 = _dA__11_0[_j]
+            da__13 = _dA__11_0[_j]
+            da__10 = _dA__8_0[_j]
             da__8 = _dA__8_0[_j]
-            da__9 = _dA__9_0[_j]
+            da__9 = _dA__8_0[_j]
             dy__out = _dy__seq_0[_j]
             _x0 = _c_1 - z
             mh = _c_0_3333333333333333 * mean__1 + _c_0_3333333333333333 * mean__2 + _c_0_3333333333333333 * mean__3
@@ -1196,7 +1008,7 @@ def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, K__r, K__z, K__n, W__7, W__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__8, dM__9, dM__10, dM__11, dM__12, dM__13, dX__7, dA__0, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__8, dA__9, dA__10, dA__11, dA__12, dA__13, dV__gx_r, dV__gh_r, dV__b_r, dV__gx_z, dV__gh_z, dV__b_z, dV__gx_n, dV__b_n, dV__gh_n, dV__bh_n, dP__dV__gx_r, dP__dV__gh_r, dP__dV__b_r, dP__dV__gx_z, dP__dV__gh_z, dP__dV__b_z, dP__dV__gx_n, dP__dV__b_n, dP__dV__gh_n, dP__dV__bh_n, dW__0, dW__7, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__8, M__9, M__10, M__11, M__12, M__13, K__r, K__z, K__n, W__7, W__0__panels, P__gx_r, P__gh_r, P__b_r, P__gx_z, P__gh_z, P__b_z, P__gx_n, P__b_n, P__gh_n, P__bh_n, dy__seq, G__h, Gn__h, dM__0, dM__1, dM__4, dM__8, dM__11, dX__7, dA__0, dA__1, dA__4, dA__8, dA__11, dR__gx_r, dR__gh_r, dR__b_r, dR__gx_z, dR__gh_z, dR__b_z, dR__gx_n, dR__b_n, dR__gh_n, dR__bh_n, dW__0, dW__7, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -1205,23 +1017,15 @@ def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
-        _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dM__5, dM__6, dV__b_n, dV__b_r, dV__b_z, dV__bh_n, dV__gh_n, dV__gh_r, dV__gh_z, dV__gx_n, dV__gx_r, dV__gx_z, dy__seq, _L, _k)
+        _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dR__b_n, dR__b_r, dR__b_z, dR__bh_n, dR__gh_n, dR__gh_r, dR__gh_z, dR__gx_n, dR__gx_r, dR__gx_z, dy__seq, _L, _k)
         _row_means(dM__4[_b0:_b1], dA__4[_b0:_b1])  # d(((W_r @ h) - mh)**2) from d(mean(((W_r @ h) - mh)**2))
-        _row_means(dM__5[_b0:_b1], dA__5[_b0:_b1])  # d(((W_z @ h) - mh)**2) from d(mean(((W_z @ h) - mh)**2))
-        _row_means(dM__6[_b0:_b1], dA__6[_b0:_b1])  # d(((W_n @ h) - mh)**2) from d(mean(((W_n @ h) - mh)**2))
-        _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dA__5, dA__6, dM__1, dM__11, dM__12, dM__13, dM__2, dM__3, dy__seq, _L, _k)
+        _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dM__1, dM__11, dy__seq, _L, _k)
         _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_r @ h)) from d(mean((W_r @ h)))
-        _row_means(dM__2[_b0:_b1], dA__2[_b0:_b1])  # d((W_z @ h)) from d(mean((W_z @ h)))
-        _row_means(dM__3[_b0:_b1], dA__3[_b0:_b1])  # d((W_n @ h)) from d(mean((W_n @ h)))
         _row_means(dM__11[_b0:_b1], dA__11[_b0:_b1])  # d(((U_r @ x) - mx)**2) from d(mean(((U_r @ x) - mx)**2))
-        _row_means(dM__12[_b0:_b1], dA__12[_b0:_b1])  # d(((U_z @ x) - mx)**2) from d(mean(((U_z @ x) - mx)**2))
-        _row_means(dM__13[_b0:_b1], dA__13[_b0:_b1])  # d(((U_n @ x) - mx)**2) from d(mean(((U_n @ x) - mx)**2))
-        _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__12, dA__13, dA__2, dA__3, dA__4, dA__5, dA__6, dM__0, dM__10, dM__8, dM__9, dy__seq, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__4, dM__0, dM__8, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, dA__0[_b0:_b1], _tail)  # d(h) from d(W_r, W_z, W_n @ h)
         _row_means(dM__8[_b0:_b1], dA__8[_b0:_b1])  # d((U_r @ x)) from d(mean((U_r @ x)))
-        _row_means(dM__9[_b0:_b1], dA__9[_b0:_b1])  # d((U_z @ x)) from d(mean((U_z @ x)))
-        _row_means(dM__10[_b0:_b1], dA__10[_b0:_b1])  # d((U_n @ x)) from d(mean((U_n @ x)))
-        _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__10, dA__11, dA__12, dA__13, dA__8, dA__9, dX__7, dy__seq, _L, _k)
+        _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__11, dA__8, dX__7, dy__seq, _L, _k)
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__h, Gn__h, _b0, _b1)
@@ -1312,51 +1116,25 @@ _CELL = _Cell(
         _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
         _Array('dM__0', 'work', shape=('T', 'B', '3H')),
         _Array('dM__1', 'scratch', shape=('B', 'H')),
-        _Array('dM__2', 'scratch', shape=('B', 'H')),
-        _Array('dM__3', 'scratch', shape=('B', 'H')),
         _Array('dM__4', 'scratch', shape=('B', 'H')),
-        _Array('dM__5', 'scratch', shape=('B', 'H')),
-        _Array('dM__6', 'scratch', shape=('B', 'H')),
         _Array('dM__8', 'scratch', shape=('B', 'H')),
-        _Array('dM__9', 'scratch', shape=('B', 'H')),
-        _Array('dM__10', 'scratch', shape=('B', 'H')),
         _Array('dM__11', 'scratch', shape=('B', 'H')),
-        _Array('dM__12', 'scratch', shape=('B', 'H')),
-        _Array('dM__13', 'scratch', shape=('B', 'H')),
         _Array('dX__7', 'work', shape=('T', 'B', '3H')),
         _Array('dA__0', 'scratch', shape=('B', 'H')),
         _Array('dA__1', 'scratch', shape=('B', 'H')),
-        _Array('dA__2', 'scratch', shape=('B', 'H')),
-        _Array('dA__3', 'scratch', shape=('B', 'H')),
         _Array('dA__4', 'scratch', shape=('B', 'H')),
-        _Array('dA__5', 'scratch', shape=('B', 'H')),
-        _Array('dA__6', 'scratch', shape=('B', 'H')),
         _Array('dA__8', 'scratch', shape=('B', 'H')),
-        _Array('dA__9', 'scratch', shape=('B', 'H')),
-        _Array('dA__10', 'scratch', shape=('B', 'H')),
         _Array('dA__11', 'scratch', shape=('B', 'H')),
-        _Array('dA__12', 'scratch', shape=('B', 'H')),
-        _Array('dA__13', 'scratch', shape=('B', 'H')),
-        _Array('dV__gx_r', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gh_r', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_r', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gx_z', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gh_z', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_z', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gx_n', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_n', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gh_n', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__bh_n', 'work', shape=('T', 'B', 'H')),
-        _Array('dP__dV__gx_r', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gh_r', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_r', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gx_z', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gh_z', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_z', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gx_n', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_n', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gh_n', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__bh_n', 'vector_grad', shape=('1', 'H')),
+        _Array('dR__gx_r', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gh_r', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__b_r', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gx_z', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gh_z', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__b_z', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gx_n', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__b_n', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gh_n', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__bh_n', 'vector_rows', shape=('B', 'H')),
         _Array('dW__0', 'weight_grad', shape=('H', '3H')),
         _Array('dW__7', 'weight_grad', shape=('I', '3H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -1368,16 +1146,16 @@ _CELL = _Cell(
         "U_r": (("dW__7", 0), ),
         "U_z": (("dW__7", 1), ),
         "U_n": (("dW__7", 2), ),
-        "gx_r": (("dP__dV__gx_r", 0), ),
-        "gh_r": (("dP__dV__gh_r", 0), ),
-        "b_r": (("dP__dV__b_r", 0), ),
-        "gx_z": (("dP__dV__gx_z", 0), ),
-        "gh_z": (("dP__dV__gh_z", 0), ),
-        "b_z": (("dP__dV__b_z", 0), ),
-        "gx_n": (("dP__dV__gx_n", 0), ),
-        "b_n": (("dP__dV__b_n", 0), ),
-        "gh_n": (("dP__dV__gh_n", 0), ),
-        "bh_n": (("dP__dV__bh_n", 0), ),
+        "gx_r": (("dR__gx_r", 0), ),
+        "gh_r": (("dR__gh_r", 0), ),
+        "b_r": (("dR__b_r", 0), ),
+        "gx_z": (("dR__gx_z", 0), ),
+        "gh_z": (("dR__gh_z", 0), ),
+        "b_z": (("dR__b_z", 0), ),
+        "gx_n": (("dR__gx_n", 0), ),
+        "b_n": (("dR__b_n", 0), ),
+        "gh_n": (("dR__gh_n", 0), ),
+        "bh_n": (("dR__bh_n", 0), ),
     },
     drivers=_Drivers(_forward_rows, _backward_rows),
     input_products=(
@@ -1389,18 +1167,6 @@ _CELL = _Cell(
     ),
     operand_grads=(
         _Product(_Rows('dX__7', columns='3H'), _Rows('W__7'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_r, U_z, U_n @ x)'),
-    ),
-    vector_sums=(
-        _VectorSum(_Rows('dV__gx_r', columns='H'), (0,), 'dP__dV__gx_r'),
-        _VectorSum(_Rows('dV__gh_r', columns='H'), (0,), 'dP__dV__gh_r'),
-        _VectorSum(_Rows('dV__b_r', columns='H'), (0,), 'dP__dV__b_r'),
-        _VectorSum(_Rows('dV__gx_z', columns='H'), (0,), 'dP__dV__gx_z'),
-        _VectorSum(_Rows('dV__gh_z', columns='H'), (0,), 'dP__dV__gh_z'),
-        _VectorSum(_Rows('dV__b_z', columns='H'), (0,), 'dP__dV__b_z'),
-        _VectorSum(_Rows('dV__gx_n', columns='H'), (0,), 'dP__dV__gx_n'),
-        _VectorSum(_Rows('dV__b_n', columns='H'), (0,), 'dP__dV__b_n'),
-        _VectorSum(_Rows('dV__gh_n', columns='H'), (0,), 'dP__dV__gh_n'),
-        _VectorSum(_Rows('dV__bh_n', columns='H'), (0,), 'dP__dV__bh_n'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

@@ -31,8 +31,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
-BUILD = "4e7d7967cc097fb9"  # a hash of this file's other lines
+RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
+BUILD = "fec5cf7f6882152d"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "indrnn"
@@ -143,7 +143,7 @@ def _forward_rows(x__rows, S__h, X__0, Wt__0, P__u, P__b, y__seq, _L, _k, _b0, _
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, X__0, W__0, P__u, P__b, dy__seq, G__h, Gn__h, dX__0, dV__u, dP__dV__u, dP__dX__0, dW__0, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, X__0, W__0, P__u, P__b, dy__seq, G__h, Gn__h, dX__0, dV__u, dP__dX__0, dP__dV__u, dW__0, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -186,8 +186,8 @@ _CELL = _Cell(
         _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
         _Array('dX__0', 'work', shape=('T', 'B', 'H')),
         _Array('dV__u', 'work', shape=('T', 'B', 'H')),
-        _Array('dP__dV__u', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dX__0', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dV__u', 'vector_grad', shape=('1', 'H')),
         _Array('dW__0', 'weight_grad', shape=('I', 'H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
     ),
@@ -207,8 +207,8 @@ _CELL = _Cell(
         _Product(_Rows('dX__0', columns='H'), _Rows('W__0'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dV__u', columns='H'), (0,), 'dP__dV__u'),
         _VectorSum(_Rows('dX__0', columns='H'), (0,), 'dP__dX__0'),
+        _VectorSum(_Rows('dV__u', columns='H'), (0,), 'dP__dV__u'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

@@ -113,8 +113,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
-BUILD = "004739d911876cfa"  # a hash of this file's other lines
+RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
+BUILD = "c1e2e2eb89bf61cf"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_layernorm"
@@ -892,7 +892,7 @@ def _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dM__6, dM__7, dM__8, dV__b_f, dV__b_g, dV__b_i, dV__gh_f, dV__gh_g, dV__gh_i, dV__gx_f, dV__gx_g, dV__gx_i, dy__seq, _L, _k):
+def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dR__b_f, dR__b_g, dR__b_i, dR__gh_f, dR__gh_g, dR__gh_i, dR__gx_f, dR__gx_g, dR__gx_i, dy__seq, _L, _k):
     # adjoints ready after the level-4 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -936,33 +936,27 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
     dM__5 = _unowned(dM__5)
-    dM__6 = _unowned(dM__6)
-    dM__7 = _unowned(dM__7)
-    dM__8 = _unowned(dM__8)
-    dV__b_f = _unowned(dV__b_f)
-    dV__b_g = _unowned(dV__b_g)
-    dV__b_i = _unowned(dV__b_i)
-    dV__gh_f = _unowned(dV__gh_f)
-    dV__gh_g = _unowned(dV__gh_g)
-    dV__gh_i = _unowned(dV__gh_i)
-    dV__gx_f = _unowned(dV__gx_f)
-    dV__gx_g = _unowned(dV__gx_g)
-    dV__gx_i = _unowned(dV__gx_i)
+    dR__b_f = _unowned(dR__b_f)
+    dR__b_g = _unowned(dR__b_g)
+    dR__b_i = _unowned(dR__b_i)
+    dR__gh_f = _unowned(dR__gh_f)
+    dR__gh_g = _unowned(dR__gh_g)
+    dR__gh_i = _unowned(dR__gh_i)
+    dR__gx_f = _unowned(dR__gx_f)
+    dR__gx_g = _unowned(dR__gx_g)
+    dR__gx_i = _unowned(dR__gx_i)
     dy__seq = _unowned(dy__seq)
     _s0 = _staging_row(dM__5)
-    _s1 = _staging_row(dM__6)
-    _s2 = _staging_row(dM__7)
-    _s3 = _staging_row(dM__8)
-    _s4 = _staging_row(Gn__c)
-    _s5 = _staging_row(dV__gh_i)
-    _s6 = _staging_row(dV__gx_i)
-    _s7 = _staging_row(dV__b_i)
-    _s8 = _staging_row(dV__gh_f)
-    _s9 = _staging_row(dV__gx_f)
-    _s10 = _staging_row(dV__b_f)
-    _s11 = _staging_row(dV__gh_g)
-    _s12 = _staging_row(dV__gx_g)
-    _s13 = _staging_row(dV__b_g)
+    _s1 = _staging_row(Gn__c)
+    _s2 = _staging_row(dR__gh_i)
+    _s3 = _staging_row(dR__gx_i)
+    _s4 = _staging_row(dR__b_i)
+    _s5 = _staging_row(dR__gh_f)
+    _s6 = _staging_row(dR__gx_f)
+    _s7 = _staging_row(dR__b_f)
+    _s8 = _staging_row(dR__gh_g)
+    _s9 = _staging_row(dR__gx_g)
+    _s10 = _staging_row(dR__b_g)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
@@ -1001,35 +995,20 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dM__5_0 = dM__5[_b, :_H]
-        _dM__6_0 = dM__6[_b, :_H]
-        _dM__7_0 = dM__7[_b, :_H]
-        _dM__8_0 = dM__8[_b, :_H]
-        _dV__b_f_0 = dV__b_f[_t, _b, :_H]
-        _dV__b_g_0 = dV__b_g[_t, _b, :_H]
-        _dV__b_i_0 = dV__b_i[_t, _b, :_H]
-        _dV__gh_f_0 = dV__gh_f[_t, _b, :_H]
-        _dV__gh_g_0 = dV__gh_g[_t, _b, :_H]
-        _dV__gh_i_0 = dV__gh_i[_t, _b, :_H]
-        _dV__gx_f_0 = dV__gx_f[_t, _b, :_H]
-        _dV__gx_g_0 = dV__gx_g[_t, _b, :_H]
-        _dV__gx_i_0 = dV__gx_i[_t, _b, :_H]
+        _dR__b_f_0 = dR__b_f[_b, :_H]
+        _dR__b_g_0 = dR__b_g[_b, :_H]
+        _dR__b_i_0 = dR__b_i[_b, :_H]
+        _dR__gh_f_0 = dR__gh_f[_b, :_H]
+        _dR__gh_g_0 = dR__gh_g[_b, :_H]
+        _dR__gh_i_0 = dR__gh_i[_b, :_H]
+        _dR__gx_f_0 = dR__gx_f[_b, :_H]
+        _dR__gx_g_0 = dR__gx_g[_b, :_H]
+        _dR__gx_i_0 = dR__gx_i[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__5_0[_j] = 0
-                _dM__6_0[_j] = 0
-                _dM__7_0[_j] = 0
-                _dM__8_0[_j] = 0
                 _Gn__c_0[_j] = G__c[_b, _j]
-                _dV__gh_i_0[_j] = 0
-                _dV__gx_i_0[_j] = 0
-                _dV__b_i_0[_j] = 0
-                _dV__gh_f_0[_j] = 0
-                _dV__gx_f_0[_j] = 0
-                _dV__b_f_0[_j] = 0
-                _dV__gh_g_0[_j] = 0
-                _dV__gx_g_0[_j] = 0
-                _dV__b_g_0[_j] = 0
             continue
         for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
             _n = min(_STAGE, _H - _j0)
@@ -1058,18 +1037,15 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
             _c_dA__18_0 = _dA__18_0[_j0:_j0 + _n]
             _c_dA__19_0 = _dA__19_0[_j0:_j0 + _n]
             _c_dM__5_0 = _dM__5_0[_j0:_j0 + _n]
-            _c_dM__6_0 = _dM__6_0[_j0:_j0 + _n]
-            _c_dM__7_0 = _dM__7_0[_j0:_j0 + _n]
-            _c_dM__8_0 = _dM__8_0[_j0:_j0 + _n]
-            _c_dV__b_f_0 = _dV__b_f_0[_j0:_j0 + _n]
-            _c_dV__b_g_0 = _dV__b_g_0[_j0:_j0 + _n]
-            _c_dV__b_i_0 = _dV__b_i_0[_j0:_j0 + _n]
-            _c_dV__gh_f_0 = _dV__gh_f_0[_j0:_j0 + _n]
-            _c_dV__gh_g_0 = _dV__gh_g_0[_j0:_j0 + _n]
-            _c_dV__gh_i_0 = _dV__gh_i_0[_j0:_j0 + _n]
-            _c_dV__gx_f_0 = _dV__gx_f_0[_j0:_j0 + _n]
-            _c_dV__gx_g_0 = _dV__gx_g_0[_j0:_j0 + _n]
-            _c_dV__gx_i_0 = _dV__gx_i_0[_j0:_j0 + _n]
+            _c_dR__b_f_0 = _dR__b_f_0[_j0:_j0 + _n]
+            _c_dR__b_g_0 = _dR__b_g_0[_j0:_j0 + _n]
+            _c_dR__b_i_0 = _dR__b_i_0[_j0:_j0 + _n]
+            _c_dR__gh_f_0 = _dR__gh_f_0[_j0:_j0 + _n]
+            _c_dR__gh_g_0 = _dR__gh_g_0[_j0:_j0 + _n]
+            _c_dR__gh_i_0 = _dR__gh_i_0[_j0:_j0 + _n]
+            _c_dR__gx_f_0 = _dR__gx_f_0[_j0:_j0 + _n]
+            _c_dR__gx_g_0 = _dR__gx_g_0[_j0:_j0 + _n]
+            _c_dR__gx_i_0 = _dR__gx_i_0[_j0:_j0 + _n]
             _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
             for _j in range(_n):
                 g__c__new = _c_G__c_0[_j]
@@ -1121,12 +1097,12 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
                 _x0 = np.sqrt(vh + _c_1em05)
                 sh = _x0
                 _x3 = _c_1 / (sh * sh)
-                _x11 = _c_1 / sh
+                _x10 = _c_1 / sh
                 mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-                _x13 = -mx
+                _x12 = -mx
                 vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
                 sx = np.sqrt(vx + _c_1em05)
-                _x12 = _c_1 / sx
+                _x11 = _c_1 / sx
                 d__h__new = dy__out + g__h__new
                 d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
                 d__o = _x2 * d__h__new
@@ -1141,67 +1117,54 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
                 _x7 = _x6 * (-mh + mv__W_i)
                 d__sh = -(_x3 * _x5 * gh_f) - _x3 * _x7 * gh_i - _x3 * _x9 * gh_g - _x3 * d__o * gh_o * o * (_c_1 - o) * (-mh + mv__W_o)
                 d__vh = _c_0_5 * d__sh / _x0
-                _x10 = _c_0_25 * d__vh
-                d__mean__8 = _x10
-                d__mean__7 = _x10
-                d__mean__6 = _x10
-                d__mean__5 = _x10
+                d__mean__5 = _c_0_25 * d__vh
                 d__c = d__c__new * f
-                d__gh_i = _x11 * _x7
-                d__gx_i = _x12 * _x6 * (_x13 + mv__U_i)
+                d__gh_i = _x10 * _x7
+                d__gx_i = _x11 * _x6 * (_x12 + mv__U_i)
                 d__b_i = _x6
-                d__gh_f = _x11 * _x5
-                d__gx_f = _x12 * _x4 * (_x13 + mv__U_f)
+                d__gh_f = _x10 * _x5
+                d__gx_f = _x11 * _x4 * (_x12 + mv__U_f)
                 d__b_f = _x4
-                d__gh_g = _x11 * _x9
-                d__gx_g = _x12 * _x8 * (_x13 + mv__U_g)
+                d__gh_g = _x10 * _x9
+                d__gx_g = _x11 * _x8 * (_x12 + mv__U_g)
                 d__b_g = _x8
                 _s0[_j] = d__mean__5
-                _s1[_j] = d__mean__6
-                _s2[_j] = d__mean__7
-                _s3[_j] = d__mean__8
-                _s4[_j] = d__c
-                _s5[_j] = d__gh_i
-                _s6[_j] = d__gx_i
-                _s7[_j] = d__b_i
-                _s8[_j] = d__gh_f
-                _s9[_j] = d__gx_f
-                _s10[_j] = d__b_f
-                _s11[_j] = d__gh_g
-                _s12[_j] = d__gx_g
-                _s13[_j] = d__b_g
+                _s1[_j] = d__c
+                _s2[_j] = d__gh_i
+                _s3[_j] = d__gx_i
+                _s4[_j] = d__b_i
+                _s5[_j] = d__gh_f
+                _s6[_j] = d__gx_f
+                _s7[_j] = d__b_f
+                _s8[_j] = d__gh_g
+                _s9[_j] = d__gx_g
+                _s10[_j] = d__b_g
             for _j in range(_n):
                 _c_dM__5_0[_j] = _s0[_j]
             for _j in range(_n):
-                _c_dM__6_0[_j] = _s1[_j]
+                _c_Gn__c_0[_j] = _s1[_j]
             for _j in range(_n):
-                _c_dM__7_0[_j] = _s2[_j]
+                _c_dR__gh_i_0[_j] += _s2[_j]
             for _j in range(_n):
-                _c_dM__8_0[_j] = _s3[_j]
+                _c_dR__gx_i_0[_j] += _s3[_j]
             for _j in range(_n):
-                _c_Gn__c_0[_j] = _s4[_j]
+                _c_dR__b_i_0[_j] += _s4[_j]
             for _j in range(_n):
-                _c_dV__gh_i_0[_j] = _s5[_j]
+                _c_dR__gh_f_0[_j] += _s5[_j]
             for _j in range(_n):
-                _c_dV__gx_i_0[_j] = _s6[_j]
+                _c_dR__gx_f_0[_j] += _s6[_j]
             for _j in range(_n):
-                _c_dV__b_i_0[_j] = _s7[_j]
+                _c_dR__b_f_0[_j] += _s7[_j]
             for _j in range(_n):
-                _c_dV__gh_f_0[_j] = _s8[_j]
+                _c_dR__gh_g_0[_j] += _s8[_j]
             for _j in range(_n):
-                _c_dV__gx_f_0[_j] = _s9[_j]
+                _c_dR__gx_g_0[_j] += _s9[_j]
             for _j in range(_n):
-                _c_dV__b_f_0[_j] = _s10[_j]
-            for _j in range(_n):
-                _c_dV__gh_g_0[_j] = _s11[_j]
-            for _j in range(_n):
-                _c_dV__gx_g_0[_j] = _s12[_j]
-            for _j in range(_n):
-                _c_dV__b_g_0[_j] = _s13[_j]
+                _c_dR__b_g_0[_j] += _s10[_j]
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dA__6, dA__7, dA__8, dM__1, dM__14, dM__15, dM__16, dM__17, dM__2, dM__3, dM__4, dy__seq, _L, _k):
+def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dM__1, dM__14, dy__seq, _L, _k):
     # adjoints ready after the level-3 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -1248,26 +1211,9 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
     dA__5 = _unowned(dA__5)
-    dA__6 = _unowned(dA__6)
-    dA__7 = _unowned(dA__7)
-    dA__8 = _unowned(dA__8)
     dM__1 = _unowned(dM__1)
     dM__14 = _unowned(dM__14)
-    dM__15 = _unowned(dM__15)
-    dM__16 = _unowned(dM__16)
-    dM__17 = _unowned(dM__17)
-    dM__2 = _unowned(dM__2)
-    dM__3 = _unowned(dM__3)
-    dM__4 = _unowned(dM__4)
     dy__seq = _unowned(dy__seq)
-    _s0 = _staging_row(dM__1)
-    _s1 = _staging_row(dM__2)
-    _s2 = _staging_row(dM__3)
-    _s3 = _staging_row(dM__4)
-    _s4 = _staging_row(dM__14)
-    _s5 = _staging_row(dM__15)
-    _s6 = _staging_row(dM__16)
-    _s7 = _staging_row(dM__17)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
@@ -1306,188 +1252,100 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dA__5_0 = dA__5[_b, :_H]
-        _dA__6_0 = dA__6[_b, :_H]
-        _dA__7_0 = dA__7[_b, :_H]
-        _dA__8_0 = dA__8[_b, :_H]
         _dM__14_0 = dM__14[_b, :_H]
-        _dM__15_0 = dM__15[_b, :_H]
-        _dM__16_0 = dM__16[_b, :_H]
-        _dM__17_0 = dM__17[_b, :_H]
         _dM__1_0 = dM__1[_b, :_H]
-        _dM__2_0 = dM__2[_b, :_H]
-        _dM__3_0 = dM__3[_b, :_H]
-        _dM__4_0 = dM__4[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__1_0[_j] = 0
-                _dM__2_0[_j] = 0
-                _dM__3_0[_j] = 0
-                _dM__4_0[_j] = 0
                 _dM__14_0[_j] = 0
-                _dM__15_0[_j] = 0
-                _dM__16_0[_j] = 0
-                _dM__17_0[_j] = 0
             continue
-        for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
-            _n = min(_STAGE, _H - _j0)
-            _c_G__c_0 = _G__c_0[_j0:_j0 + _n]
-            _c_G__h_0 = _G__h_0[_j0:_j0 + _n]
-            _c_K__f_0 = _K__f_0[_j0:_j0 + _n]
-            _c_K__g_0 = _K__g_0[_j0:_j0 + _n]
-            _c_K__i_0 = _K__i_0[_j0:_j0 + _n]
-            _c_K__o_0 = _K__o_0[_j0:_j0 + _n]
-            _c_M__0_0 = _M__0_0[_j0:_j0 + _n]
-            _c_M__0_1 = _M__0_1[_j0:_j0 + _n]
-            _c_M__0_2 = _M__0_2[_j0:_j0 + _n]
-            _c_M__0_3 = _M__0_3[_j0:_j0 + _n]
-            _c_P__bc = P__bc[_j0:_j0 + _n]
-            _c_P__gc = P__gc[_j0:_j0 + _n]
-            _c_P__gh_f = P__gh_f[_j0:_j0 + _n]
-            _c_P__gh_g = P__gh_g[_j0:_j0 + _n]
-            _c_P__gh_i = P__gh_i[_j0:_j0 + _n]
-            _c_P__gh_o = P__gh_o[_j0:_j0 + _n]
-            _c_P__gx_f = P__gx_f[_j0:_j0 + _n]
-            _c_P__gx_g = P__gx_g[_j0:_j0 + _n]
-            _c_P__gx_i = P__gx_i[_j0:_j0 + _n]
-            _c_P__gx_o = P__gx_o[_j0:_j0 + _n]
-            _c_S__c_0 = _S__c_0[_j0:_j0 + _n]
-            _c_S__c_next_0 = _S__c_next_0[_j0:_j0 + _n]
-            _c_X__9_0 = _X__9_0[_j0:_j0 + _n]
-            _c_X__9_1 = _X__9_1[_j0:_j0 + _n]
-            _c_X__9_2 = _X__9_2[_j0:_j0 + _n]
-            _c_X__9_3 = _X__9_3[_j0:_j0 + _n]
-            _c_dA__18_0 = _dA__18_0[_j0:_j0 + _n]
-            _c_dA__19_0 = _dA__19_0[_j0:_j0 + _n]
-            _c_dA__5_0 = _dA__5_0[_j0:_j0 + _n]
-            _c_dA__6_0 = _dA__6_0[_j0:_j0 + _n]
-            _c_dA__7_0 = _dA__7_0[_j0:_j0 + _n]
-            _c_dA__8_0 = _dA__8_0[_j0:_j0 + _n]
-            _c_dM__14_0 = _dM__14_0[_j0:_j0 + _n]
-            _c_dM__15_0 = _dM__15_0[_j0:_j0 + _n]
-            _c_dM__16_0 = _dM__16_0[_j0:_j0 + _n]
-            _c_dM__17_0 = _dM__17_0[_j0:_j0 + _n]
-            _c_dM__1_0 = _dM__1_0[_j0:_j0 + _n]
-            _c_dM__2_0 = _dM__2_0[_j0:_j0 + _n]
-            _c_dM__3_0 = _dM__3_0[_j0:_j0 + _n]
-            _c_dM__4_0 = _dM__4_0[_j0:_j0 + _n]
-            _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
-            for _j in range(_n):
-                g__c__new = _c_G__c_0[_j]
-                g__h__new = _c_G__h_0[_j]
-                f = _c_K__f_0[_j]
-                g = _c_K__g_0[_j]
-                i = _c_K__i_0[_j]
-                o = _c_K__o_0[_j]
-                mv__W_i = _c_M__0_0[_j]
-                mv__W_f = _c_M__0_1[_j]
-                mv__W_g = _c_M__0_2[_j]
-                mv__W_o = _c_M__0_3[_j]
-                mean__1 = _M__1_0
-                mean__9 = _M__10_0
-                mean__10 = _M__11_0
-                mean__11 = _M__12_0
-                mean__12 = _M__13_0
-                mean__13 = _M__14_0
-                mean__14 = _M__15_0
-                mean__15 = _M__16_0
-                mean__16 = _M__17_0
-                mean__17 = _M__18_0
-                mean__18 = _M__19_0
-                mean__2 = _M__2_0
-                mean__3 = _M__3_0
-                mean__4 = _M__4_0
-                mean__5 = _M__5_0
-                mean__6 = _M__6_0
-                mean__7 = _M__7_0
-                mean__8 = _M__8_0
-                bc = _c_P__bc[_j]
-                gc = _c_P__gc[_j]
-                gh_f = _c_P__gh_f[_j]
-                gh_g = _c_P__gh_g[_j]
-                gh_i = _c_P__gh_i[_j]
-                gh_o = _c_P__gh_o[_j]
-                gx_f = _c_P__gx_f[_j]
-                gx_g = _c_P__gx_g[_j]
-                gx_i = _c_P__gx_i[_j]
-                gx_o = _c_P__gx_o[_j]
-                c = _c_S__c_0[_j]
-                c__new = _c_S__c_next_0[_j]
-                mv__U_i = _c_X__9_0[_j]
-                mv__U_f = _c_X__9_1[_j]
-                mv__U_g = _c_X__9_2[_j]
-                mv__U_o = _c_X__9_3[_j]
-                da__18 = _c_dA__18_0[_j]
-                da__19 = _c_dA__19_0[_j]
-                da__5 = _c_dA__5_0[_j]
-                da__6 = _c_dA__6_0[_j]
-                da__7 = _c_dA__7_0[_j]
-                da__8 = _c_dA__8_0[_j]
-                dy__out = _c_dy__seq_0[_j]
-                _x1 = gc / np.sqrt(mean__18 + _c_1em05)
-                _x2 = _tanh(_x1 * (c__new - mean__17) + bc)
-                mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-                _x10 = _c_2 * mh
-                vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
-                sh = np.sqrt(vh + _c_1em05)
-                _x11 = _c_1 / sh
-                mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-                _x4 = -mx
-                vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-                _x0 = np.sqrt(vx + _c_1em05)
-                sx = _x0
-                _x3 = _c_1 / (sx * sx)
-                d__h__new = dy__out + g__h__new
-                d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-                d__o = _x2 * d__h__new
-                _x7 = d__o * o * (_c_1 - o)
-                d__g = d__c__new * i
-                _x8 = d__g * (_c_1 - g * g)
-                d__f = c * d__c__new
-                _x5 = d__f * f * (_c_1 - f)
-                d__i = d__c__new * g
-                _x6 = d__i * i * (_c_1 - i)
-                d__sx = -(_x3 * _x5 * gx_f * (_x4 + mv__U_f)) - _x3 * _x6 * gx_i * (_x4 + mv__U_i) - _x3 * _x7 * gx_o * (_x4 + mv__U_o) - _x3 * _x8 * gx_g * (_x4 + mv__U_g)
-                d__vx = _c_0_5 * d__sx / _x0
-                _x9 = _c_0_25 * d__vx
-                d__mean__16 = _x9
-                d__mean__15 = _x9
-                d__mean__14 = _x9
-                d__mean__13 = _x9
-                d__mh = -(_x11 * _x5 * gh_f) - _x11 * _x6 * gh_i - _x11 * _x7 * gh_o - _x11 * _x8 * gh_g + da__5 * (_x10 - _c_2 * mv__W_i) + da__6 * (_x10 - _c_2 * mv__W_f) + da__7 * (_x10 - _c_2 * mv__W_g) + da__8 * (_x10 - _c_2 * mv__W_o)
-                _x12 = _c_0_25 * d__mh
-                d__mean__4 = _x12
-                d__mean__3 = _x12
-                d__mean__2 = _x12
-                d__mean__1 = _x12
-                _s0[_j] = d__mean__1
-                _s1[_j] = d__mean__2
-                _s2[_j] = d__mean__3
-                _s3[_j] = d__mean__4
-                _s4[_j] = d__mean__13
-                _s5[_j] = d__mean__14
-                _s6[_j] = d__mean__15
-                _s7[_j] = d__mean__16
-            for _j in range(_n):
-                _c_dM__1_0[_j] = _s0[_j]
-            for _j in range(_n):
-                _c_dM__2_0[_j] = _s1[_j]
-            for _j in range(_n):
-                _c_dM__3_0[_j] = _s2[_j]
-            for _j in range(_n):
-                _c_dM__4_0[_j] = _s3[_j]
-            for _j in range(_n):
-                _c_dM__14_0[_j] = _s4[_j]
-            for _j in range(_n):
-                _c_dM__15_0[_j] = _s5[_j]
-            for _j in range(_n):
-                _c_dM__16_0[_j] = _s6[_j]
-            for _j in range(_n):
-                _c_dM__17_0[_j] = _s7[_j]
+        for _j in range(_H):
+            g__c__new = _G__c_0[_j]
+            g__h__new = _G__h_0[_j]
+            f = _K__f_0[_j]
+            g = _K__g_0[_j]
+            i = _K__i_0[_j]
+            o = _K__o_0[_j]
+            mv__W_i = _M__0_0[_j]
+            mv__W_f = _M__0_1[_j]
+            mv__W_g = _M__0_2[_j]
+            mv__W_o = _M__0_3[_j]
+            mean__1 = _M__1_0
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__13 = _M__14_0
+            mean__14 = _M__15_0
+            mean__15 = _M__16_0
+            mean__16 = _M__17_0
+            mean__17 = _M__18_0
+            mean__18 = _M__19_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__7_0
+            mean__8 = _M__8_0
+            bc = P__bc[_j]
+            gc = P__gc[_j]
+            gh_f = P__gh_f[_j]
+            gh_g = P__gh_g[_j]
+            gh_i = P__gh_i[_j]
+            gh_o = P__gh_o[_j]
+            gx_f = P__gx_f[_j]
+            gx_g = P__gx_g[_j]
+            gx_i = P__gx_i[_j]
+            gx_o = P__gx_o[_j]
+            c = _S__c_0[_j]
+            c__new = _S__c_next_0[_j]
+            mv__U_i = _X__9_0[_j]
+            mv__U_f = _X__9_1[_j]
+            mv__U_g = _X__9_2[_j]
+            mv__U_o = _X__9_3[_j]
+            da__18 = _dA__18_0[_j]
+            da__19 = _dA__19_0[_j]
+            da__5 = _dA__5_0[_j]
+            da__6 = _dA__5_0[_j]
+            da__7 = _dA__5_0[_j]
+            da__8 = _dA__5_0[_j]
+            dy__out = _dy__seq_0[_j]
+            _x1 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x2 = _tanh(_x1 * (c__new - mean__17) + bc)
+            mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
+            _x9 = _c_2 * mh
+            vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
+            sh = np.sqrt(vh + _c_1em05)
+            _x10 = _c_1 / sh
+            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
+            _x4 = -mx
+            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
+            _x0 = np.sqrt(vx + _c_1em05)
+            sx = _x0
+            _x3 = _c_1 / (sx * sx)
+            d__h__new = dy__out + g__h__new
+            d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x2 * d__h__new
+            _x7 = d__o * o * (_c_1 - o)
+            d__g = d__c__new * i
+            _x8 = d__g * (_c_1 - g * g)
+            d__f = c * d__c__new
+            _x5 = d__f * f * (_c_1 - f)
+            d__i = d__c__new * g
+            _x6 = d__i * i * (_c_1 - i)
+            d__sx = -(_x3 * _x5 * gx_f * (_x4 + mv__U_f)) - _x3 * _x6 * gx_i * (_x4 + mv__U_i) - _x3 * _x7 * gx_o * (_x4 + mv__U_o) - _x3 * _x8 * gx_g * (_x4 + mv__U_g)
+            d__vx = _c_0_5 * d__sx / _x0
+            d__mean__13 = _c_0_25 * d__vx
+            d__mh = -(_x10 * _x5 * gh_f) - _x10 * _x6 * gh_i - _x10 * _x7 * gh_o - _x10 * _x8 * gh_g + da__5 * (_x9 - _c_2 * mv__W_i) + da__6 * (_x9 - _c_2 * mv__W_f) + da__7 * (_x9 - _c_2 * mv__W_g) + da__8 * (_x9 - _c_2 * mv__W_o)
+            d__mean__1 = _c_0_25 * d__mh
+            _dM__1_0[_j] = d__mean__1
+            _dM__14_0[_j] = d__mean__13
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dM__0, dM__10, dM__11, dM__12, dM__13, dy__seq, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__18, dA__19, dA__5, dM__0, dM__10, dy__seq, _L, _k):
     # adjoints ready after the level-2 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
@@ -1532,32 +1390,17 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     X__9 = _unowned(X__9)
     dA__1 = _unowned(dA__1)
     dA__14 = _unowned(dA__14)
-    dA__15 = _unowned(dA__15)
-    dA__16 = _unowned(dA__16)
-    dA__17 = _unowned(dA__17)
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
-    dA__2 = _unowned(dA__2)
-    dA__3 = _unowned(dA__3)
-    dA__4 = _unowned(dA__4)
     dA__5 = _unowned(dA__5)
-    dA__6 = _unowned(dA__6)
-    dA__7 = _unowned(dA__7)
-    dA__8 = _unowned(dA__8)
     dM__0 = _unowned(dM__0)
     dM__10 = _unowned(dM__10)
-    dM__11 = _unowned(dM__11)
-    dM__12 = _unowned(dM__12)
-    dM__13 = _unowned(dM__13)
     dy__seq = _unowned(dy__seq)
     _s0 = _staging_row(dM__0)
     _s1 = _staging_row(dM__0)
     _s2 = _staging_row(dM__0)
     _s3 = _staging_row(dM__0)
     _s4 = _staging_row(dM__10)
-    _s5 = _staging_row(dM__11)
-    _s6 = _staging_row(dM__12)
-    _s7 = _staging_row(dM__13)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
@@ -1594,27 +1437,15 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
         _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         _dA__14_0 = dA__14[_b, :_H]
-        _dA__15_0 = dA__15[_b, :_H]
-        _dA__16_0 = dA__16[_b, :_H]
-        _dA__17_0 = dA__17[_b, :_H]
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dA__1_0 = dA__1[_b, :_H]
-        _dA__2_0 = dA__2[_b, :_H]
-        _dA__3_0 = dA__3[_b, :_H]
-        _dA__4_0 = dA__4[_b, :_H]
         _dA__5_0 = dA__5[_b, :_H]
-        _dA__6_0 = dA__6[_b, :_H]
-        _dA__7_0 = dA__7[_b, :_H]
-        _dA__8_0 = dA__8[_b, :_H]
         _dM__0_0 = dM__0[_t, _b, :_H]
         _dM__0_1 = dM__0[_t, _b, _H:2 * _H]
         _dM__0_2 = dM__0[_t, _b, 2 * _H:3 * _H]
         _dM__0_3 = dM__0[_t, _b, 3 * _H:4 * _H]
         _dM__10_0 = dM__10[_b, :_H]
-        _dM__11_0 = dM__11[_b, :_H]
-        _dM__12_0 = dM__12[_b, :_H]
-        _dM__13_0 = dM__13[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
@@ -1623,9 +1454,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
                 _dM__0_2[_j] = 0
                 _dM__0_3[_j] = 0
                 _dM__10_0[_j] = 0
-                _dM__11_0[_j] = 0
-                _dM__12_0[_j] = 0
-                _dM__13_0[_j] = 0
             continue
         for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
             _n = min(_STAGE, _H - _j0)
@@ -1656,27 +1484,15 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             _c_X__9_2 = _X__9_2[_j0:_j0 + _n]
             _c_X__9_3 = _X__9_3[_j0:_j0 + _n]
             _c_dA__14_0 = _dA__14_0[_j0:_j0 + _n]
-            _c_dA__15_0 = _dA__15_0[_j0:_j0 + _n]
-            _c_dA__16_0 = _dA__16_0[_j0:_j0 + _n]
-            _c_dA__17_0 = _dA__17_0[_j0:_j0 + _n]
             _c_dA__18_0 = _dA__18_0[_j0:_j0 + _n]
             _c_dA__19_0 = _dA__19_0[_j0:_j0 + _n]
             _c_dA__1_0 = _dA__1_0[_j0:_j0 + _n]
-            _c_dA__2_0 = _dA__2_0[_j0:_j0 + _n]
-            _c_dA__3_0 = _dA__3_0[_j0:_j0 + _n]
-            _c_dA__4_0 = _dA__4_0[_j0:_j0 + _n]
             _c_dA__5_0 = _dA__5_0[_j0:_j0 + _n]
-            _c_dA__6_0 = _dA__6_0[_j0:_j0 + _n]
-            _c_dA__7_0 = _dA__7_0[_j0:_j0 + _n]
-            _c_dA__8_0 = _dA__8_0[_j0:_j0 + _n]
             _c_dM__0_0 = _dM__0_0[_j0:_j0 + _n]
             _c_dM__0_1 = _dM__0_1[_j0:_j0 + _n]
             _c_dM__0_2 = _dM__0_2[_j0:_j0 + _n]
             _c_dM__0_3 = _dM__0_3[_j0:_j0 + _n]
             _c_dM__10_0 = _dM__10_0[_j0:_j0 + _n]
-            _c_dM__11_0 = _dM__11_0[_j0:_j0 + _n]
-            _c_dM__12_0 = _dM__12_0[_j0:_j0 + _n]
-            _c_dM__13_0 = _dM__13_0[_j0:_j0 + _n]
             _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
             for _j in range(_n):
                 g__c__new = _c_G__c_0[_j]
@@ -1724,27 +1540,27 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
                 mv__U_g = _c_X__9_2[_j]
                 mv__U_o = _c_X__9_3[_j]
                 da__1 = _c_dA__1_0[_j]
+                da__2 = _c_dA__1_0[_j]
+                da__3 = _c_dA__1_0[_j]
+                da__4 = _c_dA__1_0[_j]
                 da__14 = _c_dA__14_0[_j]
-                da__15 = _c_dA__15_0[_j]
-                da__16 = _c_dA__16_0[_j]
-                da__17 = _c_dA__17_0[_j]
+                da__15 = _c_dA__14_0[_j]
+                da__16 = _c_dA__14_0[_j]
+                da__17 = _c_dA__14_0[_j]
                 da__18 = _c_dA__18_0[_j]
                 da__19 = _c_dA__19_0[_j]
-                da__2 = _c_dA__2_0[_j]
-                da__3 = _c_dA__3_0[_j]
-                da__4 = _c_dA__4_0[_j]
                 da__5 = _c_dA__5_0[_j]
-                da__6 = _c_dA__6_0[_j]
-                da__7 = _c_dA__7_0[_j]
-                da__8 = _c_dA__8_0[_j]
+                da__6 = _c_dA__5_0[_j]
+                da__7 = _c_dA__5_0[_j]
+                da__8 = _c_dA__5_0[_j]
                 dy__out = _c_dy__seq_0[_j]
                 _x0 = gc / np.sqrt(mean__18 + _c_1em05)
                 _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
                 mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-                _x9 = _c_2 * mh
+                _x8 = _c_2 * mh
                 vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
                 sh = np.sqrt(vh + _c_1em05)
-                _x10 = _c_1 / sh
+                _x9 = _c_1 / sh
                 mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
                 _x2 = -(_c_2 * mx)
                 vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
@@ -1761,23 +1577,16 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
                 d__i = d__c__new * g
                 _x5 = d__i * i * (_c_1 - i)
                 d__mx = -(_x3 * _x4 * gx_f) - _x3 * _x5 * gx_i - _x3 * _x6 * gx_o - _x3 * _x7 * gx_g + da__14 * (-_x2 - _c_2 * mv__U_i) + da__15 * (-_x2 - _c_2 * mv__U_f) + da__16 * (-_x2 - _c_2 * mv__U_g) + da__17 * (-_x2 - _c_2 * mv__U_o)
-                _x8 = _c_0_25 * d__mx
-                d__mean__12 = _x8
-                d__mean__11 = _x8
-                d__mean__10 = _x8
-                d__mean__9 = _x8
-                d__mv__W_o = _x10 * _x6 * gh_o + da__4 + da__8 * (-_x9 + _c_2 * mv__W_o)
-                d__mv__W_g = _x10 * _x7 * gh_g + da__3 + da__7 * (-_x9 + _c_2 * mv__W_g)
-                d__mv__W_f = _x10 * _x4 * gh_f + da__2 + da__6 * (-_x9 + _c_2 * mv__W_f)
-                d__mv__W_i = _x10 * _x5 * gh_i + da__1 + da__5 * (-_x9 + _c_2 * mv__W_i)
+                d__mean__9 = _c_0_25 * d__mx
+                d__mv__W_o = _x6 * _x9 * gh_o + da__4 + da__8 * (-_x8 + _c_2 * mv__W_o)
+                d__mv__W_g = _x7 * _x9 * gh_g + da__3 + da__7 * (-_x8 + _c_2 * mv__W_g)
+                d__mv__W_f = _x4 * _x9 * gh_f + da__2 + da__6 * (-_x8 + _c_2 * mv__W_f)
+                d__mv__W_i = _x5 * _x9 * gh_i + da__1 + da__5 * (-_x8 + _c_2 * mv__W_i)
                 _s0[_j] = d__mv__W_i
                 _s1[_j] = d__mv__W_f
                 _s2[_j] = d__mv__W_g
                 _s3[_j] = d__mv__W_o
                 _s4[_j] = d__mean__9
-                _s5[_j] = d__mean__10
-                _s6[_j] = d__mean__11
-                _s7[_j] = d__mean__12
             for _j in range(_n):
                 _c_dM__0_0[_j] = _s0[_j]
             for _j in range(_n):
@@ -1788,16 +1597,10 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
                 _c_dM__0_3[_j] = _s3[_j]
             for _j in range(_n):
                 _c_dM__10_0[_j] = _s4[_j]
-            for _j in range(_n):
-                _c_dM__11_0[_j] = _s5[_j]
-            for _j in range(_n):
-                _c_dM__12_0[_j] = _s6[_j]
-            for _j in range(_n):
-                _c_dM__13_0[_j] = _s7[_j]
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dX__9, dy__seq, _L, _k):
+def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__14, dA__18, dA__19, dX__9, dy__seq, _L, _k):
     # adjoints ready after the level-1 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
@@ -1828,13 +1631,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     S__c = _unowned(S__c)
     X__9 = _unowned(X__9)
     dA__10 = _unowned(dA__10)
-    dA__11 = _unowned(dA__11)
-    dA__12 = _unowned(dA__12)
-    dA__13 = _unowned(dA__13)
     dA__14 = _unowned(dA__14)
-    dA__15 = _unowned(dA__15)
-    dA__16 = _unowned(dA__16)
-    dA__17 = _unowned(dA__17)
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
     dX__9 = _unowned(dX__9)
@@ -1863,13 +1660,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
         _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         _dA__10_0 = dA__10[_b, :_H]
-        _dA__11_0 = dA__11[_b, :_H]
-        _dA__12_0 = dA__12[_b, :_H]
-        _dA__13_0 = dA__13[_b, :_H]
         _dA__14_0 = dA__14[_b, :_H]
-        _dA__15_0 = dA__15[_b, :_H]
-        _dA__16_0 = dA__16[_b, :_H]
-        _dA__17_0 = dA__17[_b, :_H]
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dX__9_0 = dX__9[_t, _b, :_H]
@@ -1914,13 +1705,13 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             mv__U_g = _X__9_2[_j]
             mv__U_o = _X__9_3[_j]
             da__10 = _dA__10_0[_j]
-            da__11 = _dA__11_0[_j]
-            da__12 = _dA__12_0[_j]
-            da__13 = _dA__13_0[_j]
+            da__11 = _dA__10_0[_j]
+            da__12 = _dA__10_0[_j]
+            da__13 = _dA__10_0[_j]
             da__14 = _dA__14_0[_j]
-            da__15 = _dA__15_0[_j]
-            da__16 = _dA__16_0[_j]
-            da__17 = _dA__17_0[_j]
+            da__15 = _dA__14_0[_j]
+            da__16 = _dA__14_0[_j]
+            da__17 = _dA__14_0[_j]
             da__18 = _dA__18_0[_j]
             da__19 = _dA__19_0[_j]
             dy__out = _dy__seq_0[_j]
@@ -1984,7 +1775,7 @@ def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, K__i, K__f, K__g, K__o, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__2, dM__3, dM__4, dM__5, dM__6, dM__7, dM__8, dM__10, dM__11, dM__12, dM__13, dM__14, dM__15, dM__16, dM__17, dM__18, dM__19, dX__9, dA__1, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dV__gh_i, dV__gx_i, dV__b_i, dV__gh_f, dV__gx_f, dV__b_f, dV__gh_g, dV__gx_g, dV__b_g, dV__gh_o, dV__gx_o, dV__b_o, dV__gc, dV__bc, dP__dV__gh_i, dP__dV__gx_i, dP__dV__b_i, dP__dV__gh_f, dP__dV__gx_f, dP__dV__b_f, dP__dV__gh_g, dP__dV__gx_g, dP__dV__b_g, dP__dV__gh_o, dP__dV__gx_o, dP__dV__b_o, dP__dV__gc, dP__dV__bc, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, K__i, K__f, K__g, K__o, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__5, dM__10, dM__14, dM__18, dM__19, dX__9, dA__1, dA__5, dA__10, dA__14, dA__18, dA__19, dV__gh_o, dV__gx_o, dV__b_o, dV__gc, dV__bc, dR__gh_i, dR__gx_i, dR__b_i, dR__gh_f, dR__gx_f, dR__b_f, dR__gh_g, dR__gx_g, dR__b_g, dP__dV__gh_o, dP__dV__gx_o, dP__dV__b_o, dP__dV__gc, dP__dV__bc, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, G__c, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -1997,27 +1788,15 @@ def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5
         _row_means(dM__19[_b0:_b1], dA__19[_b0:_b1])  # d((c' - mean(c'))**2) from d(mean((c' - mean(c'))**2))
         _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__gc, S__c, dA__19, dM__18, dy__seq, _L, _k)
         _row_means(dM__18[_b0:_b1], dA__18[_b0:_b1])  # d(c') from d(mean(c'))
-        _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dM__6, dM__7, dM__8, dV__b_f, dV__b_g, dV__b_i, dV__gh_f, dV__gh_g, dV__gh_i, dV__gx_f, dV__gx_g, dV__gx_i, dy__seq, _L, _k)
+        _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dR__b_f, dR__b_g, dR__b_i, dR__gh_f, dR__gh_g, dR__gh_i, dR__gx_f, dR__gx_g, dR__gx_i, dy__seq, _L, _k)
         _row_means(dM__5[_b0:_b1], dA__5[_b0:_b1])  # d(((W_i @ h) - mh)**2) from d(mean(((W_i @ h) - mh)**2))
-        _row_means(dM__6[_b0:_b1], dA__6[_b0:_b1])  # d(((W_f @ h) - mh)**2) from d(mean(((W_f @ h) - mh)**2))
-        _row_means(dM__7[_b0:_b1], dA__7[_b0:_b1])  # d(((W_g @ h) - mh)**2) from d(mean(((W_g @ h) - mh)**2))
-        _row_means(dM__8[_b0:_b1], dA__8[_b0:_b1])  # d(((W_o @ h) - mh)**2) from d(mean(((W_o @ h) - mh)**2))
-        _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dA__6, dA__7, dA__8, dM__1, dM__14, dM__15, dM__16, dM__17, dM__2, dM__3, dM__4, dy__seq, _L, _k)
+        _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dM__1, dM__14, dy__seq, _L, _k)
         _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_i @ h)) from d(mean((W_i @ h)))
-        _row_means(dM__2[_b0:_b1], dA__2[_b0:_b1])  # d((W_f @ h)) from d(mean((W_f @ h)))
-        _row_means(dM__3[_b0:_b1], dA__3[_b0:_b1])  # d((W_g @ h)) from d(mean((W_g @ h)))
-        _row_means(dM__4[_b0:_b1], dA__4[_b0:_b1])  # d((W_o @ h)) from d(mean((W_o @ h)))
         _row_means(dM__14[_b0:_b1], dA__14[_b0:_b1])  # d(((U_i @ x) - mx)**2) from d(mean(((U_i @ x) - mx)**2))
-        _row_means(dM__15[_b0:_b1], dA__15[_b0:_b1])  # d(((U_f @ x) - mx)**2) from d(mean(((U_f @ x) - mx)**2))
-        _row_means(dM__16[_b0:_b1], dA__16[_b0:_b1])  # d(((U_g @ x) - mx)**2) from d(mean(((U_g @ x) - mx)**2))
-        _row_means(dM__17[_b0:_b1], dA__17[_b0:_b1])  # d(((U_o @ x) - mx)**2) from d(mean(((U_o @ x) - mx)**2))
-        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dA__2, dA__3, dA__4, dA__5, dA__6, dA__7, dA__8, dM__0, dM__10, dM__11, dM__12, dM__13, dy__seq, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__18, dA__19, dA__5, dM__0, dM__10, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, Gn__h[_b0:_b1], _tail)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
         _row_means(dM__10[_b0:_b1], dA__10[_b0:_b1])  # d((U_i @ x)) from d(mean((U_i @ x)))
-        _row_means(dM__11[_b0:_b1], dA__11[_b0:_b1])  # d((U_f @ x)) from d(mean((U_f @ x)))
-        _row_means(dM__12[_b0:_b1], dA__12[_b0:_b1])  # d((U_g @ x)) from d(mean((U_g @ x)))
-        _row_means(dM__13[_b0:_b1], dA__13[_b0:_b1])  # d((U_o @ x)) from d(mean((U_o @ x)))
-        _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__11, dA__12, dA__13, dA__14, dA__15, dA__16, dA__17, dA__18, dA__19, dX__9, dy__seq, _L, _k)
+        _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__14, dA__18, dA__19, dX__9, dy__seq, _L, _k)
         _freeze_rows(_t, _L, G__h, Gn__h, _b0, _b1)  # a carry the product wrote
         G__h, Gn__h = Gn__h, G__h
         G__c, Gn__c = Gn__c, G__c
@@ -2141,65 +1920,32 @@ _CELL = _Cell(
         _Array('Gn__c', 'carry_next', shape=('B', 'H'), index=1),
         _Array('dM__0', 'work', shape=('T', 'B', '4H')),
         _Array('dM__1', 'scratch', shape=('B', 'H')),
-        _Array('dM__2', 'scratch', shape=('B', 'H')),
-        _Array('dM__3', 'scratch', shape=('B', 'H')),
-        _Array('dM__4', 'scratch', shape=('B', 'H')),
         _Array('dM__5', 'scratch', shape=('B', 'H')),
-        _Array('dM__6', 'scratch', shape=('B', 'H')),
-        _Array('dM__7', 'scratch', shape=('B', 'H')),
-        _Array('dM__8', 'scratch', shape=('B', 'H')),
         _Array('dM__10', 'scratch', shape=('B', 'H')),
-        _Array('dM__11', 'scratch', shape=('B', 'H')),
-        _Array('dM__12', 'scratch', shape=('B', 'H')),
-        _Array('dM__13', 'scratch', shape=('B', 'H')),
         _Array('dM__14', 'scratch', shape=('B', 'H')),
-        _Array('dM__15', 'scratch', shape=('B', 'H')),
-        _Array('dM__16', 'scratch', shape=('B', 'H')),
-        _Array('dM__17', 'scratch', shape=('B', 'H')),
         _Array('dM__18', 'scratch', shape=('B', 'H')),
         _Array('dM__19', 'scratch', shape=('B', 'H')),
         _Array('dX__9', 'work', shape=('T', 'B', '4H')),
         _Array('dA__1', 'scratch', shape=('B', 'H')),
-        _Array('dA__2', 'scratch', shape=('B', 'H')),
-        _Array('dA__3', 'scratch', shape=('B', 'H')),
-        _Array('dA__4', 'scratch', shape=('B', 'H')),
         _Array('dA__5', 'scratch', shape=('B', 'H')),
-        _Array('dA__6', 'scratch', shape=('B', 'H')),
-        _Array('dA__7', 'scratch', shape=('B', 'H')),
-        _Array('dA__8', 'scratch', shape=('B', 'H')),
         _Array('dA__10', 'scratch', shape=('B', 'H')),
-        _Array('dA__11', 'scratch', shape=('B', 'H')),
-        _Array('dA__12', 'scratch', shape=('B', 'H')),
-        _Array('dA__13', 'scratch', shape=('B', 'H')),
         _Array('dA__14', 'scratch', shape=('B', 'H')),
-        _Array('dA__15', 'scratch', shape=('B', 'H')),
-        _Array('dA__16', 'scratch', shape=('B', 'H')),
-        _Array('dA__17', 'scratch', shape=('B', 'H')),
         _Array('dA__18', 'scratch', shape=('B', 'H')),
         _Array('dA__19', 'scratch', shape=('B', 'H')),
-        _Array('dV__gh_i', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gx_i', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_i', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gh_f', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gx_f', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_f', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gh_g', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__gx_g', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_g', 'work', shape=('T', 'B', 'H')),
         _Array('dV__gh_o', 'work', shape=('T', 'B', 'H')),
         _Array('dV__gx_o', 'work', shape=('T', 'B', 'H')),
         _Array('dV__b_o', 'work', shape=('T', 'B', 'H')),
         _Array('dV__gc', 'work', shape=('T', 'B', 'H')),
         _Array('dV__bc', 'work', shape=('T', 'B', 'H')),
-        _Array('dP__dV__gh_i', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gx_i', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_i', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gh_f', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gx_f', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_f', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gh_g', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gx_g', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_g', 'vector_grad', shape=('1', 'H')),
+        _Array('dR__gh_i', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gx_i', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__b_i', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gh_f', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gx_f', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__b_f', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gh_g', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__gx_g', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__b_g', 'vector_rows', shape=('B', 'H')),
         _Array('dP__dV__gh_o', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dV__gx_o', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dV__b_o', 'vector_grad', shape=('1', 'H')),
@@ -2218,15 +1964,15 @@ _CELL = _Cell(
         "U_f": (("dW__9", 1), ),
         "U_g": (("dW__9", 2), ),
         "U_o": (("dW__9", 3), ),
-        "gh_i": (("dP__dV__gh_i", 0), ),
-        "gx_i": (("dP__dV__gx_i", 0), ),
-        "b_i": (("dP__dV__b_i", 0), ),
-        "gh_f": (("dP__dV__gh_f", 0), ),
-        "gx_f": (("dP__dV__gx_f", 0), ),
-        "b_f": (("dP__dV__b_f", 0), ),
-        "gh_g": (("dP__dV__gh_g", 0), ),
-        "gx_g": (("dP__dV__gx_g", 0), ),
-        "b_g": (("dP__dV__b_g", 0), ),
+        "gh_i": (("dR__gh_i", 0), ),
+        "gx_i": (("dR__gx_i", 0), ),
+        "b_i": (("dR__b_i", 0), ),
+        "gh_f": (("dR__gh_f", 0), ),
+        "gx_f": (("dR__gx_f", 0), ),
+        "b_f": (("dR__b_f", 0), ),
+        "gh_g": (("dR__gh_g", 0), ),
+        "gx_g": (("dR__gx_g", 0), ),
+        "b_g": (("dR__b_g", 0), ),
         "gh_o": (("dP__dV__gh_o", 0), ),
         "gx_o": (("dP__dV__gx_o", 0), ),
         "b_o": (("dP__dV__b_o", 0), ),
@@ -2245,15 +1991,6 @@ _CELL = _Cell(
         _Product(_Rows('dX__9', columns='4H'), _Rows('W__9'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_i, U_f, U_g, U_o @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dV__gh_i', columns='H'), (0,), 'dP__dV__gh_i'),
-        _VectorSum(_Rows('dV__gx_i', columns='H'), (0,), 'dP__dV__gx_i'),
-        _VectorSum(_Rows('dV__b_i', columns='H'), (0,), 'dP__dV__b_i'),
-        _VectorSum(_Rows('dV__gh_f', columns='H'), (0,), 'dP__dV__gh_f'),
-        _VectorSum(_Rows('dV__gx_f', columns='H'), (0,), 'dP__dV__gx_f'),
-        _VectorSum(_Rows('dV__b_f', columns='H'), (0,), 'dP__dV__b_f'),
-        _VectorSum(_Rows('dV__gh_g', columns='H'), (0,), 'dP__dV__gh_g'),
-        _VectorSum(_Rows('dV__gx_g', columns='H'), (0,), 'dP__dV__gx_g'),
-        _VectorSum(_Rows('dV__b_g', columns='H'), (0,), 'dP__dV__b_g'),
         _VectorSum(_Rows('dV__gh_o', columns='H'), (0,), 'dP__dV__gh_o'),
         _VectorSum(_Rows('dV__gx_o', columns='H'), (0,), 'dP__dV__gx_o'),
         _VectorSum(_Rows('dV__b_o', columns='H'), (0,), 'dP__dV__b_o'),

@@ -52,12 +52,13 @@ import cellgen.runtime as _runtime
 from cellgen.runtime import buffers as _buffers, driver as _driver, packed as _packed
 from cellgen.runtime.activations import sigmoid as _sigmoid, tanh as _tanh
 from cellgen.runtime.rows import copy_rows as _copy_rows, freeze_rows as _freeze_rows, unowned as _unowned
+from cellgen.runtime.rows import STAGE as _STAGE, staging_row as _staging_row
 from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_ROWS, step_product as _step_product
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
-BUILD = "d77631100cac94e3"  # a hash of this file's other lines
+RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
+BUILD = "fcf05cd16ad5eafb"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "peephole_lstm"
@@ -170,7 +171,7 @@ def _forward_step(_t, _td, _b0, _b1, _H, M__0, P__b_f, P__b_g, P__b_i, P__b_o, P
 
 # inlined into its driver: LLVM optimizes it once there, not also on its own
 @numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
-def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P__b_o, P__p_f, P__p_i, P__p_o, S__c, X__1, dM__0, dV__p_f, dV__p_i, dV__p_o, dy__seq, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P__b_o, P__p_f, P__p_i, P__p_o, S__c, X__1, dM__0, dR__p_f, dR__p_i, dR__p_o, dy__seq, _L, _k):
     # adjoints from the step's outputs (gates as the forward stored them)
     _c_1 = _k[_C_1]
     G__c = _unowned(G__c)
@@ -185,10 +186,18 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P
     S__c = _unowned(S__c)
     X__1 = _unowned(X__1)
     dM__0 = _unowned(dM__0)
-    dV__p_f = _unowned(dV__p_f)
-    dV__p_i = _unowned(dV__p_i)
-    dV__p_o = _unowned(dV__p_o)
+    dR__p_f = _unowned(dR__p_f)
+    dR__p_i = _unowned(dR__p_i)
+    dR__p_o = _unowned(dR__p_o)
     dy__seq = _unowned(dy__seq)
+    _s0 = _staging_row(dM__0)
+    _s1 = _staging_row(dM__0)
+    _s2 = _staging_row(dM__0)
+    _s3 = _staging_row(dM__0)
+    _s4 = _staging_row(Gn__c)
+    _s5 = _staging_row(dR__p_i)
+    _s6 = _staging_row(dR__p_f)
+    _s7 = _staging_row(dR__p_o)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
@@ -203,9 +212,9 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P
         _dM__0_1 = dM__0[_t, _b, _H:2 * _H]
         _dM__0_2 = dM__0[_t, _b, 2 * _H:3 * _H]
         _dM__0_3 = dM__0[_t, _b, 3 * _H:4 * _H]
-        _dV__p_f_0 = dV__p_f[_t, _b, :_H]
-        _dV__p_i_0 = dV__p_i[_t, _b, :_H]
-        _dV__p_o_0 = dV__p_o[_t, _b, :_H]
+        _dR__p_f_0 = dR__p_f[_b, :_H]
+        _dR__p_i_0 = dR__p_i[_b, :_H]
+        _dR__p_o_0 = dR__p_o[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
@@ -214,55 +223,93 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P
                 _dM__0_2[_j] = 0
                 _dM__0_3[_j] = 0
                 _Gn__c_0[_j] = G__c[_b, _j]
-                _dV__p_i_0[_j] = 0
-                _dV__p_f_0[_j] = 0
-                _dV__p_o_0[_j] = 0
             continue
-        for _j in range(_H):
-            g__c__new = _G__c_0[_j]
-            g__h__new = _G__h_0[_j]
-            b_f = P__b_f[_j]
-            b_i = P__b_i[_j]
-            b_o = P__b_o[_j]
-            p_f = P__p_f[_j]
-            p_i = P__p_i[_j]
-            p_o = P__p_o[_j]
-            c = _S__c_0[_j]
-            c__new = _S__c_next_0[_j]
-            mv__U_i = _X__1_0[_j]
-            mv__U_f = _X__1_1[_j]
-            g = _X__1_2[_j]
-            mv__U_o = _X__1_3[_j]
-            dy__out = _dy__seq_0[_j]
-            _x0 = _tanh(c__new)
-            i = _sigmoid(b_i + c * p_i + mv__U_i)
-            f = _sigmoid(b_f + c * p_f + mv__U_f)
-            o = _sigmoid(b_o + c__new * p_o + mv__U_o)
-            d__h__new = dy__out + g__h__new
-            d__o = _x0 * d__h__new
-            _x1 = d__o * o * (_c_1 - o)
-            d__mv__W_o = _x1
-            d__c__new = _x1 * p_o + d__h__new * o * (_c_1 - _x0 * _x0) + g__c__new
-            d__g = d__c__new * i
-            d__mv__W_g = d__g * (_c_1 - g * g)
-            d__f = c * d__c__new
-            _x2 = d__f * f * (_c_1 - f)
-            d__mv__W_f = _x2
-            d__i = d__c__new * g
-            _x3 = d__i * i * (_c_1 - i)
-            d__mv__W_i = _x3
-            d__c = _x2 * p_f + _x3 * p_i + d__c__new * f
-            d__p_i = _x3 * c
-            d__p_f = _x2 * c
-            d__p_o = _x1 * c__new
-            _dM__0_0[_j] = d__mv__W_i
-            _dM__0_1[_j] = d__mv__W_f
-            _dM__0_2[_j] = d__mv__W_g
-            _dM__0_3[_j] = d__mv__W_o
-            _Gn__c_0[_j] = d__c
-            _dV__p_i_0[_j] = d__p_i
-            _dV__p_f_0[_j] = d__p_f
-            _dV__p_o_0[_j] = d__p_o
+        for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
+            _n = min(_STAGE, _H - _j0)
+            _c_G__c_0 = _G__c_0[_j0:_j0 + _n]
+            _c_G__h_0 = _G__h_0[_j0:_j0 + _n]
+            _c_Gn__c_0 = _Gn__c_0[_j0:_j0 + _n]
+            _c_P__b_f = P__b_f[_j0:_j0 + _n]
+            _c_P__b_i = P__b_i[_j0:_j0 + _n]
+            _c_P__b_o = P__b_o[_j0:_j0 + _n]
+            _c_P__p_f = P__p_f[_j0:_j0 + _n]
+            _c_P__p_i = P__p_i[_j0:_j0 + _n]
+            _c_P__p_o = P__p_o[_j0:_j0 + _n]
+            _c_S__c_0 = _S__c_0[_j0:_j0 + _n]
+            _c_S__c_next_0 = _S__c_next_0[_j0:_j0 + _n]
+            _c_X__1_0 = _X__1_0[_j0:_j0 + _n]
+            _c_X__1_1 = _X__1_1[_j0:_j0 + _n]
+            _c_X__1_2 = _X__1_2[_j0:_j0 + _n]
+            _c_X__1_3 = _X__1_3[_j0:_j0 + _n]
+            _c_dM__0_0 = _dM__0_0[_j0:_j0 + _n]
+            _c_dM__0_1 = _dM__0_1[_j0:_j0 + _n]
+            _c_dM__0_2 = _dM__0_2[_j0:_j0 + _n]
+            _c_dM__0_3 = _dM__0_3[_j0:_j0 + _n]
+            _c_dR__p_f_0 = _dR__p_f_0[_j0:_j0 + _n]
+            _c_dR__p_i_0 = _dR__p_i_0[_j0:_j0 + _n]
+            _c_dR__p_o_0 = _dR__p_o_0[_j0:_j0 + _n]
+            _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
+            for _j in range(_n):
+                g__c__new = _c_G__c_0[_j]
+                g__h__new = _c_G__h_0[_j]
+                b_f = _c_P__b_f[_j]
+                b_i = _c_P__b_i[_j]
+                b_o = _c_P__b_o[_j]
+                p_f = _c_P__p_f[_j]
+                p_i = _c_P__p_i[_j]
+                p_o = _c_P__p_o[_j]
+                c = _c_S__c_0[_j]
+                c__new = _c_S__c_next_0[_j]
+                mv__U_i = _c_X__1_0[_j]
+                mv__U_f = _c_X__1_1[_j]
+                g = _c_X__1_2[_j]
+                mv__U_o = _c_X__1_3[_j]
+                dy__out = _c_dy__seq_0[_j]
+                _x0 = _tanh(c__new)
+                i = _sigmoid(b_i + c * p_i + mv__U_i)
+                f = _sigmoid(b_f + c * p_f + mv__U_f)
+                o = _sigmoid(b_o + c__new * p_o + mv__U_o)
+                d__h__new = dy__out + g__h__new
+                d__o = _x0 * d__h__new
+                _x1 = d__o * o * (_c_1 - o)
+                d__mv__W_o = _x1
+                d__c__new = _x1 * p_o + d__h__new * o * (_c_1 - _x0 * _x0) + g__c__new
+                d__g = d__c__new * i
+                d__mv__W_g = d__g * (_c_1 - g * g)
+                d__f = c * d__c__new
+                _x2 = d__f * f * (_c_1 - f)
+                d__mv__W_f = _x2
+                d__i = d__c__new * g
+                _x3 = d__i * i * (_c_1 - i)
+                d__mv__W_i = _x3
+                d__c = _x2 * p_f + _x3 * p_i + d__c__new * f
+                d__p_i = _x3 * c
+                d__p_f = _x2 * c
+                d__p_o = _x1 * c__new
+                _s0[_j] = d__mv__W_i
+                _s1[_j] = d__mv__W_f
+                _s2[_j] = d__mv__W_g
+                _s3[_j] = d__mv__W_o
+                _s4[_j] = d__c
+                _s5[_j] = d__p_i
+                _s6[_j] = d__p_f
+                _s7[_j] = d__p_o
+            for _j in range(_n):
+                _c_dM__0_0[_j] = _s0[_j]
+            for _j in range(_n):
+                _c_dM__0_1[_j] = _s1[_j]
+            for _j in range(_n):
+                _c_dM__0_2[_j] = _s2[_j]
+            for _j in range(_n):
+                _c_dM__0_3[_j] = _s3[_j]
+            for _j in range(_n):
+                _c_Gn__c_0[_j] = _s4[_j]
+            for _j in range(_n):
+                _c_dR__p_i_0[_j] += _s5[_j]
+            for _j in range(_n):
+                _c_dR__p_f_0[_j] += _s6[_j]
+            for _j in range(_n):
+                _c_dR__p_o_0[_j] += _s7[_j]
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
@@ -280,7 +327,7 @@ def _forward_rows(x__rows, S__h, S__c, X__1, M__0, Wt__1, Wt__0__panels, P__p_i,
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__p_i, P__b_i, P__p_f, P__b_f, P__b_g, P__p_o, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dV__p_i, dV__p_f, dV__p_o, dP__dV__p_i, dP__dM__0, dP__dV__p_f, dP__dV__p_o, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__p_i, P__b_i, P__p_f, P__b_f, P__b_g, P__p_o, P__b_o, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dR__p_i, dR__p_f, dR__p_o, dP__dM__0, dW__0, dW__1, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, G__c, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -289,7 +336,7 @@ def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__p_i, P__b_i
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
-        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P__b_o, P__p_f, P__p_i, P__p_o, S__c, X__1, dM__0, dV__p_f, dV__p_i, dV__p_o, dy__seq, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, P__b_f, P__b_i, P__b_o, P__p_f, P__p_i, P__p_o, S__c, X__1, dM__0, dR__p_f, dR__p_i, dR__p_o, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, Gn__h[_b0:_b1], _tail)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
         _freeze_rows(_t, _L, G__h, Gn__h, _b0, _b1)  # a carry the product wrote
         G__h, Gn__h = Gn__h, G__h
@@ -344,13 +391,10 @@ _CELL = _Cell(
         _Array('Gn__h', 'carry_next', shape=('B', 'H'), index=0),
         _Array('Gn__c', 'carry_next', shape=('B', 'H'), index=1),
         _Array('dM__0', 'work', shape=('T', 'B', '4H')),
-        _Array('dV__p_i', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__p_f', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__p_o', 'work', shape=('T', 'B', 'H')),
-        _Array('dP__dV__p_i', 'vector_grad', shape=('1', 'H')),
+        _Array('dR__p_i', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__p_f', 'vector_rows', shape=('B', 'H')),
+        _Array('dR__p_o', 'vector_rows', shape=('B', 'H')),
         _Array('dP__dM__0', 'vector_grad', shape=('4', 'H')),
-        _Array('dP__dV__p_f', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__p_o', 'vector_grad', shape=('1', 'H')),
         _Array('dW__0', 'weight_grad', shape=('H', '4H')),
         _Array('dW__1', 'weight_grad', shape=('I', '4H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -358,18 +402,18 @@ _CELL = _Cell(
     param_grads={
         "W_i": (("dW__0", 0), ),
         "U_i": (("dW__1", 0), ),
-        "p_i": (("dP__dV__p_i", 0), ),
+        "p_i": (("dR__p_i", 0), ),
         "b_i": (("dP__dM__0", 0), ),
         "W_f": (("dW__0", 1), ),
         "U_f": (("dW__1", 1), ),
-        "p_f": (("dP__dV__p_f", 0), ),
+        "p_f": (("dR__p_f", 0), ),
         "b_f": (("dP__dM__0", 1), ),
         "W_g": (("dW__0", 2), ),
         "U_g": (("dW__1", 2), ),
         "b_g": (("dP__dM__0", 2), ),
         "W_o": (("dW__0", 3), ),
         "U_o": (("dW__1", 3), ),
-        "p_o": (("dP__dV__p_o", 0), ),
+        "p_o": (("dR__p_o", 0), ),
         "b_o": (("dP__dM__0", 3), ),
     },
     drivers=_Drivers(_forward_rows, _backward_rows),
@@ -384,10 +428,7 @@ _CELL = _Cell(
         _Product(_Rows('dM__0', columns='4H'), _Rows('W__1'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_i, U_f, U_g, U_o @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dV__p_i', columns='H'), (0,), 'dP__dV__p_i'),
         _VectorSum(_Rows('dM__0', columns='4H'), (0, 1, 2, 3), 'dP__dM__0'),
-        _VectorSum(_Rows('dV__p_f', columns='H'), (0,), 'dP__dV__p_f'),
-        _VectorSum(_Rows('dV__p_o', columns='H'), (0,), 'dP__dV__p_o'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

@@ -42,8 +42,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "dd081c083960eebb"  # the cellgen.runtime this module was built against
-BUILD = "5b77fc206a4af384"  # a hash of this file's other lines
+RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
+BUILD = "ac7f51347f724042"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "sru"
@@ -215,7 +215,7 @@ def _forward_rows(x__rows, S__c, X__0, Wt__0, P__v_f, P__b_f, P__v_r, P__b_r, y_
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__c, X__0, W__0, P__v_f, P__b_f, P__v_r, P__b_r, dy__seq, G__c, Gn__c, dX__0, dV__v_f, dV__v_r, dP__dV__v_f, dP__dX__0, dP__dV__v_r, dW__0, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__c, X__0, W__0, P__v_f, P__b_f, P__v_r, P__b_r, dy__seq, G__c, Gn__c, dX__0, dV__v_f, dV__v_r, dP__dX__0, dP__dV__v_f, dP__dV__v_r, dW__0, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__c, so the next chunk of steps picks them up.
     _H = S__c.shape[2]
@@ -263,8 +263,8 @@ _CELL = _Cell(
         _Array('dX__0', 'work', shape=('T', 'B', '4H')),
         _Array('dV__v_f', 'work', shape=('T', 'B', 'H')),
         _Array('dV__v_r', 'work', shape=('T', 'B', 'H')),
-        _Array('dP__dV__v_f', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dX__0', 'vector_grad', shape=('2', 'H')),
+        _Array('dP__dV__v_f', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dV__v_r', 'vector_grad', shape=('1', 'H')),
         _Array('dW__0', 'weight_grad', shape=('I', '4H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -290,8 +290,8 @@ _CELL = _Cell(
         _Product(_Rows('dX__0', columns='4H'), _Rows('W__0'), _Rows('dx__rows', columns='I'), comment='d(x) from d(U_f, U_r, U_c, U_h @ x)'),
     ),
     vector_sums=(
-        _VectorSum(_Rows('dV__v_f', columns='H'), (0,), 'dP__dV__v_f'),
         _VectorSum(_Rows('dX__0', columns='4H'), (0, 1), 'dP__dX__0'),
+        _VectorSum(_Rows('dV__v_f', columns='H'), (0,), 'dP__dV__v_f'),
         _VectorSum(_Rows('dV__v_r', columns='H'), (0,), 'dP__dV__v_r'),
     ),
 )

@@ -82,7 +82,8 @@ def test_the_gradients_stay_right_with_all_passes_off(name, tmp_path):
 @pytest.mark.parametrize("off", sorted(PASSES))
 def test_each_pass_off_computes_the_same_cell(off, tmp_path):
     name = {"adjoints_from_input_stream": "gru_cho", "keep_normalized": "gru_layernorm",
-            "mean_in_place": "lstm_layernorm"}.get(off, "lstm")
+            "mean_in_place": "lstm_layernorm", "share_mean_adjoints": "lstm_layernorm",
+            "accumulate_vector_grads": "gru_layernorm", "stage_wide_kernels": "lstm_layernorm"}.get(off, "lstm")
     full = import_source(planned(name).source, f"{name}_full", str(tmp_path))
     without = import_source(planned(name, {off}).source, f"{name}_no_{off}", str(tmp_path))
     rng = np.random.default_rng(0)
@@ -119,3 +120,48 @@ def test_a_mean_of_a_product_reads_the_product_in_place():
     copies = {a.name for a in arrays(plan).forward if a.name.startswith("A__")}
     off = planned("lstm_layernorm", {"mean_in_place"}).plan
     assert len({a.name for a in arrays(off).forward if a.name.startswith("A__")}) == len(copies) + 8
+
+
+def test_the_means_of_one_layer_norm_share_their_adjoints():
+    # the gate norms are written with a mean per gate: the four means of one norm have one
+    # adjoint (d__mh / 4), so BPTT writes one stream and takes one mean for each norm
+    plan = planned("lstm_layernorm").plan
+    assert len(plan.applied("share_mean_adjoints")) == 12
+    assert sorted(set(plan.mean_alias.values())) == [1, 5, 10, 14]
+    backward_means = [op for op in plan.backward_step if isinstance(op, Gemm) and op.is_mean]
+    assert len(backward_means) == 6  # 4 norms of gates + the cell state's 2
+    streams = [a.name for a in arrays(plan).backward if a.name.startswith("dM__") and a.shape == ("B", "H")]
+    off = planned("lstm_layernorm", {"share_mean_adjoints"}).plan
+    assert len([op for op in off.backward_step if isinstance(op, Gemm) and op.is_mean]) == 18
+    assert len([a for a in arrays(off).backward if a.name.startswith("dM__") and a.shape == ("B", "H")]) \
+        == len(streams) + 12
+    assert planned("lstm").plan.mean_alias == {}
+
+
+def test_only_wide_kernels_are_staged():
+    plan = planned("lstm_layernorm").plan
+    staged = [k.name for k in plan.forward_step + plan.backward_step if isinstance(k, Kernel) and k.staged]
+    assert staged == ["_forward_step", "_backward_level3", "_backward_level1"]
+    assert plan.applied("stage_wide_kernels") == tuple(f"{n} is staged" for n in staged)
+    assert not any(k.staged for k in planned("lstm").plan.backward_step if isinstance(k, Kernel))
+    off = planned("lstm_layernorm", {"stage_wide_kernels"}).plan
+    assert not any(k.staged for k in off.forward_step + off.backward_step if isinstance(k, Kernel))
+
+
+def test_vector_gradients_add_up_in_staged_kernels():
+    plan = planned("lstm_layernorm").plan
+    # the gates i, f, g are done in the staged level-3 kernel; o and the cell norm's gain and
+    # bias in level 5, not staged: they stay streams summed after the loop
+    assert sorted(plan.vector_rows) == sorted(f"{v}_{k}" for v in ("b", "gh", "gx") for k in "ifg")
+    assert sorted(plan.vector_sums) == ["b_o", "bc", "gc", "gh_o", "gx_o"]
+    table = arrays(plan)
+    rows = [a for a in table.backward if a.role == "vector_rows"]
+    assert [a.shape for a in rows] == [("B", "H")] * 9
+    assert not any(a.name.startswith("dV__") and a.name[4:] in plan.vector_rows for a in table.backward)
+    accumulating = [k for k in plan.backward_step if isinstance(k, Kernel) and k.accumulates]
+    assert [k.name for k in accumulating] == ["_backward_level3"] and all(k.staged for k in accumulating)
+    assert table.param_grads["gh_i"] == (("dR__gh_i", 0),)
+    # sru's one kernel is not staged: v_f and v_r stream as before
+    assert planned("sru").plan.vector_rows == {}
+    off = planned("lstm_layernorm", {"accumulate_vector_grads"}).plan
+    assert off.vector_rows == {} and len(off.vector_sums) == 14

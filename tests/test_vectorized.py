@@ -73,23 +73,22 @@ def test_element_wise_kernels_are_vectorized(cell):
             assert len(FUSED.findall(asm)) >= 10, f"{cell}.{name} has no fused multiply-adds"
 
 
-def unstaged(name, tmp_path, monkeypatch):
+def unstaged(name, tmp_path):
     """The catalog cell built with no kernel staged (runtime.rows.staging_row)."""
-    from cellgen.backend import emit
     from cellgen.gradcheck import import_source
     from cellgen.pipeline import compile_spec
     from conftest import ROOT
-    monkeypatch.setattr(emit, "_STAGE_ABOVE", 10 ** 9)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    source = compile_spec((ROOT / "specs" / f"{name}.cell").read_text(), f"{name}.cell").source
+    source = compile_spec((ROOT / "specs" / f"{name}.cell").read_text(), f"{name}.cell",
+                          frozenset({"stage_wide_kernels"})).source
     assert "_staging_row" not in source
     return import_source(source, f"{name}_unstaged", str(tmp_path))
 
 
-def test_kernels_writing_many_arrays_are_staged_and_vectorize(tmp_path, monkeypatch):
+def test_kernels_writing_many_arrays_are_staged_and_vectorize(tmp_path):
     # lstm_layernorm's largest kernels write 5-14 arrays and read up to 39: written directly
     # they stay scalar (LLVM gives up on the overlap checks); staged, their loops are packed
-    staged_module, plain = generated("lstm_layernorm"), unstaged("lstm_layernorm", tmp_path, monkeypatch)
+    staged_module, plain = generated("lstm_layernorm"), unstaged("lstm_layernorm", tmp_path)
     staged_names = [n for n in kernels(staged_module) if "_staging_row" in inspect.getsource(
         getattr(staged_module, n).py_func)]
     assert len(staged_names) >= 3, staged_names
@@ -99,12 +98,12 @@ def test_kernels_writing_many_arrays_are_staged_and_vectorize(tmp_path, monkeypa
         assert packed >= 2 * max(before, 1) and packed >= 40, (name, packed, before)
 
 
-def test_staged_kernels_compute_what_unstaged_ones_do(tmp_path, monkeypatch):
+def test_staged_kernels_compute_what_unstaged_ones_do(tmp_path):
     import numpy as np
 
     from cellgen.gradcheck import random_problem
     for name in ("lstm_layernorm",):
-        staged_module, plain = generated(name), unstaged(name, tmp_path / name, monkeypatch)
+        staged_module, plain = generated(name), unstaged(name, tmp_path / name)
         results = []
         for m in (staged_module, plain):
             params, xs, state0, dys, dfinal, _ = random_problem(m, T=4, B=3, I=5, H=300, seed=2)  # two stages

@@ -91,22 +91,6 @@ def _offset(blocks: int) -> str:
     return "" if blocks == 0 else ("_H + " if blocks == 1 else f"{blocks} * _H + ")
 
 
-# LLVM vectorizes a loop only after checking at run time that the arrays it writes overlap
-# none of the others; past a limit on such checks the loop stays scalar. Their number grows
-# as (arrays written) x (other arrays). Below this bound LLVM still manages (or staging the
-# writes costs as much as it saves: the copies are extra passes); above it, staging pays.
-_STAGE_ABOVE = 100
-
-
-def _staged(k: Kernel) -> bool:
-    """Whether a kernel writes through rows on the stack (see runtime.rows.staging_row)."""
-    if k.space == "input":
-        return False
-    written = {sl.array for sl, _ in k.writes + k.accumulates}
-    arrays = written | {sl.array for _, sl in k.reads if sl.index != "scalar"}
-    return len(written) * (len(arrays) - 1) > _STAGE_ABOVE
-
-
 def _chunk(slot: Slot) -> str:
     """A staged kernel's view of the stage _j0.._j0 + _n of a slot's row."""
     return f"_c{_view_name(slot)}" if slot.index in _ROW_INDEX else f"_c_{slot.array}"
@@ -115,7 +99,7 @@ def _chunk(slot: Slot) -> str:
 def _kernel_text(k: Kernel, printer: Printer) -> KernelText:
     slots = [sl for _, sl in k.reads] + [sl for sl, _ in k.writes] + [sl for sl, _ in k.accumulates]
     views = sorted({_row_view(sl) for sl in slots if sl.index in _ROW_INDEX})
-    staged = _staged(k)
+    staged = k.staged
     read = (lambda sl: _view_name(sl) if sl.index == "scalar" else f"{_chunk(sl)}[_j]") if staged else _slot
     lines = [f"{s.name} = {read(sl)}" for s, sl in k.reads]
     lines += [f"{s.name} = {printer(e)}" for s, e in k.body]

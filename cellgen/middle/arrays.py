@@ -92,19 +92,20 @@ def arrays(plan: Plan) -> ArrayTable:
     bwd += [Array(names.carry_next(c), "carry_next", ("B", state_dim[i]), index=i) for i, c in enumerate(codes)]
     bwd += [Array(names.products_grad(grp.index), "scratch", ("B", "H")) if grp.is_mean
             else Array(names.products_grad(grp.index), "work", ("T", "B", _width(grp)))
-            for grp in recurrent if grp.index not in plan.dm_within]
+            for grp in recurrent if grp.index not in plan.dm_within and grp.index not in plan.mean_alias]
     bwd += [Array(names.input_products_grad(grp.index), "work", ("T", "B", _width(grp)))
             for grp in inputs if grp.index not in plan.dm_alias]
     carried = set(plan.carry_from_gemm.values())
     for grp in plan.groups:
         if grp.index in dx_summands:
             bwd.append(Array(names.operand_grad(grp.index), "work", ("T*B", "I")))
-        elif grp.operand_size != "input" and grp.index not in carried:
+        elif grp.operand_size != "input" and grp.index not in carried and grp.index not in plan.mean_alias:
             bwd.append(Array(names.operand_grad(grp.index), "scratch", ("B", dim(grp.operand_size))))
     streams = {stream for stream, _ in plan.vector_sums.values()}
     vector_dim = {p.name: dim(p.shape[0]) for p in cell.params if not p.is_matrix}
     bwd += [Array(names.vector_stream(sym.name), "work", ("T", "B", vector_dim[name]))
             for name, sym in g.vectors.items() if names.vector_stream(sym.name) in streams]
+    bwd += [Array(plan.vector_rows[name], "vector_rows", ("B", vector_dim[name])) for name in plan.vector_rows]
     by_stream: dict[str, list[tuple[str, int]]] = {}  # stream -> (vector parameter, block), in order
     for name, (stream, block) in plan.vector_sums.items():
         by_stream.setdefault(stream, []).append((name, block))
@@ -165,7 +166,8 @@ def arrays(plan: Plan) -> ArrayTable:
             param_grads[p.name] = tuple((names.weight_grad(grp.index), k) for grp in plan.groups
                                         for k, m in enumerate(grp.members) if m.param == p.name)
         else:
-            param_grads[p.name] = (vector_row[p.name],) if p.name in vector_row else ()
+            param_grads[p.name] = (vector_row[p.name],) if p.name in vector_row \
+                else ((plan.vector_rows[p.name], 0),) if p.name in plan.vector_rows else ()
     groups = {grp.index: tuple(m.param for m in grp.members) for grp in weighted}
     widest = max((len(grp.members) for grp in plan.groups), default=1)
     return ArrayTable(tuple(fwd), tuple(bwd), groups, widest, param_grads, input_products, weight_grads,

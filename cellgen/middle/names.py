@@ -49,6 +49,11 @@ def vector_grads(stream: str) -> str:
     return f"dP__{stream}"
 
 
+def vector_rows(code: str) -> str:
+    """A vector parameter's gradient added up over the steps, one row per batch row."""
+    return f"dR__{code}"
+
+
 def vector_stream(code: str) -> str:
     """A vector parameter's gradient at every step and row, summed after the loop."""
     return f"dV__{code}"

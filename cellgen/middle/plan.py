@@ -44,6 +44,8 @@ class Kernel:
     # What a batch row past its sequence's end writes to each slot instead: a copy of the
     # slot given (a new state keeps the old one, a carry passes on), or zero when None.
     frozen: tuple[tuple[Slot, Slot | None], ...] = ()
+    # computes a stage of units into rows on the stack, then copies them out (runtime.rows.staging_row)
+    staged: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,12 @@ PASSES = {
                        "on the tape: BPTT reads it instead of normalizing again in each of its kernels",
     "mean_in_place": "a mean of a product reads the product's columns where its GEMM wrote them, "
                      "instead of a copy a kernel makes",
+    "stage_wide_kernels": "a kernel that writes many rows and reads many more computes a stage of units "
+                          "into rows on the stack and copies them out: written directly, it stays scalar",
+    "share_mean_adjoints": "means of one level whose adjoints are equal (a layer norm written as per-gate means) "
+                           "share one adjoint stream and one backward mean",
+    "accumulate_vector_grads": "a vector parameter's gradient that no stream holds and a staged kernel computes "
+                               "is added up over the steps, one row per batch row, instead of a [T, B, H] stream",
 }
 
 
@@ -109,6 +117,8 @@ class Plan:
     vector_sums: dict[str, tuple[str, int]]  # vector parameter -> (stream, block) its gradient sums
     operand_buffers: tuple[int, ...]  # groups whose operand is computed into A_g
     summed: dict[int, int]  # recurrent group -> input group whose buffer keeps their sum for BPTT
+    mean_alias: dict[int, int] = field(default_factory=dict)  # mean group -> mean group whose adjoints it reads
+    vector_rows: dict[str, str] = field(default_factory=dict)  # vector parameter -> its [B, H] accumulator
     passes: tuple[PassResult, ...] = ()
     kept: tuple[sp.Symbol, ...] = ()  # intermediates the forward writes to the tape for BPTT
 
@@ -126,9 +136,11 @@ def plan(d: Derivation, disable: frozenset[str] = frozenset()) -> Plan:
     hoisted, forward_step = planner.forward()
     backward_step, dm_alias, dm_within, carry_from_gemm, vector_sums = planner.backward()
     dx_kernel, dx_from_gemm = planner.input_gradient()
+    planner.changes["stage_wide_kernels"] += [f"{k.name} is staged" for k in forward_step + backward_step
+                                              if isinstance(k, Kernel) and k.staged]
     return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
-                carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed,
-                tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES),
+                carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed, planner.mean_alias,
+                planner.vector_rows, tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES),
                 planner.kept)
 
 
@@ -171,6 +183,8 @@ class _Planner:
         self.kept = self.normalized_values() if self.enabled["keep_normalized"] else ()
         self.changes["keep_normalized"] += [f"the tape keeps {g.display[s]}" for s in self.kept]
         self.da_level = {grp.da: grp.level for grp in self.groups}
+        self.mean_alias: dict[int, int] = {}
+        self.vector_rows: dict[str, str] = {}
         self.size_of = self.value_sizes()
         self.sizes = (HIDDEN,) + g.cell.sizes
         # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
@@ -255,11 +269,13 @@ class _Planner:
     def kernels(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, backward=False) -> list[Kernel]:
         """One kernel per size of the outputs (hidden first): a kernel loops over the units of
         one size, and values of two sizes only ever meet through a product."""
-        by_size: dict[str, list] = {}
+        by_size: dict[str, tuple[list, list]] = {}
         for out in outputs:
-            by_size.setdefault(self.size(out[1]), []).append(out)
+            by_size.setdefault(self.size(out[1]), ([], []))[0].append(out)
+        for acc in accum:
+            by_size.setdefault(self.size(acc[1]), ([], []))[1].append(acc)
         order = sorted(by_size, key=lambda size: (size != HIDDEN, list(self.sizes).index(size)))
-        return [self.kernel(name if size == HIDDEN else f"{name}_{size}", purpose, by_size[size], accum, leaf_slot,
+        return [self.kernel(name if size == HIDDEN else f"{name}_{size}", purpose, *by_size[size], leaf_slot,
                             space=size, backward=backward) for size in order]
 
     def size(self, e: sp.Expr) -> str:
@@ -309,7 +325,8 @@ class _Planner:
         frozen = tuple((slot, self.frozen_source(slot)) for slot, _ in writes) if space != "input" else ()
         arrays = sorted({sl.array for _, sl in kept_reads} | {sl.array for sl, _ in writes}
                         | {sl.array for sl, _ in accs} | {src.array for _, src in frozen if src})
-        return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays), frozen)
+        staged = self.enabled["stage_wide_kernels"] and space != "input" and _wide(kept_reads, writes + accs)
+        return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays), frozen, staged)
 
     def frozen_source(self, slot: Slot) -> Slot | None:
         """Past a sequence's end its states stay and its carries pass through unchanged."""
@@ -425,8 +442,23 @@ class _Planner:
                     self.changes["adjoints_from_input_stream"].append(
                         f"group {grp.index} reads blocks {runs[0]}..{runs[0] + n - 1} of group {u.index}'s dX")
                     break
+        # A layer norm over several products is written with a mean of each: their adjoints
+        # are one value, and one stream and one backward mean serve them all.
+        first_mean: dict[tuple, int] = {}
+        for grp in groups if self.enabled["share_mean_adjoints"] else ():
+            key = (grp.level, grp.operand_size, tuple(values[grp.index]))
+            if not grp.is_mean or any(e == 0 for e in values[grp.index]):
+                continue
+            if key in first_mean:
+                self.mean_alias[grp.index] = first_mean[key]
+                self.changes["share_mean_adjoints"].append(
+                    f"{describe(grp, g.display)} reads the adjoint of group {first_mean[key]}'s mean")
+            else:
+                first_mean[key] = grp.index
         for grp in groups:
             exprs = [d.adjoint(p.symbol) for p in grp.members]
+            if grp.index in self.mean_alias:
+                continue
             if grp.operand_size == "input":
                 if grp.index in dm_alias:
                     continue
@@ -447,9 +479,10 @@ class _Planner:
                 self.changes["carry_from_product"].append(f"d{s} is written by group {da[0].index}'s product")
             else:
                 quantities.append((self.ready(e), Slot(names.carry_next(self.state_code[s]), "row"), e))
-        # A vector parameter's gradient is a sum over batch and steps. Accumulating it inside a
-        # kernel stops LLVM from vectorizing the kernel, so each is a per-step stream summed after
-        # the loop; most (biases) equal a product's stream already written, and reuse it.
+        # A vector parameter's gradient is a sum over batch and steps. Most (biases) equal a
+        # product's stream already written, and sum it after the loop; the others add up in the
+        # kernel, one float64 row per batch row (deterministic: each row is one thread's, its
+        # steps in order), instead of writing a [T, B, H] stream to sum after the loop.
         stored = {}
         for grp in groups:
             if grp.is_mean:  # its adjoints live for one step only
@@ -461,6 +494,7 @@ class _Planner:
             for k, p in enumerate(grp.members):
                 stored.setdefault(self.adjoint_value(p.symbol), (arr, first + k))
         vector_sums: dict[str, tuple[str, int]] = {}
+        accumulated: list[tuple[int, Slot, sp.Expr]] = []
         for name, sym in g.vectors.items():
             e = d.adjoint(sym)
             if e == 0:
@@ -469,6 +503,10 @@ class _Planner:
             if value in stored and self.enabled["bias_from_stream"]:
                 vector_sums[name] = stored[value]
                 self.changes["bias_from_stream"].append(f"d{name} sums block {stored[value][1]} of {stored[value][0]}")
+            elif self.enabled["accumulate_vector_grads"]:
+                self.vector_rows[name] = names.vector_rows(sym.name)
+                self.changes["accumulate_vector_grads"].append(f"d{name} adds up in its kernel")
+                accumulated.append((self.ready(e), Slot(names.vector_rows(sym.name), "row"), e))
             else:
                 stream = names.vector_stream(sym.name)
                 vector_sums[name] = (stream, 0)
@@ -476,22 +514,38 @@ class _Planner:
 
         owner = {gi: s for s, gi in carry_from_gemm.items()}
         gemm_out = {grp.da: names.carry_next(self.state_code[owner[grp.index]]) if grp.index in owner
-                    else names.operand_grad(grp.index)
+                    else names.operand_grad(self.mean_alias.get(grp.index, grp.index))
                     for grp in groups}
         step: list = []
         for level in range(L, -1, -1):
             outs = [(slot, e) for lvl, slot, e in quantities if lvl == level]
-            if outs:
+            accs = [(slot, e) for lvl, slot, e in accumulated if lvl == level]
+            if outs or accs:
                 purpose = f"adjoints ready after the level-{level + 1} GEMMs" if level < L \
                     else "adjoints from the step's outputs"
                 if self.stored:
                     purpose += " (gates as the forward stored them)"
                 elif self.summed:
                     purpose += " (an input product read here is its sum with the recurrent one)"
-                step.extend(self.kernels(f"_backward_level{level}", purpose, outs, [],
-                                        self.backward_leaf(level, gemm_out), backward=True))
+                leaf = self.backward_leaf(level, gemm_out)
+                kernels = self.kernels(f"_backward_level{level}", purpose, outs, accs, leaf, backward=True)
+                # Only a staged kernel adds up vector gradients: its copy-out loop adds a stage row
+                # into the accumulator, vectorized; in a kernel's own loop a float64
+                # read-modify-write keeps LLVM from packing it.
+                unstaged = {sl for k in kernels if not k.staged for sl, _ in k.accumulates}
+                if unstaged:
+                    for name in [n for n, a in self.vector_rows.items() if Slot(a, "row") in unstaged]:
+                        del self.vector_rows[name]
+                        self.changes["accumulate_vector_grads"].remove(f"d{name} adds up in its kernel")
+                        stream = names.vector_stream(g.vectors[name].name)
+                        vector_sums[name] = (stream, 0)
+                        outs.append((Slot(stream, "t"), next(e for sl, e in accs if sl.array == names.vector_rows(
+                            g.vectors[name].name))))
+                    accs = [(sl, e) for sl, e in accs if sl not in unstaged]
+                    kernels = self.kernels(f"_backward_level{level}", purpose, outs, accs, leaf, backward=True)
+                step.extend(kernels)
             for grp in groups:
-                if level > 0 and grp.level == level:
+                if level > 0 and grp.level == level and grp.index not in self.mean_alias:
                     comment = "d" + describe(grp, g.display, operand_only=True)
                     if grp.index in dm_within:
                         ui, first = dm_within[grp.index]
@@ -584,6 +638,21 @@ def _sum_only_pairs(d: Derivation) -> tuple[dict[int, int], dict[sp.Symbol, sp.S
                 to_sum.update(sub)
                 break
     return pairs, partner, to_sum
+
+
+# LLVM vectorizes a loop only after checking at run time that the rows it writes overlap
+# none of the others; past a limit on such checks the loop stays scalar. Their number grows
+# as (rows written) x (other rows). Below this bound LLVM still manages (or staging the
+# writes costs as much as it saves: the copies are extra passes); above it, staging pays.
+_STAGE_ABOVE = 150
+
+
+def _wide(reads: tuple, outputs: tuple) -> bool:
+    """Whether a kernel's rows (the row views its loop indexes: a mean is read once per batch
+    row, not in the loop) are too many for LLVM to vectorize the loop directly."""
+    written = {sl for sl, _ in outputs}
+    rows = written | {sl for _, sl in reads if sl.index != "scalar"}
+    return len(written) * (len(rows) - 1) > _STAGE_ABOVE
 
 
 def _schedule(body: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]) -> list:

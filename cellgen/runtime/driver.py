@@ -30,7 +30,7 @@ class Layout:
         self.backward_names = tuple(a.name for a in cell.backward_arrays)
         # the input-space operands the input kernels compute, [T * B, input] each
         self.input_operands = tuple(a.name for a in cell.forward_arrays if a.role == "tape" and a.shape == ("T*B", "I"))
-        self.vector_grads = frozenset(a.name for a in cell.backward_arrays if a.role == "vector_grad")
+        self.vector_grads = frozenset(a.name for a in cell.backward_arrays if a.role in ("vector_grad", "vector_rows"))
         self.dx = next(a.name for a in cell.backward_arrays if a.role == "dx")
         self.recurrent_width = sum(len(cell.groups[a.group]) for a in cell.forward_arrays if a.role == "panels")
         self.masks = dict(cell.masks)
@@ -320,6 +320,8 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
         elif role == "vector_grad":
             v = np.zeros(shape, np.float64)
             sums.append(len(args))
+        elif role == "vector_rows":
+            v = np.zeros(shape, np.float64)
         elif role == "weight_grad":  # each block of rows adds its share
             v = zeros(shape, dtype)
             sums.append(len(args))
@@ -340,6 +342,8 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
     for a, v in zip(cell.backward_arrays, args):
         if a.role == "carry":  # the state gradients at t = 0, left there by the last chunk
             dstate0[a.index] = v
+        elif a.role == "vector_rows":
+            named[a.name] = v.sum(axis=0, keepdims=True)
     panels = _panels(layout, cell.backward_arrays, cell.operand_grads, pk)
     threads.rows(partial(_backward_sequence, layout, (T, B, H, I, extra), k, panels), args, T * B,
                  layout.work(H, I, extra)[1], sums, GRAM_ROWS)

@@ -23,7 +23,9 @@ class Array(NamedTuple):
     zero row when None), carry (a state's gradient from the next step: dfinal, else zeros),
     carry_next (the one being computed), work (a new buffer), scratch, weight_grad (a stacked
     weight gradient, transposed, summed over row blocks), vector_grad (vector parameters'
-    gradients in float64, a row each, summed over row blocks), dx ([T * B, input] rows).
+    gradients in float64, a row each, summed over row blocks), vector_rows (a vector
+    parameter's gradient in float64, [B, hidden]: each batch row's sum over the steps, which
+    the BPTT kernels add to; summed over the rows after the loop), dx ([T * B, input] rows).
     """
     name: str
     role: str
