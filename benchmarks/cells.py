@@ -109,11 +109,17 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sizes", default="all", help="'all' or the index of one size in run.SIZES")
     ap.add_argument("--proj", action="store_true", help="only lstm_proj against nn.LSTM(proj_size=H // 2)")
+    ap.add_argument("--cells", default="", help="only these cells against eager torch (comma-separated)")
     args = ap.parse_args()
+    chosen = [c for c in args.cells.split(",") if c]
+    unknown = set(chosen) - set(EAGER)
+    if unknown:
+        ap.error(f"no eager version of {sorted(unknown)}; the cells are {', '.join(EAGER)}")
     sizes = SIZES if args.sizes == "all" else [SIZES[int(args.sizes)]]
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; cellgen threads {cellgen.num_threads()}")
-    print(f"{'cell':<15} {'T,B,I,H,P':<23} {'cellgen ms':>10} {'nn.LSTM ms':>10} {'ratio':>6}")
-    for T, B, I, H in sizes:
+    if not chosen:
+        print(f"{'cell':<15} {'T,B,I,H,P':<23} {'cellgen ms':>10} {'nn.LSTM ms':>10} {'ratio':>6}")
+    for T, B, I, H in sizes if not chosen else ():
         ours, theirs = proj_jobs(T, B, I, H, H // 2)
         t_ours, t_theirs = paired(ours, theirs, args.repeats)
         print(f"{'lstm_proj':<15} {str((T, B, I, H, H // 2)):<23} {t_ours * 1e3:>10.2f} {t_theirs * 1e3:>10.2f} "
@@ -124,6 +130,8 @@ def main() -> None:
     for T, B, I, H in sizes:
         plain, _ = cellgen_job(cellgen.load("lstm"), T, B, I, H)
         for name, step in EAGER.items():
+            if chosen and name not in chosen:
+                continue
             module = cellgen.load(name)
             ours, params = cellgen_job(module, T, B, I, H)
             theirs = torch_eager_job(step, params, len(module.STATES), T, B, I, H)

@@ -89,8 +89,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
-BUILD = "b0d1baa4e2ca47b1"  # a hash of this file's other lines
+RUNTIME = "8f8c41b63f687866"  # the cellgen.runtime this module was built against
+BUILD = "c9233ba066b20b5e"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_layernorm"
@@ -989,20 +989,20 @@ def _forward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6,
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t0, _t1):
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_t, _b0:_b1], _tail)  # (W_r, W_z, W_n) @ h
-        _row_means(X__7[_t, _b0:_b1, :_H], M__8[_t, _b0:_b1])  # mean((U_r @ x))
-        _row_means(X__7[_t, _b0:_b1, _H:2 * _H], M__9[_t, _b0:_b1])  # mean((U_z @ x))
-        _row_means(X__7[_t, _b0:_b1, 2 * _H:3 * _H], M__10[_t, _b0:_b1])  # mean((U_n @ x))
+        _row_means(X__7[_t], _b0, _b1, 0, _H, M__8[_t])  # mean((U_r @ x))
+        _row_means(X__7[_t], _b0, _b1, _H, 2 * _H, M__9[_t])  # mean((U_z @ x))
+        _row_means(X__7[_t], _b0, _b1, 2 * _H, 3 * _H, M__10[_t])  # mean((U_n @ x))
         _forward_level1(_t, 0, _b0, _b1, _H, A__11, A__12, A__13, M__10, M__8, M__9, X__7, _L, _k)
-        _row_means(M__0[_t, _b0:_b1, :_H], M__1[_t, _b0:_b1])  # mean((W_r @ h))
-        _row_means(M__0[_t, _b0:_b1, _H:2 * _H], M__2[_t, _b0:_b1])  # mean((W_z @ h))
-        _row_means(M__0[_t, _b0:_b1, 2 * _H:3 * _H], M__3[_t, _b0:_b1])  # mean((W_n @ h))
-        _row_means(A__11[_b0:_b1], M__11[_t, _b0:_b1])  # mean(((U_r @ x) - mx)**2)
-        _row_means(A__12[_b0:_b1], M__12[_t, _b0:_b1])  # mean(((U_z @ x) - mx)**2)
-        _row_means(A__13[_b0:_b1], M__13[_t, _b0:_b1])  # mean(((U_n @ x) - mx)**2)
+        _row_means(M__0[_t], _b0, _b1, 0, _H, M__1[_t])  # mean((W_r @ h))
+        _row_means(M__0[_t], _b0, _b1, _H, 2 * _H, M__2[_t])  # mean((W_z @ h))
+        _row_means(M__0[_t], _b0, _b1, 2 * _H, 3 * _H, M__3[_t])  # mean((W_n @ h))
+        _row_means(A__11, _b0, _b1, 0, _H, M__11[_t])  # mean(((U_r @ x) - mx)**2)
+        _row_means(A__12, _b0, _b1, 0, _H, M__12[_t])  # mean(((U_z @ x) - mx)**2)
+        _row_means(A__13, _b0, _b1, 0, _H, M__13[_t])  # mean(((U_n @ x) - mx)**2)
         _forward_level2(_t, 0, _b0, _b1, _H, A__4, A__5, A__6, M__0, M__1, M__2, M__3, _L, _k)
-        _row_means(A__4[_b0:_b1], M__4[_t, _b0:_b1])  # mean(((W_r @ h) - mh)**2)
-        _row_means(A__5[_b0:_b1], M__5[_t, _b0:_b1])  # mean(((W_z @ h) - mh)**2)
-        _row_means(A__6[_b0:_b1], M__6[_t, _b0:_b1])  # mean(((W_n @ h) - mh)**2)
+        _row_means(A__4, _b0, _b1, 0, _H, M__4[_t])  # mean(((W_r @ h) - mh)**2)
+        _row_means(A__5, _b0, _b1, 0, _H, M__5[_t])  # mean(((W_z @ h) - mh)**2)
+        _row_means(A__6, _b0, _b1, 0, _H, M__6[_t])  # mean(((W_n @ h) - mh)**2)
         _forward_step(_t, 0, _b0, _b1, _H, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__b_n, P__b_r, P__b_z, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
@@ -1018,13 +1018,13 @@ def _backward_rows(x__rows, S__h, X__7, M__0, M__1, M__2, M__3, M__4, M__5, M__6
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
         _backward_level3(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, S__h, X__7, dM__4, dR__b_n, dR__b_r, dR__b_z, dR__bh_n, dR__gh_n, dR__gh_r, dR__gh_z, dR__gx_n, dR__gx_r, dR__gx_z, dy__seq, _L, _k)
-        _row_means(dM__4[_b0:_b1], dA__4[_b0:_b1])  # d(((W_r @ h) - mh)**2) from d(mean(((W_r @ h) - mh)**2))
+        _row_means(dM__4, _b0, _b1, 0, _H, dA__4)  # d(((W_r @ h) - mh)**2) from d(mean(((W_r @ h) - mh)**2))
         _backward_level2(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__4, dM__1, dM__11, dy__seq, _L, _k)
-        _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_r @ h)) from d(mean((W_r @ h)))
-        _row_means(dM__11[_b0:_b1], dA__11[_b0:_b1])  # d(((U_r @ x) - mx)**2) from d(mean(((U_r @ x) - mx)**2))
+        _row_means(dM__1, _b0, _b1, 0, _H, dA__1)  # d((W_r @ h)) from d(mean((W_r @ h)))
+        _row_means(dM__11, _b0, _b1, 0, _H, dA__11)  # d(((U_r @ x) - mx)**2) from d(mean(((U_r @ x) - mx)**2))
         _backward_level1(_t, _td, _b0, _b1, _H, G__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gh_r, P__gh_z, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__1, dA__11, dA__4, dM__0, dM__8, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, dA__0[_b0:_b1], _tail)  # d(h) from d(W_r, W_z, W_n @ h)
-        _row_means(dM__8[_b0:_b1], dA__8[_b0:_b1])  # d((U_r @ x)) from d(mean((U_r @ x)))
+        _row_means(dM__8, _b0, _b1, 0, _H, dA__8)  # d((U_r @ x)) from d(mean((U_r @ x)))
         _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, K__n, K__r, K__z, M__0, M__1, M__10, M__11, M__12, M__13, M__2, M__3, M__4, M__5, M__6, M__8, M__9, P__bh_n, P__gh_n, P__gx_n, P__gx_r, P__gx_z, S__h, X__7, dA__0, dA__11, dA__8, dX__7, dy__seq, _L, _k)
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays

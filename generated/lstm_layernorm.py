@@ -113,8 +113,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "85b26022ba2f34ac"  # the cellgen.runtime this module was built against
-BUILD = "c1e2e2eb89bf61cf"  # a hash of this file's other lines
+RUNTIME = "8f8c41b63f687866"  # the cellgen.runtime this module was built against
+BUILD = "7271f0bb996f8673"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_layernorm"
@@ -1748,28 +1748,28 @@ def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5,
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t0, _t1):
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_t, _b0:_b1], _tail)  # (W_i, W_f, W_g, W_o) @ h
-        _row_means(X__9[_t, _b0:_b1, :_H], M__10[_t, _b0:_b1])  # mean((U_i @ x))
-        _row_means(X__9[_t, _b0:_b1, _H:2 * _H], M__11[_t, _b0:_b1])  # mean((U_f @ x))
-        _row_means(X__9[_t, _b0:_b1, 2 * _H:3 * _H], M__12[_t, _b0:_b1])  # mean((U_g @ x))
-        _row_means(X__9[_t, _b0:_b1, 3 * _H:4 * _H], M__13[_t, _b0:_b1])  # mean((U_o @ x))
+        _row_means(X__9[_t], _b0, _b1, 0, _H, M__10[_t])  # mean((U_i @ x))
+        _row_means(X__9[_t], _b0, _b1, _H, 2 * _H, M__11[_t])  # mean((U_f @ x))
+        _row_means(X__9[_t], _b0, _b1, 2 * _H, 3 * _H, M__12[_t])  # mean((U_g @ x))
+        _row_means(X__9[_t], _b0, _b1, 3 * _H, 4 * _H, M__13[_t])  # mean((U_o @ x))
         _forward_level1(_t, 0, _b0, _b1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k)
-        _row_means(M__0[_t, _b0:_b1, :_H], M__1[_t, _b0:_b1])  # mean((W_i @ h))
-        _row_means(M__0[_t, _b0:_b1, _H:2 * _H], M__2[_t, _b0:_b1])  # mean((W_f @ h))
-        _row_means(M__0[_t, _b0:_b1, 2 * _H:3 * _H], M__3[_t, _b0:_b1])  # mean((W_g @ h))
-        _row_means(M__0[_t, _b0:_b1, 3 * _H:4 * _H], M__4[_t, _b0:_b1])  # mean((W_o @ h))
-        _row_means(A__14[_b0:_b1], M__14[_t, _b0:_b1])  # mean(((U_i @ x) - mx)**2)
-        _row_means(A__15[_b0:_b1], M__15[_t, _b0:_b1])  # mean(((U_f @ x) - mx)**2)
-        _row_means(A__16[_b0:_b1], M__16[_t, _b0:_b1])  # mean(((U_g @ x) - mx)**2)
-        _row_means(A__17[_b0:_b1], M__17[_t, _b0:_b1])  # mean(((U_o @ x) - mx)**2)
+        _row_means(M__0[_t], _b0, _b1, 0, _H, M__1[_t])  # mean((W_i @ h))
+        _row_means(M__0[_t], _b0, _b1, _H, 2 * _H, M__2[_t])  # mean((W_f @ h))
+        _row_means(M__0[_t], _b0, _b1, 2 * _H, 3 * _H, M__3[_t])  # mean((W_g @ h))
+        _row_means(M__0[_t], _b0, _b1, 3 * _H, 4 * _H, M__4[_t])  # mean((W_o @ h))
+        _row_means(A__14, _b0, _b1, 0, _H, M__14[_t])  # mean(((U_i @ x) - mx)**2)
+        _row_means(A__15, _b0, _b1, 0, _H, M__15[_t])  # mean(((U_f @ x) - mx)**2)
+        _row_means(A__16, _b0, _b1, 0, _H, M__16[_t])  # mean(((U_g @ x) - mx)**2)
+        _row_means(A__17, _b0, _b1, 0, _H, M__17[_t])  # mean(((U_o @ x) - mx)**2)
         _forward_level2(_t, 0, _b0, _b1, _H, A__5, A__6, A__7, A__8, M__0, M__1, M__2, M__3, M__4, _L, _k)
-        _row_means(A__5[_b0:_b1], M__5[_t, _b0:_b1])  # mean(((W_i @ h) - mh)**2)
-        _row_means(A__6[_b0:_b1], M__6[_t, _b0:_b1])  # mean(((W_f @ h) - mh)**2)
-        _row_means(A__7[_b0:_b1], M__7[_t, _b0:_b1])  # mean(((W_g @ h) - mh)**2)
-        _row_means(A__8[_b0:_b1], M__8[_t, _b0:_b1])  # mean(((W_o @ h) - mh)**2)
+        _row_means(A__5, _b0, _b1, 0, _H, M__5[_t])  # mean(((W_i @ h) - mh)**2)
+        _row_means(A__6, _b0, _b1, 0, _H, M__6[_t])  # mean(((W_f @ h) - mh)**2)
+        _row_means(A__7, _b0, _b1, 0, _H, M__7[_t])  # mean(((W_g @ h) - mh)**2)
+        _row_means(A__8, _b0, _b1, 0, _H, M__8[_t])  # mean(((W_o @ h) - mh)**2)
         _forward_level3(_t, 0, _b0, _b1, _H, A__18, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k)
-        _row_means(A__18[_b0:_b1], M__18[_t, _b0:_b1])  # mean(c')
+        _row_means(A__18, _b0, _b1, 0, _H, M__18[_t])  # mean(c')
         _forward_level4(_t, 0, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k)
-        _row_means(A__19[_b0:_b1], M__19[_t, _b0:_b1])  # mean((c' - mean(c'))**2)
+        _row_means(A__19, _b0, _b1, 0, _H, M__19[_t])  # mean((c' - mean(c'))**2)
         _forward_step(_t, 0, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
@@ -1785,17 +1785,17 @@ def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
         _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k)
-        _row_means(dM__19[_b0:_b1], dA__19[_b0:_b1])  # d((c' - mean(c'))**2) from d(mean((c' - mean(c'))**2))
+        _row_means(dM__19, _b0, _b1, 0, _H, dA__19)  # d((c' - mean(c'))**2) from d(mean((c' - mean(c'))**2))
         _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__gc, S__c, dA__19, dM__18, dy__seq, _L, _k)
-        _row_means(dM__18[_b0:_b1], dA__18[_b0:_b1])  # d(c') from d(mean(c'))
+        _row_means(dM__18, _b0, _b1, 0, _H, dA__18)  # d(c') from d(mean(c'))
         _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dR__b_f, dR__b_g, dR__b_i, dR__gh_f, dR__gh_g, dR__gh_i, dR__gx_f, dR__gx_g, dR__gx_i, dy__seq, _L, _k)
-        _row_means(dM__5[_b0:_b1], dA__5[_b0:_b1])  # d(((W_i @ h) - mh)**2) from d(mean(((W_i @ h) - mh)**2))
+        _row_means(dM__5, _b0, _b1, 0, _H, dA__5)  # d(((W_i @ h) - mh)**2) from d(mean(((W_i @ h) - mh)**2))
         _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dM__1, dM__14, dy__seq, _L, _k)
-        _row_means(dM__1[_b0:_b1], dA__1[_b0:_b1])  # d((W_i @ h)) from d(mean((W_i @ h)))
-        _row_means(dM__14[_b0:_b1], dA__14[_b0:_b1])  # d(((U_i @ x) - mx)**2) from d(mean(((U_i @ x) - mx)**2))
+        _row_means(dM__1, _b0, _b1, 0, _H, dA__1)  # d((W_i @ h)) from d(mean((W_i @ h)))
+        _row_means(dM__14, _b0, _b1, 0, _H, dA__14)  # d(((U_i @ x) - mx)**2) from d(mean(((U_i @ x) - mx)**2))
         _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__18, dA__19, dA__5, dM__0, dM__10, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, Gn__h[_b0:_b1], _tail)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
-        _row_means(dM__10[_b0:_b1], dA__10[_b0:_b1])  # d((U_i @ x)) from d(mean((U_i @ x)))
+        _row_means(dM__10, _b0, _b1, 0, _H, dA__10)  # d((U_i @ x)) from d(mean((U_i @ x)))
         _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__14, dA__18, dA__19, dX__9, dy__seq, _L, _k)
         _freeze_rows(_t, _L, G__h, Gn__h, _b0, _b1)  # a carry the product wrote
         G__h, Gn__h = Gn__h, G__h

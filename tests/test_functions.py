@@ -89,9 +89,15 @@ def test_row_means_as_numpy(dtype, H):
     from cellgen.runtime.rows import row_means
     a = np.random.default_rng(H).standard_normal((5, 3 * H)).astype(dtype)
     out = np.empty((5, H), dtype)
-    row_means(a[:, H:2 * H], out)  # a block of columns, as a stacked product's
-    expected = a[:, H:2 * H].astype(np.float64).mean(1, keepdims=True)
-    np.testing.assert_allclose(out, np.broadcast_to(expected, (5, H)), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    out[:] = np.nan
+    row_means(a, 1, 4, H, 2 * H, out)  # rows 1..3 of a block of columns, as a stacked product's
+    expected = a[1:4, H:2 * H].astype(np.float64).mean(1, keepdims=True)
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-14, atol=1e-16)  # sums near 0
+    np.testing.assert_allclose(out[1:4], np.broadcast_to(expected, (3, H)), **tol)
+    assert np.isnan(out[[0, 4]]).all()  # the other rows are not touched
+    per_row = np.full(5, np.nan, dtype)
+    row_means(a, 0, 5, 0, H, per_row)
+    np.testing.assert_allclose(per_row, a[:, :H].astype(np.float64).mean(1), **tol)
 
 
 def test_layernorm_is_torch_s_layer_norm_and_mean_its_mean(tmp_path, monkeypatch):

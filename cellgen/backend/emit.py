@@ -144,6 +144,11 @@ def _units_of(blocks: int) -> str:
     return "" if blocks == 0 else "_H" if blocks == 1 else f"{blocks} * _H"
 
 
+def _unit(blocks: int) -> str:
+    """The column where block `blocks` of hidden units starts, as an index."""
+    return "0" if blocks == 0 else _units_of(blocks)
+
+
 def _step_rows(array: str, per_step: bool, columns: tuple[int, int] | None = None) -> str:
     """A step's [B, n] view of an array restricted to the row block _b0.._b1."""
     cols = f", {_units_of(columns[0])}:{_units_of(columns[1])}" if columns else ""
@@ -155,8 +160,10 @@ def _step_lines(step: tuple, kernels: dict[str, KernelText], td: str) -> list[st
     out = []
     for op in step:
         if isinstance(op, Gemm) and op.is_mean:
-            out.append(f"_row_means({_step_rows(op.a, op.a_per_step, op.columns)}, "
-                       f"{_step_rows(op.out, op.out_per_step)})  # {op.comment}")
+            first, last = op.columns or (0, 1)  # a mean's operand is hidden-sized
+            a = f"{op.a}[_t]" if op.a_per_step else op.a
+            mean = f"{op.out}[_t]" if op.out_per_step else op.out
+            out.append(f"_row_means({a}, _b0, _b1, {_unit(first)}, {_unit(last)}, {mean})  # {op.comment}")
         elif isinstance(op, Gemm):
             out.append(f"_step_product({_step_rows(op.a, op.a_per_step, op.columns)}, {op.b}, "
                        f"{_step_rows(op.out, op.out_per_step)}, _tail)  # {op.comment}")
