@@ -186,6 +186,7 @@ class _Planner:
         self.mean_alias: dict[int, int] = {}
         self.vector_rows: dict[str, str] = {}
         self.size_of = self.value_sizes()
+        self.row_size = self.row_sizes()
         self.sizes = (HIDDEN,) + g.cell.sizes
         # Which operand gradients (GEMM results) each adjoint waits for, in one pass: every
         # definition reads only adjoints defined before it.
@@ -227,6 +228,24 @@ class _Planner:
         sizes[d.dy] = cell.output_size
         for value, adj in d.adjoints.items():
             sizes[adj] = sizes.get(value)
+        return sizes
+
+    def row_sizes(self) -> dict[str, str]:
+        """The size of the rows of every array a step kernel writes, whatever fills them."""
+        g, cell = self.g, self.g.cell
+        sizes = {array(self.state_code[s]): cell.state_size(s) for s in g.prev
+                 for array in (names.state, names.carry, names.carry_next)}
+        for grp in self.groups:
+            rows = HIDDEN if grp.is_mean else grp.size
+            for array in (names.products, names.input_products, names.products_grad, names.input_products_grad):
+                sizes[array(grp.index)] = rows
+            sizes[names.operand(grp.index)] = grp.operand_size
+        params = {p.name: p.shape for p in cell.params}
+        for name, sym in g.vectors.items():
+            sizes[names.vector_stream(sym.name)] = sizes[names.vector_rows(sym.name)] = params[name][0]
+        for n in g.nodes:
+            sizes[names.kept(n.symbol.name)] = cell.definition(n.name, n.is_state).size
+        sizes[names.YS] = cell.output_size
         return sizes
 
     def stored_activations(self) -> dict[sp.Symbol, sp.Symbol]:
@@ -271,19 +290,21 @@ class _Planner:
         one size, and values of two sizes only ever meet through a product."""
         by_size: dict[str, tuple[list, list]] = {}
         for out in outputs:
-            by_size.setdefault(self.size(out[1]), ([], []))[0].append(out)
+            by_size.setdefault(self.size(out[1], out[0]), ([], []))[0].append(out)
         for acc in accum:
-            by_size.setdefault(self.size(acc[1]), ([], []))[1].append(acc)
+            by_size.setdefault(self.size(acc[1], acc[0]), ([], []))[1].append(acc)
         order = sorted(by_size, key=lambda size: (size != HIDDEN, list(self.sizes).index(size)))
         return [self.kernel(name if size == HIDDEN else f"{name}_{size}", purpose, *by_size[size], leaf_slot,
                             space=size, backward=backward) for size in order]
 
-    def size(self, e: sp.Expr) -> str:
-        """The size of an element-wise expression: that of any sized value it reads."""
+    def size(self, e: sp.Expr, slot: Slot | None = None) -> str:
+        """The size of an element-wise expression: that of any sized value it reads, else
+        that of the row `slot` it goes to (a constant: the zero gradient of a state the step
+        does not read, or of a product nothing uses), else hidden."""
         for s in sorted(e.free_symbols, key=lambda s: s.name):
             if self.size_of.get(s) is not None:
                 return self.size_of[s]
-        return HIDDEN
+        return self.row_size.get(slot.array, HIDDEN) if slot is not None else HIDDEN
 
     def kernel(self, name: str, purpose: str, outputs: list, accum: list, leaf_slot, space="hidden",
                backward=False) -> Kernel:
