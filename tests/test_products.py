@@ -9,7 +9,7 @@ import pytest
 from cellgen.runtime import sequence_products, step_products
 
 SHAPES = [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 64, 40), (16, 128, 512), (2, 7, 8),
-          (0, 3, 5), (6, 0, 9), (5, 4, 0), (70, 20, 24), (300, 9, 3)]
+          (0, 3, 5), (6, 0, 9), (5, 4, 0), (70, 20, 24), (300, 9, 3), (6, 10, 16), (7, 12, 20), (13, 8, 33)]
 
 
 @numba.njit
@@ -19,7 +19,7 @@ def step_product(a, panels, out, tail):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("transpose", [False, True])
-# rows around the 4-row tile, columns around the 16/8-column panel, any inner size
+# rows around the 6-row tile, columns around the 16/8-column panel, any inner size
 @pytest.mark.parametrize("m,k,n", SHAPES)
 def test_step_product_gives_np_dot(dtype, transpose, m, k, n):
     rng = np.random.default_rng(3)

@@ -18,7 +18,10 @@ from . import cache  # noqa: F401  (read-only caches: before any jitted function
 # One thread, float32, against numpy's OpenBLAS: 16 x 128 x 512 in 29.5 us against 35.6,
 # 16 x 512 x 128 27.6 against 38.0, 8 x 64 x 256 3.3 against 5.1 (docs/performance.md).
 PANEL = 64  # bytes: two AVX2 vectors, 16 float32 or 8 float64 columns
-TILE_ROWS = 4
+# 6 rows x 2 vectors: 12 independent FMA chains and 3 more registers for a step of k (of
+# 16), enough to cover the FMA latency on both ports. 4 rows (8 chains) measured 5-17%
+# slower, 8 (16 chains, registers spilled) 3-15% slower (docs/performance.md).
+TILE_ROWS = 6
 
 
 def _tile_kernel(rows, accumulate=False):
@@ -82,13 +85,17 @@ def _tile_kernel(rows, accumulate=False):
     return tile
 
 
-_tile1, _tile2, _tile3, _tile4 = (_tile_kernel(rows) for rows in range(1, TILE_ROWS + 1))
-_add1, _add2, _add3, _add4 = (_tile_kernel(rows, accumulate=True) for rows in range(1, TILE_ROWS + 1))
+_tile1, _tile2, _tile3, _tile4, _tile5, _tile6 = (_tile_kernel(rows) for rows in range(1, TILE_ROWS + 1))
+_add1, _add2, _add3, _add4, _add5, _add6 = (_tile_kernel(rows, accumulate=True) for rows in range(1, TILE_ROWS + 1))
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
 def tiles(a, a0, rows, panels, p, out, o0, j0):
-    if rows == 4:
+    if rows == 6:
+        _tile6(a, a0, panels, p, out, o0, j0)
+    elif rows == 5:
+        _tile5(a, a0, panels, p, out, o0, j0)
+    elif rows == 4:
         _tile4(a, a0, panels, p, out, o0, j0)
     elif rows == 3:
         _tile3(a, a0, panels, p, out, o0, j0)
@@ -100,7 +107,11 @@ def tiles(a, a0, rows, panels, p, out, o0, j0):
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
 def tiles_add(a, a0, rows, panels, p, out, o0, j0):
-    if rows == 4:
+    if rows == 6:
+        _add6(a, a0, panels, p, out, o0, j0)
+    elif rows == 5:
+        _add5(a, a0, panels, p, out, o0, j0)
+    elif rows == 4:
         _add4(a, a0, panels, p, out, o0, j0)
     elif rows == 3:
         _add3(a, a0, panels, p, out, o0, j0)
