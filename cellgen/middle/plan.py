@@ -140,7 +140,8 @@ def plan(d: Derivation, disable: frozenset[str] = frozenset()) -> Plan:
                                               if isinstance(k, Kernel) and k.staged]
     return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
                 carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed, planner.mean_alias,
-                planner.vector_rows, tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES),
+                planner.vector_rows,
+                tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES),
                 planner.kept)
 
 
@@ -529,9 +530,7 @@ class _Planner:
                 self.changes["accumulate_vector_grads"].append(f"d{name} adds up in its kernel")
                 accumulated.append((self.ready(e), Slot(names.vector_rows(sym.name), "row"), e))
             else:
-                stream = names.vector_stream(sym.name)
-                vector_sums[name] = (stream, 0)
-                quantities.append((self.ready(e), Slot(stream, "t"), e))
+                quantities.append((self.ready(e), *self.vector_stream(name, e, vector_sums)))
 
         owner = {gi: s for s, gi in carry_from_gemm.items()}
         gemm_out = {grp.da: names.carry_next(self.state_code[owner[grp.index]]) if grp.index in owner
@@ -552,16 +551,13 @@ class _Planner:
                 kernels = self.kernels(f"_backward_level{level}", purpose, outs, accs, leaf, backward=True)
                 # Only a staged kernel adds up vector gradients: its copy-out loop adds a stage row
                 # into the accumulator, vectorized; in a kernel's own loop a float64
-                # read-modify-write keeps LLVM from packing it.
+                # read-modify-write keeps LLVM from packing it. The others stream after all.
                 unstaged = {sl for k in kernels if not k.staged for sl, _ in k.accumulates}
                 if unstaged:
-                    for name in [n for n, a in self.vector_rows.items() if Slot(a, "row") in unstaged]:
-                        del self.vector_rows[name]
-                        self.changes["accumulate_vector_grads"].remove(f"d{name} adds up in its kernel")
-                        stream = names.vector_stream(g.vectors[name].name)
-                        vector_sums[name] = (stream, 0)
-                        outs.append((Slot(stream, "t"), next(e for sl, e in accs if sl.array == names.vector_rows(
-                            g.vectors[name].name))))
+                    for row, e in accs:
+                        if row in unstaged:
+                            name = next(n for n, a in self.vector_rows.items() if a == row.array)
+                            outs.append(self.vector_stream(name, e, vector_sums))
                     accs = [(sl, e) for sl, e in accs if sl not in unstaged]
                     kernels = self.kernels(f"_backward_level{level}", purpose, outs, accs, leaf, backward=True)
                 step.extend(kernels)
@@ -577,6 +573,15 @@ class _Planner:
                                          "" if grp.is_mean else names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment))
         return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
+
+    def vector_stream(self, name: str, e: sp.Expr, vector_sums: dict) -> tuple[Slot, sp.Expr]:
+        """A vector parameter's gradient as a [T, B, H] stream summed after the loop: where its
+        kernel writes it (and, if it was to add up in that kernel, no longer there)."""
+        if self.vector_rows.pop(name, None):
+            self.changes["accumulate_vector_grads"].remove(f"d{name} adds up in its kernel")
+        stream = names.vector_stream(self.g.vectors[name].name)
+        vector_sums[name] = (stream, 0)
+        return Slot(stream, "t"), e
 
     def backward_leaf(self, max_da_level: int, gemm_out: dict):
         """Where a backward kernel after the level-`max_da_level + 1` GEMMs reads each value."""
