@@ -45,8 +45,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "85f605eb3121266e"  # the cellgen.runtime this module was built against
-BUILD = "f1ec9b07438ede14"  # a hash of this file's other lines
+RUNTIME = "fb05e43d2a71e906"  # the cellgen.runtime this module was built against
+BUILD = "21ddd2f6269f0b2c"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru_cho"
@@ -286,7 +286,7 @@ def _backward_rows(x__rows, S__h, X__1, A__2, W__1, W__0__panels, W__2__panels, 
         _backward_level2(_t, _td, _b0, _b1, _H, G__h, S__h, X__1, dX__1, dy__seq, _L, _k)
         _step_product(dX__1[_t, _b0:_b1, 2 * _H:3 * _H], W__2__panels, dA__2[_b0:_b1], _tail)  # d(h*r) from d(W_n @ h*r)
         _backward_level1(_t, _td, _b0, _b1, _H, S__h, X__1, dA__2, dX__1, _L, _k)
-        _step_product(dX__1[_t, _b0:_b1, :2 * _H], W__0__panels, dA__0[_b0:_b1], _tail)  # d(h) from d(W_r, W_z @ h)
+        _step_product(dX__1[_t, _b0:_b1, 0:2 * _H], W__0__panels, dA__0[_b0:_b1], _tail)  # d(h) from d(W_r, W_z @ h)
         _backward_level0(_t, _td, _b0, _b1, _H, G__h, Gn__h, X__1, dA__0, dA__2, dy__seq, _L, _k)
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays

@@ -139,19 +139,14 @@ def _check_names(k: Kernel, views: list[str], constants: list[str]) -> None:
         raise AssertionError(f"{k.name}: generated names clash: {sorted(clashes)}")
 
 
-def _units_of(blocks: int) -> str:
-    """The column where block `blocks` of hidden units starts, as a slice bound."""
-    return "" if blocks == 0 else "_H" if blocks == 1 else f"{blocks} * _H"
-
-
 def _unit(blocks: int) -> str:
-    """The column where block `blocks` of hidden units starts, as an index."""
-    return "0" if blocks == 0 else _units_of(blocks)
+    """The column where block `blocks` of hidden units starts."""
+    return "0" if blocks == 0 else "_H" if blocks == 1 else f"{blocks} * _H"
 
 
 def _step_rows(array: str, per_step: bool, columns: tuple[int, int] | None = None) -> str:
     """A step's [B, n] view of an array restricted to the row block _b0.._b1."""
-    cols = f", {_units_of(columns[0])}:{_units_of(columns[1])}" if columns else ""
+    cols = f", {_unit(columns[0])}:{_unit(columns[1])}" if columns else ""
     return f"{array}[_t, _b0:_b1{cols}]" if per_step else f"{array}[_b0:_b1{cols}]"
 
 

@@ -86,8 +86,6 @@ def freeze_rows(t, lengths, carry, new_carry, b0, b1):
             copy_rows(carry, new_carry, b, b + 1)
 
 
-
-
 @numba.njit(cache=True, error_model="numpy")
 def row_means(a, b0, b1, c0, c1, out):
     """out[b] = the mean of a[b, c0:c1] for the rows b0..b1: `mean(v)` over a row's hidden

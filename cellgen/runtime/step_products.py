@@ -15,8 +15,6 @@ import numpy as np
 
 from . import cache  # noqa: F401  (read-only caches: before any jitted function)
 
-# One thread, float32, against numpy's OpenBLAS: 16 x 128 x 512 in 29.5 us against 35.6,
-# 16 x 512 x 128 27.6 against 38.0, 8 x 64 x 256 3.3 against 5.1 (docs/performance.md).
 PANEL = 64  # bytes: two AVX2 vectors, 16 float32 or 8 float64 columns
 # 6 rows x 2 vectors: 12 independent FMA chains and 3 more registers for a step of k (of
 # 16), enough to cover the FMA latency on both ports. 4 rows (8 chains) measured 5-17%
