@@ -31,8 +31,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "fb05e43d2a71e906"  # the cellgen.runtime this module was built against
-BUILD = "b12af84f447717cc"  # a hash of this file's other lines
+RUNTIME = "3e940df322500796"  # the cellgen.runtime this module was built against
+BUILD = "f654c8fe72740bc8"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "indrnn"

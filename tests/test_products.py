@@ -9,6 +9,7 @@ import pytest
 from cellgen.runtime import sequence_products, step_products
 
 SHAPES = [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 64, 40), (16, 128, 512), (2, 7, 8),
+          (1, 64, 256), (1, 9, 80), (2, 30, 48), (8, 64, 64), (13, 5, 72), (14, 6, 40),
           (0, 3, 5), (6, 0, 9), (5, 4, 0), (70, 20, 24), (300, 9, 3), (6, 10, 16), (7, 12, 20), (13, 8, 33)]
 
 
@@ -75,3 +76,20 @@ def test_gram_rows_adds_a_transposed_product_of_its_rows(dtype, m, k, n):
     expected = start + a[r0:r1].T.astype(np.float64) @ b[r0:r1].astype(np.float64)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     assert np.allclose(out, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m", [1, 2, 7, 8, 13])
+def test_a_step_products_rows_have_the_same_bits_in_any_tile(dtype, m):
+    # one or two rows past the 6-row tiles go in tiles over several panels: the same sums
+    rng = np.random.default_rng(6)
+    a, w = rng.standard_normal((m, 40)).astype(dtype), rng.standard_normal((40, 72)).astype(dtype)
+    panels = step_products.pack_panels(w, False)
+    tail = np.empty((step_products.TILE_ROWS, step_products.PANEL // np.dtype(dtype).itemsize), dtype)
+    whole = np.empty((m, 72), dtype)
+    step_product(a, panels, whole, tail)
+    for r in range(m):  # row r again, first of 3 rows: one panel's tiles
+        rows = a[[r, (r + 1) % m, (r + 2) % m]]
+        alone = np.empty((3, 72), dtype)
+        step_product(rows, panels, alone, tail)
+        assert np.array_equal(alone[0], whole[r])

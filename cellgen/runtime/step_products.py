@@ -22,12 +22,13 @@ PANEL = 64  # bytes: two AVX2 vectors, 16 float32 or 8 float64 columns
 TILE_ROWS = 6
 
 
-def _tile_kernel(rows, accumulate=False):
-    """An intrinsic: out[o0:o0 + rows, j0:j0 + panel] = a[a0:a0 + rows] @ panel p of panels
-    (accumulate: +=, the sums starting from out's values).
+def _tile_kernel(rows, accumulate=False, group=1):
+    """An intrinsic: out[o0:o0 + rows, j0:j0 + group panels] = a[a0:a0 + rows] @ panels p..p +
+    group - 1 of panels (accumulate: +=, the sums starting from out's values).
 
     Rows of a and out need unit column stride (any row stride); panels is C-ordered
-    [panels, K, columns]. Each row's sums are FMA chains over k, in order."""
+    [panels, K, columns]. Each output's sum is one FMA chain over k, in order, whatever the
+    tile's shape: a wider tile changes no bit."""
     @numba.extending.intrinsic
     def tile(typingctx, a, a0, panels, p, out, o0, j0):
         integer = numba.types.intp
@@ -55,7 +56,8 @@ def _tile_kernel(rows, accumulate=False):
                 return builder.bitcast(builder.gep(pointer, [ir.Constant(i64, v * lanes)]), vector.as_pointer())
             fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector] * 3),
                                                  f"llvm.fma.v{lanes}f{size * 8}")
-            n_vectors = PANEL // 32
+            per_panel = PANEL // 32
+            n_vectors = per_panel * group  # of the tile's columns, panel after panel
             zero = ir.Constant(vector, [0.0] * lanes)
             sums = [[cgutils.alloca_once_value(builder, zero) for _ in range(n_vectors)] for _ in range(rows)]
             out_rows = [builder.gep(row(C, o0_, r), [j0_]) for r in range(rows)]
@@ -64,11 +66,14 @@ def _tile_kernel(rows, accumulate=False):
                     for v in range(n_vectors):
                         builder.store(builder.load(vector_at(out_rows[r], v), align=size), sums[r][v])
             a_rows = [row(A, a0_, r) for r in range(rows)]
-            panel = builder.gep(P.data, [builder.mul(p_, builder.mul(K, width))])
+            panel_size = builder.mul(K, width)
+            panel = [builder.gep(P.data, [builder.mul(builder.add(p_, ir.Constant(i64, q)), panel_size)])
+                     for q in range(group)]
             broadcast = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
             with cgutils.for_range(builder, K) as loop:
-                b_row = builder.gep(panel, [builder.mul(loop.index, width)])
-                b = [builder.load(vector_at(b_row, v), align=size) for v in range(n_vectors)]
+                b_rows = [builder.gep(first, [builder.mul(loop.index, width)]) for first in panel]
+                b = [builder.load(vector_at(b_rows[v // per_panel], v % per_panel), align=size)
+                     for v in range(n_vectors)]
                 for r in range(rows):
                     x = builder.load(builder.gep(a_rows[r], [loop.index]))
                     x = builder.insert_element(ir.Constant(vector, None), x, ir.Constant(ir.IntType(32), 0))
@@ -84,6 +89,10 @@ def _tile_kernel(rows, accumulate=False):
 
 
 _tile1, _tile2, _tile3, _tile4, _tile5, _tile6 = (_tile_kernel(rows) for rows in range(1, TILE_ROWS + 1))
+# A step of one or two batch rows (a thread's share of a small batch): one panel's tile has
+# only 2 or 4 FMA chains, too few to cover the FMA's latency; over 4 or 2 panels it has 8.
+_wide1, _wide2 = _tile_kernel(1, group=4), _tile_kernel(2, group=2)
+WIDE_PANELS = (1, 4, 2)  # panels of a wide tile, by its rows
 _add1, _add2, _add3, _add4, _add5, _add6 = (_tile_kernel(rows, accumulate=True) for rows in range(1, TILE_ROWS + 1))
 
 
@@ -162,9 +171,15 @@ def step_product(a, panels, out, tail):
     M, N = out.shape
     width = panels.shape[2]
     full = N // width
+    # One or two rows past the last 6-row tile (a batch of 1, 2, 7, 8, ... on a thread) go
+    # in wide tiles, over the first `wide` panels.
+    few = M % TILE_ROWS if M % TILE_ROWS <= 2 else 0
+    wide = full - full % WIDE_PANELS[few] if few else 0
     for p in range(panels.shape[0]):
         for i0 in range(0, M, TILE_ROWS):
             rows = min(TILE_ROWS, M - i0)
+            if rows == few and p < wide:
+                continue
             if p < full:
                 tiles(a, i0, rows, panels, p, out, i0, p * width)
             else:
@@ -172,3 +187,8 @@ def step_product(a, panels, out, tail):
                 for r in range(rows):
                     for j in range(N - p * width):
                         out[i0 + r, p * width + j] = tail[r, j]
+    for p in range(0, wide, WIDE_PANELS[few]):
+        if few == 1:
+            _wide1(a, M - 1, panels, p, out, M - 1, p * width)
+        else:
+            _wide2(a, M - 2, panels, p, out, M - 2, p * width)
