@@ -184,8 +184,9 @@ def _run_backward(cell: str, xs: torch.Tensor, params: list[torch.Tensor], tape:
     return _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal)
 
 
-def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, forward=None):
-    """The backward operator; `forward` is _forward_impl's (params, tape) where it is at hand."""
+def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, forward=None, input_grad=True):
+    """The backward operator; `forward` is _forward_impl's (params, tape) where it is at hand.
+    input_grad=False: the input's gradient is None (not computed)."""
     module = _cell_of(cell)
     layout = _layout_of(tuple(layout), len(module.PARAMS))
     if forward is None:
@@ -197,16 +198,18 @@ def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, 
     else:
         p, full = forward
     dparams, dxs, dstate0 = module.backward(p, full, None if dys is None else _numpy(dys),
-                                            tuple(None if d is None else _numpy(d) for d in dfinal))
+                                            tuple(None if d is None else _numpy(d) for d in dfinal),
+                                            input_grad=input_grad)
     if layout is None:
         grads = [_as(dparams[k], v) for k, v in zip(module.PARAMS, params)]
     else:
-        totals = [np.zeros(tuple(v.shape), dxs.dtype) for v in params]
+        dtype = next(iter(dparams.values())).dtype
+        totals = [np.zeros(tuple(v.shape), dtype) for v in params]
         for k, parts in zip(module.PARAMS, layout):
             for source, first, last in parts:
                 totals[source][first:last] += dparams[k]
         grads = [_as(t, v) for t, v in zip(totals, params)]
-    return _as(dxs, xs), [_as(d, xs) for d in dstate0], grads
+    return None if dxs is None else _as(dxs, xs), [_as(d, xs) for d in dstate0], grads
 
 
 _backward_op = torch.library.custom_op("cellgen::backward", _run_backward, mutates_args=())
@@ -262,7 +265,9 @@ class _EagerFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, dys, *dfinal):
-        run = functools.partial(_backward_impl, forward=ctx.forward)  # no tape to rebuild
+        # no tape to rebuild; and no input gradient where the input needs none (data, as
+        # torch's own layers skip it: a sixth of an LSTM's products)
+        run = functools.partial(_backward_impl, forward=ctx.forward, input_grad=ctx.needs_input_grad[5])
         _, dxs, dstate0, dparams, _, _, _ = _backward(ctx, dys, dfinal, None, run=run)
         return (None, None, None, None, None, dxs, *dstate0, *([None] * ctx.n_masks), *dparams)
 

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
+import cellgen
 from cellgen.gradcheck import check_module_object
-from conftest import generated
+from conftest import SPECS, generated
 
 
 @pytest.mark.parametrize("sizes", [dict(T=1, B=1, I=3, H=4), dict(T=3, B=2, I=1, H=1), dict(T=2, B=1, I=7, H=2)],
@@ -172,3 +173,34 @@ def test_a_cell_with_a_size_of_its_own_steps_validates_and_runs_zero_steps():
         m.init_params(3, 5)
     with pytest.raises(ValueError, match="params\\['P_h'\\] has shape"):
         m.forward(dict(p, P_h=np.zeros((3, 5))), xs)
+
+
+# x inside tanh: an input-space operand, whose products and dx kernel give dx
+INPUT_OPERAND = "cell xin\ninput x\nstate h\nh' = tanh(W @ h + U @ tanh(x) + V @ x + b)\n"
+
+
+@pytest.mark.parametrize("name", SPECS + ["input operand"])
+def test_backward_without_the_input_gradient(name, tmp_path, cache, monkeypatch):
+    # input_grad=False skips dx's products: every other gradient keeps its bits
+    if name == "input operand":
+        monkeypatch.setenv("CELLGEN_CACHE_DIR", str(cache))
+        spec = tmp_path / "xin.cell"
+        spec.write_text(INPUT_OPERAND)
+        m = cellgen.load(spec)
+        assert m._CELL.dx_kernels and m._CELL.operand_grads
+    else:
+        m = generated(name)
+    sizes = {s: 3 for s in m.SIZES}
+    p = m.init_params(4, 5, seed=2, dtype=np.float64, **sizes)
+    rng = np.random.default_rng(1)
+    T, B = 6, 3
+    masks = {k: rng.random((T, B, sizes.get(m.MASK_SIZES[k], 5)) if kind == "step" else
+                           (B, sizes.get(m.MASK_SIZES[k], 5))) for k, kind in m.MASKS.items()} or None
+    ys, _, tape = m.forward(p, rng.standard_normal((T, B, 4)), lengths=np.array([6, 2, 4]), masks=masks)
+    dys = rng.standard_normal(ys.shape)
+    dparams, dxs, dstate0 = m.backward(p, tape, dys)
+    dparams_, dxs_, dstate0_ = m.backward(p, tape, dys, input_grad=False)
+    assert dxs_ is None and dxs.shape == (T, B, 4) and np.abs(dxs).max() > 0
+    assert dparams.keys() == dparams_.keys()
+    assert all(np.array_equal(dparams[k], dparams_[k]) for k in dparams)
+    assert all(np.array_equal(a, b) for a, b in zip(dstate0, dstate0_))

@@ -136,19 +136,20 @@ def _forward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, padding, pane
         _product(p, named, panels, sizes, r0, r1)
 
 
-def _backward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, panels: dict, *args) -> None:
+def _backward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, panels: dict, input_grad: bool, *args) -> None:
     """After BPTT, for rows r0..r1: their share of the weight gradients (transposed), the
-    input gradient and the vector parameters' gradients."""
+    input gradient (if asked for) and the vector parameters' gradients."""
     *arrays, r0, r1 = args
     named, cell = dict(zip(layout.backward_names, arrays)), layout.cell
     if r1 <= r0:
         return
     for p in cell.weight_grads:
         _product(p, named, panels, sizes, r0, r1)
-    for p in cell.operand_grads:
-        _product(p, named, panels, sizes, r0, r1)
-    for rk in cell.dx_kernels:
-        rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
+    if input_grad:  # operand gradients feed dx alone
+        for p in cell.operand_grads:
+            _product(p, named, panels, sizes, r0, r1)
+        for rk in cell.dx_kernels:
+            rk.kernel(r0, r1, sizes[3], *(named[n] for n in rk.arrays), k)
     for v in cell.vector_sums:  # one call per stream
         column_sums(_rows(named, v.stream, sizes)[r0:r1], v.blocks, named[v.out])
 
@@ -284,8 +285,9 @@ def _parameter(a: Array, pk, p: dict) -> np.ndarray:
     raise ValueError(f"array {a.name!r} has the unknown role {a.role!r}: rebuild with `cellgen build`")
 
 
-def backward(layout: Layout, params, tape, dys, dfinal=None):
-    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0)."""
+def backward(layout: Layout, params, tape, dys, dfinal=None, input_grad: bool = True):
+    """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0); dxs is
+    None when input_grad is False (its products are skipped)."""
     cell = layout.cell
     if not isinstance(tape, dict) or tape.get("cell") != cell.name:
         raise TypeError(f"tape must be the third value returned by this cell's forward() ({cell.name})")
@@ -330,6 +332,8 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
             v = np.zeros(shape, dtype) if d is None else d.copy()
         elif role == "dy":
             v = dys
+        elif not input_grad:  # dx, which nothing computes: no rows
+            v = np.empty((0,) + tuple(shape[1:]), dtype)
         else:  # dx
             v = (zeros if a.zero else empty)(shape, dtype)
         args.append(v)
@@ -344,8 +348,8 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
             dstate0[a.index] = v
         elif a.role == "vector_rows":
             named[a.name] = v.sum(axis=0, keepdims=True)
-    panels = _panels(layout, cell.backward_arrays, cell.operand_grads, pk)
-    threads.rows(partial(_backward_sequence, layout, (T, B, H, I, extra), k, panels), args, T * B,
+    panels = _panels(layout, cell.backward_arrays, cell.operand_grads, pk) if input_grad else {}
+    threads.rows(partial(_backward_sequence, layout, (T, B, H, I, extra), k, panels, input_grad), args, T * B,
                  layout.work(H, I, extra)[1], sums, GRAM_ROWS)
     for a in cell.backward_arrays:
         if a.role == "weight_grad":  # computed transposed: operand^T @ adjoints
@@ -363,6 +367,8 @@ def backward(layout: Layout, params, tape, dys, dfinal=None):
             part = named[array][block * rows:(block + 1) * rows]
             grad = part if grad is None else grad + part
         dparams[name] = grad
+    if not input_grad:
+        return dparams, None, tuple(dstate0)
     dx = named[layout.dx]
     if tape["padding"] is not None:  # an input-space operand's derivative may be inf at 0
         dx[tape["padding"]] = 0
@@ -408,13 +414,15 @@ def api(cell: Cell, module: str):
         """
         return _run_forward(layout, params, xs, state0, lengths, masks)
 
-    def backward(params, tape, dys, dfinal=None):
+    def backward(params, tape, dys, dfinal=None, *, input_grad=True):
         """BPTT through a forward's tape. Returns (dparams, dxs [T, B, input], dstate0).
 
         Given the params object the forward ran with, it differentiates at the weights that
         forward laid out (changing them in place in between is not supported: torch raises).
+        input_grad=False: dxs is None, and the input gradient's products (a sixth of an
+        LSTM's work) are skipped, as torch skips them for an input that needs no gradient.
         """
-        return _run_backward(layout, params, tape, dys, dfinal)
+        return _run_backward(layout, params, tape, dys, dfinal, input_grad)
 
     def step(params, x, state=None, masks=None):
         """One step for inference, no tape: x [B, input] -> (y [B, hidden], new state);
