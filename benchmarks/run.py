@@ -12,7 +12,9 @@ cellgen.torch.GRU against nn.LSTM / nn.GRU; the custom cells as `Recurrent` laye
 against the same equations in eager torch autograd. Each side runs blocks of 5
 consecutive steps (as a training loop makes them), the blocks alternate, and a side's
 figure is its best block median; `bare` is the bare module's time in the same rounds,
-the floor a layer's step is judged against.
+the floor a layer's step is judged against, and `head` the same step on a fixed output
+(head, loss, backward, SGD without the layer): `layer/bare` = (step - head) / bare, the
+layer's own time in a step over the bare module's.
 
 Run it with OpenBLAS's CPU overrides unset (see the README):
 
@@ -159,7 +161,11 @@ def blocks(sides: dict, rounds: int, size: int = 5) -> dict:
 
 
 def training_step(layer_forward, parameters, T, B, I, H):
-    """One step of a layer (x -> outputs [T, B, H]) with a Linear head, MSE and SGD."""
+    """One step of a layer (x -> outputs [T, B, H]) with a Linear head, MSE and SGD
+    (layer_forward None: the step without a layer, on a fixed output)."""
+    if layer_forward is None:
+        fixed = torch.randn(T, B, H)
+        layer_forward = lambda x: fixed  # noqa: E731
     head = torch.nn.Linear(H, 1)
     opt = torch.optim.SGD(list(parameters) + list(head.parameters()), lr=1e-3)
     x, target = torch.randn(T, B, I), torch.randn(B, 1)
@@ -223,7 +229,7 @@ def training_rows(rounds: int) -> list:
     from cellgen.torch import GRU, Recurrent, from_torch
     rows = []
     print(f"{'layer':<10} {'T,B,I,H':<18} {'cellgen ms':>10} {'other ms':>9} {'other':<22} {'ratio':>6} "
-          f"{'bare ms':>8} {'step/bare':>9}")
+          f"{'bare ms':>8} {'step/bare':>9} {'head ms':>8} {'layer/bare':>10}")
     for T, B, I, H in SIZES:
         torch.manual_seed(0)
         pairs = []
@@ -241,11 +247,13 @@ def training_rows(rounds: int) -> list:
             else:
                 theirs = training_step(ref[0], ref[1], T, B, I, H)
             mine = training_step(lambda x, m=ours: m(x)[0], ours.parameters(), T, B, I, H)
-            t = blocks({"cellgen": mine, "torch": theirs, "bare": bare}, rounds)
+            head = training_step(None, (), T, B, I, H)
+            t = blocks({"cellgen": mine, "torch": theirs, "bare": bare, "head": head}, rounds)
             rows.append((name, (T, B, I, H), t["cellgen"], t["torch"], against))
             print(f"{name:<10} {str((T, B, I, H)):<18} {t['cellgen'] * 1e3:>10.2f} {t['torch'] * 1e3:>9.2f} "
                   f"{against:<22} {t['torch'] / t['cellgen']:>6.2f} {t['bare'] * 1e3:>8.2f} "
-                  f"{t['cellgen'] / t['bare']:>9.2f}", flush=True)
+                  f"{t['cellgen'] / t['bare']:>9.2f} {t['head'] * 1e3:>8.2f} "
+                  f"{(t['cellgen'] - t['head']) / t['bare']:>10.2f}", flush=True)
     return rows
 
 

@@ -604,11 +604,10 @@ class Recurrent(nn.Module):
         PackedSequence; `lengths` [B] for padded input."""
         state = hx if state is None else state
         packed = isinstance(input, PackedSequence)
-        computes = next(self.parameters()).dtype
-        if not packed and input.dtype in (torch.float16, torch.bfloat16) and computes != input.dtype:
+        if not packed and input.dtype in _LOW and next(self.parameters()).dtype != input.dtype:
             # float16 / bfloat16 input (torch.autocast): computed in the layer's dtype, returned
             # in the input's, as nn.LSTM returns it under autocast
-            low = input.dtype
+            low, computes = input.dtype, next(self.parameters()).dtype
             if state is not None:
                 state = (state,) if isinstance(state, torch.Tensor) else tuple(state)
                 state = tuple(s.to(computes) for s in state)
@@ -683,7 +682,7 @@ class Recurrent(nn.Module):
             x = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = nn.functional.dropout(x, self.dropout, training=True)
-        final = tuple(torch.stack(f) for f in finals)
+        final = tuple(f[0].unsqueeze(0) if len(f) == 1 else torch.stack(f) for f in finals)
         final = final[0] if n_states == 1 else final
         if packed:
             x = pack_padded_sequence(x, lengths, enforce_sorted=False)
