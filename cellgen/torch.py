@@ -149,9 +149,9 @@ def _masks(module: ModuleType, masks) -> dict | None:
     return {k: _numpy(m) for k, m in zip(module.MASKS, masks)} if module.MASKS else None
 
 
-def _forward_impl(cell, xs, state0, params, lengths, layout, masks):
+def _forward_impl(cell, xs, state0, params, lengths, layout, masks, tape_tensors=True):
     """The operator's results, and the forward's own (params, tape) for a backward in the
-    same process that need not rebuild them."""
+    same process that need not rebuild them (tape_tensors=False: no tape as tensors)."""
     _on_cpu(xs, *state0, *params, *masks)
     module = _cell_of(cell)
     layout = _layout_of(tuple(layout), len(module.PARAMS))
@@ -160,7 +160,7 @@ def _forward_impl(cell, xs, state0, params, lengths, layout, masks):
                                      lengths=None if lengths is None else lengths.numpy(),
                                      masks=_masks(module, masks))
     return (_as(ys, xs), [_as(f, s) for f, s in zip(final, state0)],
-            [torch.from_numpy(a) for a in tape_arrays(module._CELL, tape)], (p, tape))
+            [torch.from_numpy(a) for a in tape_arrays(module._CELL, tape)] if tape_tensors else [], (p, tape))
 
 
 _forward_op = torch.library.custom_op("cellgen::forward", _run_forward, mutates_args=())
@@ -203,13 +203,36 @@ def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, 
     if layout is None:
         grads = [_as(dparams[k], v) for k, v in zip(module.PARAMS, params)]
     else:
-        dtype = next(iter(dparams.values())).dtype
-        totals = [np.zeros(tuple(v.shape), dtype) for v in params]
-        for k, parts in zip(module.PARAMS, layout):
-            for source, first, last in parts:
-                totals[source][first:last] += dparams[k]
-        grads = [_as(t, v) for t, v in zip(totals, params)]
+        grads = [_as(_source_grad(dparams, cover, layout, module.PARAMS, i, tuple(v.shape)), v)
+                 for i, (v, cover) in enumerate(zip(params, _cached(_covers, layout, tuple(module.PARAMS), len(params))))]
     return None if dxs is None else _as(dxs, xs), [_as(d, xs) for d in dstate0], grads
+
+
+@functools.lru_cache(maxsize=256)
+def _covers(layout: tuple, names: tuple[str, ...], n_sources: int) -> tuple:
+    """Per tensor of a layout: (the parameters whose row blocks tile it, in row order; its
+    rows) when they cover rows 0..rows once each, else None. Its gradient is then theirs
+    side by side (torch's stacked weight_hh: the four gates' in a row)."""
+    covers = []
+    for source in range(n_sources):
+        parts = sorted((first, last, name) for name, ps in zip(names, layout) for s, first, last in ps if s == source)
+        tiled = bool(parts) and all(first == (parts[i - 1][1] if i else 0) for i, (first, _, _) in enumerate(parts))
+        covers.append((tuple(name for _, _, name in parts), parts[-1][1]) if tiled else None)
+    return tuple(covers)
+
+
+def _source_grad(dparams: dict, cover, layout: tuple, names, source: int, shape: tuple) -> np.ndarray:
+    """The gradient of a layout's tensor `source`: its parameters' gradients side by side
+    where they tile it, else each added into its rows of zeros."""
+    if cover is not None and cover[1] == shape[0]:
+        parts = [dparams[k] for k in cover[0]]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    total = np.zeros(shape, next(iter(dparams.values())).dtype)
+    for k, parts in zip(names, layout):
+        for s, first, last in parts:
+            if s == source:
+                total[first:last] += dparams[k]
+    return total
 
 
 _backward_op = torch.library.custom_op("cellgen::backward", _run_backward, mutates_args=())
@@ -259,7 +282,9 @@ class _EagerFunction(torch.autograd.Function):
     def forward(ctx, cell, lengths, layout, n_states, n_masks, xs, *tensors):
         state0, masks = list(tensors[:n_states]), list(tensors[n_states:n_states + n_masks])
         params = list(tensors[n_states + n_masks:])
-        ys, final, tape, ctx.forward = _forward_impl(cell, xs, state0, params, lengths, layout, masks)
+        # the tape stays numpy's, on ctx: its tensors are for the operators' callers
+        ys, final, tape, ctx.forward = _forward_impl(cell, xs, state0, params, lengths, layout, masks,
+                                                     tape_tensors=False)
         _setup_context(ctx, (cell, xs, state0, params, lengths, layout, masks), (ys, final, tape))
         return (ys, *final)
 
