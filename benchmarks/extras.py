@@ -15,7 +15,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from generated import gru_cho, lstm  # noqa: E402
+import cellgen  # noqa: E402
+from generated import gru, gru_cho, lstm, lstm_cifg  # noqa: E402
 
 
 def sgemm_gflops(n=2048, repeats=5):
@@ -33,18 +34,26 @@ def _timed(fn):
     return time.perf_counter() - t0
 
 
-def lstm_efficiency(T=100, B=64, I=256, H=256, repeats=5):
-    p = lstm.init_params(I, H, dtype=np.float32)
+def product_flops(module, T, B, I, H):
+    """The floating-point operations of a forward + backward's products: each weight matrix
+    multiplies its operand once per step and row (forward), and its gradient and its
+    operand's take as much again each (backward)."""
+    sizes = {"hidden": H, "input": I}
+    matrices = [shape for shape in module.PARAMS.values() if len(shape) == 2]
+    return 3 * 2 * T * B * sum(sizes[r] * sizes[c] for r, c in matrices)
+
+
+def cell_efficiency(module, T=100, B=64, I=256, H=256, repeats=5):
+    p = module.init_params(I, H, dtype=np.float32)
     xs = np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32)
     dys = np.ones((T, B, H), np.float32)
 
     def run():
-        ys, _, tape = lstm.forward(p, xs)
-        lstm.backward(p, tape, dys)
+        ys, _, tape = module.forward(p, xs)
+        module.backward(p, tape, dys)
     run()
     best = min(_timed(run) for _ in range(repeats))
-    flops = 3 * 2 * T * B * 4 * H * (I + H)  # forward products, then dW, dU, dx and dh in backward
-    return best, flops / best / 1e9
+    return best, product_flops(module, T, B, I, H) / best / 1e9
 
 
 def step_latency(I=64, H=64, n=3000):
@@ -159,15 +168,20 @@ def _breakdown(times: dict, top: int = 6) -> str:
 
 
 def main() -> None:
-    # Peak and LSTM measured in turns, best of each: a drifting machine affects both alike.
-    peak, t, gf = 0.0, float("inf"), 0.0
+    # The peak and each cell measured in turns, best of each: a drifting machine affects
+    # both alike.
+    cells = {"lstm": lstm, "gru": gru, "gru_cho": gru_cho, "lstm_cifg": lstm_cifg,
+             "mgu": cellgen.load(ROOT / "benchmarks" / "mgu.cell")}
+    peak, best = 0.0, {name: (float("inf"), 0.0) for name in cells}
     for _ in range(3):
         peak = max(peak, sgemm_gflops())
-        t_i, gf_i = lstm_efficiency()
-        t, gf = min(t, t_i), max(gf, gf_i)
+        for name, module in cells.items():
+            t_i, gf_i = cell_efficiency(module)
+            best[name] = (min(best[name][0], t_i), max(best[name][1], gf_i))
     print(f"sgemm 2048^3 through numpy's BLAS: {peak:.0f} GFLOP/s")
-    print(f"lstm (100, 64, 256, 256) forward + backward: {t * 1e3:.1f} ms, {gf:.0f} GFLOP/s of products "
-          f"= {gf / peak:.0%} of sgemm")
+    for name, (t, gf) in best.items():
+        print(f"{name} (100, 64, 256, 256) forward + backward: {t * 1e3:.1f} ms, {gf:.0f} GFLOP/s of products "
+              f"= {gf / peak:.0%} of sgemm")
     ours, dict_params, theirs = step_latency()
     print(f"step() at B=1, 64 -> 64: {ours * 1e6:.1f} us packed, {dict_params * 1e6:.1f} us with a dict; "
           f"nn.LSTMCell {theirs * 1e6:.1f} us")
