@@ -30,8 +30,9 @@ import numpy as np
 # Fewest batch rows worth a thread of their own (8 measured slower on 2 cores at H = 32).
 ROWS_PER_THREAD = 16
 # Fewest multiply-adds worth a block of a whole-sequence product on a thread of its own
-# (~0.4 ms at small sizes: handing a block to a thread and back took ~60 us).
-BLOCK_WORK = 1 << 24
+# (~0.1 ms of one thread's products): twice as many kept a 0.3 ms product on one thread,
+# half as many cost more to hand over than they saved (docs/performance.md).
+BLOCK_WORK = 1 << 23
 # Multiply-adds per chunk: ~1 ms of one thread, against ~10 us to call a kernel.
 CHUNK_WORK = 1 << 25
 
