@@ -29,6 +29,13 @@ def num_threads():
     rt_threads.set_num_threads(None)
 
 
+@pytest.fixture(autouse=True)
+def small_recurrences_split(monkeypatch):
+    """The tests' small recurrences run in blocks as a large one does (the threshold of work
+    has a test of its own)."""
+    monkeypatch.setattr(rt_threads, "STEPS_WORK", 1)
+
+
 @pytest.fixture(params=["pool", "openmp"])
 def team(request, monkeypatch):
     """Blocks on cellgen's pool, or on the OpenMP team of a libgomp in the process (torch's)."""
@@ -110,6 +117,20 @@ def test_one_thread_and_small_batches_stay_on_the_calling_thread(num_threads, te
     assert seen == {threading.current_thread().name}
 
 
+def test_a_short_recurrence_stays_on_the_calling_thread(num_threads, team, monkeypatch):
+    monkeypatch.setattr(rt_threads, "STEPS_WORK", 1 << 23)
+    seen = []
+
+    def kernel(b0, b1, t0, t1):
+        seen.append((threading.current_thread().name, b0, b1))
+    num_threads(2)
+    rt_threads.Threads(16).steps(kernel, (), 16, 50, 32 * 192)  # (50, 16, 32, 32): 5M multiply-adds
+    assert [(b0, b1) for _, b0, b1 in seen] == [(0, 16)] and seen[0][0] == threading.current_thread().name
+    seen.clear()
+    rt_threads.Threads(8).steps(kernel, (), 8, 200, 64 * 320)  # (200, 8, 64, 64): 33M, two blocks of 4 rows
+    assert sorted({(b0, b1) for _, b0, b1 in seen}) == [(0, 4), (4, 8)]
+
+
 def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_threads, team):
     num_threads(4)
     running, ended = [], []
@@ -128,19 +149,20 @@ def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_thre
 
 
 def test_whole_sequence_products_use_every_thread(num_threads, monkeypatch):
-    # 32 batch rows make 2 blocks of the recurrence; the products over all steps' rows
-    # (here on 8 threads) must not drop to those 2.
+    # 2 * ROWS_PER_THREAD batch rows make 2 blocks of the recurrence; the products over all
+    # steps' rows (here on 8 threads) must not drop to those 2.
     num_threads(8)
     monkeypatch.setattr(rt_threads, "CHUNK_WORK", 1 << 40)  # a chunk per block
     blocks = {}
 
     def kernel(name):
         return lambda *bounds: blocks.setdefault(name, set()).add(bounds[:2])
-    threads = rt_threads.Threads(32)
-    threads.steps(kernel("steps"), (), 32, 1, 1)
-    threads.rows(kernel("rows"), (), 100 * 32, rt_threads.BLOCK_WORK)
+    B = 2 * rt_threads.ROWS_PER_THREAD
+    threads = rt_threads.Threads(B)
+    threads.steps(kernel("steps"), (), B, 1, 1)
+    threads.rows(kernel("rows"), (), 100 * B, rt_threads.BLOCK_WORK)
     assert len(blocks["steps"]) == 2 and len(blocks["rows"]) == 8
-    assert max(hi for _, hi in blocks["rows"]) == 3200
+    assert max(hi for _, hi in blocks["rows"]) == 100 * B
 
 
 def blas_counts():

@@ -27,8 +27,11 @@ import threading
 
 import numpy as np
 
-# Fewest batch rows worth a thread of their own (8 measured slower on 2 cores at H = 32).
-ROWS_PER_THREAD = 16
+# Fewest batch rows, and fewest multiply-adds of a recurrence, worth a thread of their own:
+# a block of 4 rows of (200, 8, 64, 64) took 9% less time than 8 rows on one thread, 8 of
+# (100, 16, 64, 64) 18-20% less; (50, 16, 32, 32) (5M) was 7-10% slower split.
+ROWS_PER_THREAD = 4
+STEPS_WORK = 1 << 23
 # Fewest multiply-adds worth a block of a whole-sequence product on a thread of its own
 # (~0.1 ms of one thread's products): twice as many kept a 0.3 ms product on one thread,
 # half as many cost more to hand over than they saved (docs/performance.md).
@@ -158,13 +161,13 @@ class Threads:
 
     def __init__(self, B: int):
         self.most = num_threads()
-        # a small batch (step() comes here per token) stays on the calling thread throughout
-        self.n = max(1, min(self.most, B // ROWS_PER_THREAD)) if B >= 2 * ROWS_PER_THREAD else 1
 
     def steps(self, kernel, args, B: int, T: int, step_work: int, reverse: bool = False) -> None:
         """kernel(*args, b0, b1, t0, t1) over blocks of the batch rows, each block's steps in
         chunks (reverse: from the last step back), each chunk of about CHUNK_WORK."""
-        if self.n == 1 and B * T * step_work <= CHUNK_WORK:  # one chunk (step() per token comes here)
+        # a small batch or a short recurrence (step() per token) stays on the calling thread
+        n = max(1, min(self.most, B // ROWS_PER_THREAD, B * T * step_work // STEPS_WORK))
+        if n == 1 and B * T * step_work <= CHUNK_WORK:  # one chunk
             kernel(*args, 0, B, 0, T)
             return
 
@@ -173,7 +176,7 @@ class Threads:
                 if cancel is not None and cancel.is_set():
                     return
                 kernel(*args, b0, b1, t0, t1)
-        _blocks(block, B, self.n)
+        _blocks(block, B, n)
 
     def rows(self, kernel, args, size: int, row_work: int, partial=(), granule: int = 1) -> None:
         """kernel(*args, r0, r1) over blocks of the [T * B] rows, in chunks of a multiple of
