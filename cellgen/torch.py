@@ -203,8 +203,9 @@ def _backward_impl(cell, xs, params, tape, lengths, layout, masks, dys, dfinal, 
     if layout is None:
         grads = [_as(dparams[k], v) for k, v in zip(module.PARAMS, params)]
     else:
-        grads = [_as(_source_grad(dparams, cover, layout, module.PARAMS, i, tuple(v.shape)), v)
-                 for i, (v, cover) in enumerate(zip(params, _cached(_covers, layout, tuple(module.PARAMS), len(params))))]
+        covers = _cached(_covers, layout, tuple(module.PARAMS), len(params))
+        grads = [_as(_source_grad(dparams, covers[i], layout, module.PARAMS, i, tuple(v.shape)), v)
+                 for i, v in enumerate(params)]
     return None if dxs is None else _as(dxs, xs), [_as(d, xs) for d in dstate0], grads
 
 
