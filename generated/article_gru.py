@@ -42,8 +42,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "fb9c4e4baac455b1"  # the cellgen.runtime this module was built against
-BUILD = "cc37cd39e313ef57"  # a hash of this file's other lines
+RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
+BUILD = "b863fc7b90452a23"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "article_gru"

@@ -48,8 +48,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "fb9c4e4baac455b1"  # the cellgen.runtime this module was built against
-BUILD = "fedeb0b339d1b302"  # a hash of this file's other lines
+RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
+BUILD = "7e9a64f6b312dc62"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_cifg"

@@ -111,9 +111,9 @@ def test_one_thread_and_small_batches_stay_on_the_calling_thread(num_threads, te
     def kernel(b0, b1, t0, t1):
         seen.add(threading.current_thread().name)
     num_threads(1)
-    rt_threads.Threads(256).steps(kernel, (), 256, 10, 1)
+    rt_threads.Threads().steps(kernel, (), 256, 10, 1)
     num_threads(4)
-    rt_threads.Threads(2 * rt_threads.ROWS_PER_THREAD - 1).steps(kernel, (), 2 * rt_threads.ROWS_PER_THREAD - 1, 10, 1)
+    rt_threads.Threads().steps(kernel, (), 2 * rt_threads.ROWS_PER_THREAD - 1, 10, 1)
     assert seen == {threading.current_thread().name}
 
 
@@ -124,10 +124,10 @@ def test_a_short_recurrence_stays_on_the_calling_thread(num_threads, team, monke
     def kernel(b0, b1, t0, t1):
         seen.append((threading.current_thread().name, b0, b1))
     num_threads(2)
-    rt_threads.Threads(16).steps(kernel, (), 16, 50, 32 * 192)  # (50, 16, 32, 32): 5M multiply-adds
+    rt_threads.Threads().steps(kernel, (), 16, 50, 32 * 192)  # (50, 16, 32, 32): 5M multiply-adds
     assert [(b0, b1) for _, b0, b1 in seen] == [(0, 16)] and seen[0][0] == threading.current_thread().name
     seen.clear()
-    rt_threads.Threads(8).steps(kernel, (), 8, 200, 64 * 320)  # (200, 8, 64, 64): 33M, two blocks of 4 rows
+    rt_threads.Threads().steps(kernel, (), 8, 200, 64 * 320)  # (200, 8, 64, 64): 33M, two blocks of 4 rows
     assert sorted({(b0, b1) for _, b0, b1 in seen}) == [(0, 4), (4, 8)]
 
 
@@ -144,7 +144,7 @@ def test_an_error_in_a_block_reaches_the_caller_after_every_block_ended(num_thre
             raise RuntimeError(f"block {b0}")
     B = 4 * rt_threads.ROWS_PER_THREAD
     with pytest.raises(RuntimeError, match="block"):
-        rt_threads.Threads(B).steps(kernel, (), B, 1, 1)
+        rt_threads.Threads().steps(kernel, (), B, 1, 1)
     assert running == [] and ended  # every block that started has ended (some may not start)
 
 
@@ -158,7 +158,7 @@ def test_whole_sequence_products_use_every_thread(num_threads, monkeypatch):
     def kernel(name):
         return lambda *bounds: blocks.setdefault(name, set()).add(bounds[:2])
     B = 2 * rt_threads.ROWS_PER_THREAD
-    threads = rt_threads.Threads(B)
+    threads = rt_threads.Threads()
     threads.steps(kernel("steps"), (), B, 1, 1)
     threads.rows(kernel("rows"), (), 100 * B, rt_threads.BLOCK_WORK)
     assert len(blocks["steps"]) == 2 and len(blocks["rows"]) == 8

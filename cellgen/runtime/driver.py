@@ -206,7 +206,7 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None, masks=None):
             v = ys = empty(shape, dtype)
         args.append(v)
     k = np.array(cell.constants, dtype)
-    threads = Threads(B)
+    threads = Threads()
     panels = _panels(layout, cell.forward_arrays, cell.input_products, pk)
     threads.rows(partial(_forward_sequence, layout, (T, B, H, I, extra), k, padding, panels), args, T * B,
                  layout.work(H, I, extra)[0], granule=GRAM_ROWS)
@@ -339,7 +339,7 @@ def backward(layout: Layout, params, tape, dys, dfinal=None, input_grad: bool = 
         args.append(v)
     named = dict(zip(layout.backward_names, args))
     k = np.array(cell.constants, dtype)
-    threads = Threads(B)
+    threads = Threads()
     threads.steps(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B, T,
                   layout.work(H, I, extra)[2], reverse=True)
     dstate0 = [None] * len(cell.states)

@@ -27,9 +27,9 @@ import threading
 
 import numpy as np
 
-# Fewest batch rows, and fewest multiply-adds of a recurrence, worth a thread of their own:
-# a block of 4 rows of (200, 8, 64, 64) took 9% less time than 8 rows on one thread, 8 of
-# (100, 16, 64, 64) 18-20% less; (50, 16, 32, 32) (5M) was 7-10% slower split.
+# Fewest batch rows, and fewest multiply-adds of a recurrence per thread, worth a thread of
+# their own: 4 rows still fill a step product's tiles, and below ~0.1 ms of one thread's
+# work handing a block over costs more than it saves (docs/performance.md).
 ROWS_PER_THREAD = 4
 STEPS_WORK = 1 << 23
 # Fewest multiply-adds worth a block of a whole-sequence product on a thread of its own
@@ -157,9 +157,9 @@ def chunks(begin: int, end: int, size: int, reverse: bool = False) -> list[tuple
 
 
 class Threads:
-    """The threads of one call over B batch rows."""
+    """The threads of one call: its blocks are decided by the sizes and the thread count."""
 
-    def __init__(self, B: int):
+    def __init__(self):
         self.most = num_threads()
 
     def steps(self, kernel, args, B: int, T: int, step_work: int, reverse: bool = False) -> None:
