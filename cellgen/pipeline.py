@@ -54,12 +54,15 @@ def compile_spec(text: str, path: str = "<spec>", disable: frozenset[str] = froz
     # SymPy and Jinja2 load only here: a warm cellgen.load of a cached module never needs them.
     from .backend.emit import render
     from .middle.derive import derive
+    from .middle.hoist import hoist
     from .middle.lower import lower
     from .middle.plan import plan
     cell = check_text(text, path)
-    derivation = derive(lower(cell))
-    p = plan(derivation, disable)
-    return Compiled(cell, derivation, p, render(p))
+    graph = lower(cell)
+    if "hoist_input_norms" not in disable:  # a rewrite of the graph: derive sees the hoisted nodes
+        graph = hoist(graph)
+    p = plan(derive(graph), disable)
+    return Compiled(cell, p.derivation, p, render(p))
 
 
 def write_atomic(target: Path, data: str) -> bool:

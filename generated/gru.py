@@ -45,8 +45,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
-BUILD = "cdeaeb4a98b06179"  # a hash of this file's other lines
+RUNTIME = "f5be83476c73fab6"  # the cellgen.runtime this module was built against
+BUILD = "8fd83818957c05ed"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "gru"
@@ -272,6 +272,7 @@ def _backward_rows(x__rows, S__h, X__1, M__0, W__1, W__0__panels, P__b_r, P__b_z
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__h, Gn__h, _b0, _b1)
+
 
 
 _CELL = _Cell(

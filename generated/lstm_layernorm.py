@@ -26,24 +26,28 @@ with respect to V at this step; parameter gradients are summed over batch and st
     dmean(c') = dA19*(-2*c' + 2*mean(c')) - dh'*gc*o*(1 - tanh(bc + gc*(c' - mean(c'))/sqrt(mean((c' - mean(c'))**2) + 1/100000))**2)/sqrt(mean((c' - mean(c'))**2) + 1/100000)
     dc' = dA18 + dA19*(2*c' - 2*mean(c')) + dh'*gc*o*(1 - tanh(bc + gc*(c' - mean(c'))/sqrt(mean((c' - mean(c'))**2) + 1/100000))**2)/sqrt(mean((c' - mean(c'))**2) + 1/100000) + g_c
     do = dh'*tanh(bc + gc*(c' - mean(c'))/sqrt(mean((c' - mean(c'))**2) + 1/100000))
+    dxterm4 = do*o*(1 - o)
     dg = dc'*i
+    dxterm3 = dg*(1 - g**2)
     df = c*dc'
+    dxterm2 = df*f*(1 - f)
     di = dc'*g
-    dsx = -df*f*gx_f*(1 - f)*((U_f @ x) - mx)/sx**2 - dg*gx_g*(1 - g**2)*((U_g @ x) - mx)/sx**2 - di*gx_i*i*(1 - i)*((U_i @ x) - mx)/sx**2 - do*gx_o*o*(1 - o)*((U_o @ x) - mx)/sx**2
+    dxterm1 = di*i*(1 - i)
+    dsx = -dxterm1*gx_i*((U_i @ x) - mx)/sx**2 - dxterm2*gx_f*((U_f @ x) - mx)/sx**2 - dxterm3*gx_g*((U_g @ x) - mx)/sx**2 - dxterm4*gx_o*((U_o @ x) - mx)/sx**2
     dvx = dsx/(2*sqrt(vx + 1/100000))
     dmean(((U_o @ x) - mx)**2) = dvx/4
     dmean(((U_g @ x) - mx)**2) = dvx/4
     dmean(((U_f @ x) - mx)**2) = dvx/4
     dmean(((U_i @ x) - mx)**2) = dvx/4
-    dmx = dA14*(-2*(U_i @ x) + 2*mx) + dA15*(-2*(U_f @ x) + 2*mx) + dA16*(-2*(U_g @ x) + 2*mx) + dA17*(-2*(U_o @ x) + 2*mx) - df*f*gx_f*(1 - f)/sx - dg*gx_g*(1 - g**2)/sx - di*gx_i*i*(1 - i)/sx - do*gx_o*o*(1 - o)/sx
+    dmx = dA14*(-2*(U_i @ x) + 2*mx) + dA15*(-2*(U_f @ x) + 2*mx) + dA16*(-2*(U_g @ x) + 2*mx) + dA17*(-2*(U_o @ x) + 2*mx) - dxterm1*gx_i/sx - dxterm2*gx_f/sx - dxterm3*gx_g/sx - dxterm4*gx_o/sx
     dmean(U_o @ x) = dmx/4
-    d(U_o @ x) = dA13 + dA17*(2*(U_o @ x) - 2*mx) + do*gx_o*o*(1 - o)/sx
+    d(U_o @ x) = dA13 + dA17*(2*(U_o @ x) - 2*mx) + dxterm4*gx_o/sx
     dmean(U_g @ x) = dmx/4
-    d(U_g @ x) = dA12 + dA16*(2*(U_g @ x) - 2*mx) + dg*gx_g*(1 - g**2)/sx
+    d(U_g @ x) = dA12 + dA16*(2*(U_g @ x) - 2*mx) + dxterm3*gx_g/sx
     dmean(U_f @ x) = dmx/4
-    d(U_f @ x) = dA11 + dA15*(2*(U_f @ x) - 2*mx) + df*f*gx_f*(1 - f)/sx
+    d(U_f @ x) = dA11 + dA15*(2*(U_f @ x) - 2*mx) + dxterm2*gx_f/sx
     dmean(U_i @ x) = dmx/4
-    d(U_i @ x) = dA10 + dA14*(2*(U_i @ x) - 2*mx) + di*gx_i*i*(1 - i)/sx
+    d(U_i @ x) = dA10 + dA14*(2*(U_i @ x) - 2*mx) + dxterm1*gx_i/sx
     dsh = -df*f*gh_f*(1 - f)*((W_f @ h) - mh)/sh**2 - dg*gh_g*(1 - g**2)*((W_g @ h) - mh)/sh**2 - di*gh_i*i*(1 - i)*((W_i @ h) - mh)/sh**2 - do*gh_o*o*(1 - o)*((W_o @ h) - mh)/sh**2
     dvh = dsh/(2*sqrt(vh + 1/100000))
     dmean(((W_o @ h) - mh)**2) = dvh/4
@@ -62,17 +66,17 @@ with respect to V at this step; parameter gradients are summed over batch and st
     dh = dA0
     dc = dc'*f
     dgh_i = di*i*(1 - i)*((W_i @ h) - mh)/sh
-    dgx_i = di*i*(1 - i)*((U_i @ x) - mx)/sx
-    db_i = di*i*(1 - i)
+    dgx_i = dxterm1*((U_i @ x) - mx)/sx
+    db_i = dxterm1
     dgh_f = df*f*(1 - f)*((W_f @ h) - mh)/sh
-    dgx_f = df*f*(1 - f)*((U_f @ x) - mx)/sx
-    db_f = df*f*(1 - f)
+    dgx_f = dxterm2*((U_f @ x) - mx)/sx
+    db_f = dxterm2
     dgh_g = dg*(1 - g**2)*((W_g @ h) - mh)/sh
-    dgx_g = dg*(1 - g**2)*((U_g @ x) - mx)/sx
-    db_g = dg*(1 - g**2)
+    dgx_g = dxterm3*((U_g @ x) - mx)/sx
+    db_g = dxterm3
     dgh_o = do*o*(1 - o)*((W_o @ h) - mh)/sh
-    dgx_o = do*o*(1 - o)*((U_o @ x) - mx)/sx
-    db_o = do*o*(1 - o)
+    dgx_o = dxterm4*((U_o @ x) - mx)/sx
+    db_o = dxterm4
     dgc = dh'*o*(1 - tanh(bc + gc*(c' - mean(c'))/sqrt(mean((c' - mean(c'))**2) + 1/100000))**2)*(c' - mean(c'))/sqrt(mean((c' - mean(c'))**2) + 1/100000)
     dbc = dh'*o*(1 - tanh(bc + gc*(c' - mean(c'))/sqrt(mean((c' - mean(c'))**2) + 1/100000))**2)
     dx += dA9
@@ -109,12 +113,13 @@ from cellgen.runtime.activations import pow2 as _pow2, sigmoid as _sigmoid, tanh
 from cellgen.runtime.rows import copy_rows as _copy_rows, freeze_rows as _freeze_rows, unowned as _unowned
 from cellgen.runtime.rows import row_means as _row_means
 from cellgen.runtime.rows import STAGE as _STAGE, staging_row as _staging_row
+from cellgen.runtime.rows import STAGE_ROWS as _STAGE_ROWS
 from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_ROWS, step_product as _step_product
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
-BUILD = "eb76dccae6c4b54b"  # a hash of this file's other lines
+RUNTIME = "f5be83476c73fab6"  # the cellgen.runtime this module was built against
+BUILD = "ecbd2416b6e5bc0c"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_layernorm"
@@ -179,57 +184,6 @@ _C_2 = 5
 
 # inlined into its driver: LLVM optimizes it once there, not also on its own
 @numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
-def _forward_level1(_t, _td, _b0, _b1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k):
-    # operands of the level-2 products
-    _c_0_25 = _k[_C_0_25]
-    A__14 = _unowned(A__14)
-    A__15 = _unowned(A__15)
-    A__16 = _unowned(A__16)
-    A__17 = _unowned(A__17)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    X__9 = _unowned(X__9)
-    for _b in range(_b0, _b1):
-        _A__14_0 = A__14[_b, :_H]
-        _A__15_0 = A__15[_b, :_H]
-        _A__16_0 = A__16[_b, :_H]
-        _A__17_0 = A__17[_b, :_H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
-        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            for _j in range(_H):
-                _A__14_0[_j] = 0
-                _A__15_0[_j] = 0
-                _A__16_0[_j] = 0
-                _A__17_0[_j] = 0
-            continue
-        for _j in range(_H):
-            mean__9 = _M__10_0
-            mean__10 = _M__11_0
-            mean__11 = _M__12_0
-            mean__12 = _M__13_0
-            mv__U_i = _X__9_0[_j]
-            mv__U_f = _X__9_1[_j]
-            mv__U_g = _X__9_2[_j]
-            mv__U_o = _X__9_3[_j]
-            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x0 = -mx
-            _A__14_0[_j] = _pow2(_x0 + mv__U_i)
-            _A__15_0[_j] = _pow2(_x0 + mv__U_f)
-            _A__16_0[_j] = _pow2(_x0 + mv__U_g)
-            _A__17_0[_j] = _pow2(_x0 + mv__U_o)
-
-
-# inlined into its driver: LLVM optimizes it once there, not also on its own
-@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
 def _forward_level2(_t, _td, _b0, _b1, _H, A__5, A__6, A__7, A__8, M__0, M__1, M__2, M__3, M__4, _L, _k):
     # operands of the level-3 products
     _c_0_25 = _k[_C_0_25]
@@ -278,23 +232,19 @@ def _forward_level2(_t, _td, _b0, _b1, _H, A__5, A__6, A__7, A__8, M__0, M__1, M
             _A__8_0[_j] = _pow2(-mh + mv__W_o)
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _forward_level3(_t, _td, _b0, _b1, _H, A__18, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k):
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _forward_level3(_t, _td, _b0, _b1, _H, A__18, K__xterm__1, K__xterm__2, K__xterm__3, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__gh_f, P__gh_g, P__gh_i, S__c, _L, _k):
     # operands of the level-4 products
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
     A__18 = _unowned(A__18)
+    K__xterm__1 = _unowned(K__xterm__1)
+    K__xterm__2 = _unowned(K__xterm__2)
+    K__xterm__3 = _unowned(K__xterm__3)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__2 = _unowned(M__2)
     M__3 = _unowned(M__3)
     M__4 = _unowned(M__4)
@@ -302,30 +252,18 @@ def _forward_level3(_t, _td, _b0, _b1, _H, A__18, M__0, M__1, M__10, M__11, M__1
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
     P__gh_f = _unowned(P__gh_f)
     P__gh_g = _unowned(P__gh_g)
     P__gh_i = _unowned(P__gh_i)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
     for _b in range(_b0, _b1):
         _A__18_0 = A__18[_b, :_H]
+        _K__xterm__1_0 = K__xterm__1[_t, _b, :_H]
+        _K__xterm__2_0 = K__xterm__2[_t, _b, :_H]
+        _K__xterm__3_0 = K__xterm__3[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__1_0 = M__1[_t, _b]
         _M__2_0 = M__2[_t, _b]
         _M__3_0 = M__3[_t, _b]
@@ -335,26 +273,18 @@ def _forward_level3(_t, _td, _b0, _b1, _H, A__18, M__0, M__1, M__10, M__11, M__1
         _M__7_0 = M__7[_t, _b]
         _M__8_0 = M__8[_t, _b]
         _S__c_0 = S__c[_t, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _A__18_0[_j] = 0
             continue
         for _j in range(_H):
+            xterm__1 = _K__xterm__1_0[_j]
+            xterm__2 = _K__xterm__2_0[_j]
+            xterm__3 = _K__xterm__3_0[_j]
             mv__W_i = _M__0_0[_j]
             mv__W_f = _M__0_1[_j]
             mv__W_g = _M__0_2[_j]
             mean__1 = _M__1_0
-            mean__9 = _M__10_0
-            mean__10 = _M__11_0
-            mean__11 = _M__12_0
-            mean__12 = _M__13_0
-            mean__13 = _M__14_0
-            mean__14 = _M__15_0
-            mean__15 = _M__16_0
-            mean__16 = _M__17_0
             mean__2 = _M__2_0
             mean__3 = _M__3_0
             mean__4 = _M__4_0
@@ -362,52 +292,34 @@ def _forward_level3(_t, _td, _b0, _b1, _H, A__18, M__0, M__1, M__10, M__11, M__1
             mean__6 = _M__6_0
             mean__7 = _M__7_0
             mean__8 = _M__8_0
-            b_f = P__b_f[_j]
-            b_g = P__b_g[_j]
-            b_i = P__b_i[_j]
             gh_f = P__gh_f[_j]
             gh_g = P__gh_g[_j]
             gh_i = P__gh_i[_j]
-            gx_f = P__gx_f[_j]
-            gx_g = P__gx_g[_j]
-            gx_i = P__gx_i[_j]
             c = _S__c_0[_j]
-            mv__U_i = _X__9_0[_j]
-            mv__U_f = _X__9_1[_j]
-            mv__U_g = _X__9_2[_j]
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
             _x0 = _c_1 / sh
-            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x2 = -mx
-            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-            sx = np.sqrt(vx + _c_1em05)
-            _x1 = _c_1 / sx
-            i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + _x1 * gx_i * (_x2 + mv__U_i) + b_i)
-            f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + _x1 * gx_f * (_x2 + mv__U_f) + b_f)
-            g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + _x1 * gx_g * (_x2 + mv__U_g) + b_g)
+            i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + xterm__1)
+            f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + xterm__2)
+            g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + xterm__3)
             c__new = c * f + g * i
             _A__18_0[_j] = c__new
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _forward_level4(_t, _td, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k):
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _forward_level4(_t, _td, _b0, _b1, _H, A__19, K__xterm__1, K__xterm__2, K__xterm__3, M__0, M__1, M__18, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__gh_f, P__gh_g, P__gh_i, S__c, _L, _k):
     # operands of the level-5 products
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
     A__19 = _unowned(A__19)
+    K__xterm__1 = _unowned(K__xterm__1)
+    K__xterm__2 = _unowned(K__xterm__2)
+    K__xterm__3 = _unowned(K__xterm__3)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__2 = _unowned(M__2)
     M__3 = _unowned(M__3)
@@ -416,30 +328,18 @@ def _forward_level4(_t, _td, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__1
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
     P__gh_f = _unowned(P__gh_f)
     P__gh_g = _unowned(P__gh_g)
     P__gh_i = _unowned(P__gh_i)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
     for _b in range(_b0, _b1):
         _A__19_0 = A__19[_b, :_H]
+        _K__xterm__1_0 = K__xterm__1[_t, _b, :_H]
+        _K__xterm__2_0 = K__xterm__2[_t, _b, :_H]
+        _K__xterm__3_0 = K__xterm__3[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__1_0 = M__1[_t, _b]
         _M__2_0 = M__2[_t, _b]
@@ -450,26 +350,18 @@ def _forward_level4(_t, _td, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__1
         _M__7_0 = M__7[_t, _b]
         _M__8_0 = M__8[_t, _b]
         _S__c_0 = S__c[_t, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _A__19_0[_j] = 0
             continue
         for _j in range(_H):
+            xterm__1 = _K__xterm__1_0[_j]
+            xterm__2 = _K__xterm__2_0[_j]
+            xterm__3 = _K__xterm__3_0[_j]
             mv__W_i = _M__0_0[_j]
             mv__W_f = _M__0_1[_j]
             mv__W_g = _M__0_2[_j]
             mean__1 = _M__1_0
-            mean__9 = _M__10_0
-            mean__10 = _M__11_0
-            mean__11 = _M__12_0
-            mean__12 = _M__13_0
-            mean__13 = _M__14_0
-            mean__14 = _M__15_0
-            mean__15 = _M__16_0
-            mean__16 = _M__17_0
             mean__17 = _M__18_0
             mean__2 = _M__2_0
             mean__3 = _M__3_0
@@ -478,37 +370,23 @@ def _forward_level4(_t, _td, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__1
             mean__6 = _M__6_0
             mean__7 = _M__7_0
             mean__8 = _M__8_0
-            b_f = P__b_f[_j]
-            b_g = P__b_g[_j]
-            b_i = P__b_i[_j]
             gh_f = P__gh_f[_j]
             gh_g = P__gh_g[_j]
             gh_i = P__gh_i[_j]
-            gx_f = P__gx_f[_j]
-            gx_g = P__gx_g[_j]
-            gx_i = P__gx_i[_j]
             c = _S__c_0[_j]
-            mv__U_i = _X__9_0[_j]
-            mv__U_f = _X__9_1[_j]
-            mv__U_g = _X__9_2[_j]
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
             _x0 = _c_1 / sh
-            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x2 = -mx
-            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-            sx = np.sqrt(vx + _c_1em05)
-            _x1 = _c_1 / sx
-            i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + _x1 * gx_i * (_x2 + mv__U_i) + b_i)
-            f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + _x1 * gx_f * (_x2 + mv__U_f) + b_f)
-            g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + _x1 * gx_g * (_x2 + mv__U_g) + b_g)
+            i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + xterm__1)
+            f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + xterm__2)
+            g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + xterm__3)
             c__new = c * f + g * i
             _A__19_0[_j] = _pow2(c__new - mean__17)
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k):
+def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, S__h, _L, _k):
     # new states
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
@@ -517,16 +395,12 @@ def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__
     K__g = _unowned(K__g)
     K__i = _unowned(K__i)
     K__o = _unowned(K__o)
+    K__xterm__1 = _unowned(K__xterm__1)
+    K__xterm__2 = _unowned(K__xterm__2)
+    K__xterm__3 = _unowned(K__xterm__3)
+    K__xterm__4 = _unowned(K__xterm__4)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
     M__2 = _unowned(M__2)
@@ -536,46 +410,27 @@ def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__
     M__6 = _unowned(M__6)
     M__7 = _unowned(M__7)
     M__8 = _unowned(M__8)
-    P__b_f = _unowned(P__b_f)
-    P__b_g = _unowned(P__b_g)
-    P__b_i = _unowned(P__b_i)
-    P__b_o = _unowned(P__b_o)
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
     P__gh_f = _unowned(P__gh_f)
     P__gh_g = _unowned(P__gh_g)
     P__gh_i = _unowned(P__gh_i)
     P__gh_o = _unowned(P__gh_o)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
-    P__gx_o = _unowned(P__gx_o)
     S__c = _unowned(S__c)
     S__h = _unowned(S__h)
-    X__9 = _unowned(X__9)
-    _s0 = _staging_row(S__h)
-    _s1 = _staging_row(S__c)
-    _s2 = _staging_row(K__i)
-    _s3 = _staging_row(K__f)
-    _s4 = _staging_row(K__g)
-    _s5 = _staging_row(K__o)
     for _b in range(_b0, _b1):
         _K__f_0 = K__f[_t, _b, :_H]
         _K__g_0 = K__g[_t, _b, :_H]
         _K__i_0 = K__i[_t, _b, :_H]
         _K__o_0 = K__o[_t, _b, :_H]
+        _K__xterm__1_0 = K__xterm__1[_t, _b, :_H]
+        _K__xterm__2_0 = K__xterm__2[_t, _b, :_H]
+        _K__xterm__3_0 = K__xterm__3[_t, _b, :_H]
+        _K__xterm__4_0 = K__xterm__4[_t, _b, :_H]
         _M__0_0 = M__0[_t, _b, :_H]
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
         _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
         _M__1_0 = M__1[_t, _b]
@@ -589,10 +444,6 @@ def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__
         _S__c_0 = S__c[_t, _b, :_H]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
         _S__h_next_0 = S__h[_t + 1, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _S__h_next_0[_j] = S__h[_t, _b, _j]
@@ -602,116 +453,52 @@ def _forward_step(_t, _td, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__
                 _K__g_0[_j] = 0
                 _K__o_0[_j] = 0
             continue
-        for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
-            _n = min(_STAGE, _H - _j0)
-            _c_K__f_0 = _K__f_0[_j0:_j0 + _n]
-            _c_K__g_0 = _K__g_0[_j0:_j0 + _n]
-            _c_K__i_0 = _K__i_0[_j0:_j0 + _n]
-            _c_K__o_0 = _K__o_0[_j0:_j0 + _n]
-            _c_M__0_0 = _M__0_0[_j0:_j0 + _n]
-            _c_M__0_1 = _M__0_1[_j0:_j0 + _n]
-            _c_M__0_2 = _M__0_2[_j0:_j0 + _n]
-            _c_M__0_3 = _M__0_3[_j0:_j0 + _n]
-            _c_P__b_f = P__b_f[_j0:_j0 + _n]
-            _c_P__b_g = P__b_g[_j0:_j0 + _n]
-            _c_P__b_i = P__b_i[_j0:_j0 + _n]
-            _c_P__b_o = P__b_o[_j0:_j0 + _n]
-            _c_P__bc = P__bc[_j0:_j0 + _n]
-            _c_P__gc = P__gc[_j0:_j0 + _n]
-            _c_P__gh_f = P__gh_f[_j0:_j0 + _n]
-            _c_P__gh_g = P__gh_g[_j0:_j0 + _n]
-            _c_P__gh_i = P__gh_i[_j0:_j0 + _n]
-            _c_P__gh_o = P__gh_o[_j0:_j0 + _n]
-            _c_P__gx_f = P__gx_f[_j0:_j0 + _n]
-            _c_P__gx_g = P__gx_g[_j0:_j0 + _n]
-            _c_P__gx_i = P__gx_i[_j0:_j0 + _n]
-            _c_P__gx_o = P__gx_o[_j0:_j0 + _n]
-            _c_S__c_0 = _S__c_0[_j0:_j0 + _n]
-            _c_S__c_next_0 = _S__c_next_0[_j0:_j0 + _n]
-            _c_S__h_next_0 = _S__h_next_0[_j0:_j0 + _n]
-            _c_X__9_0 = _X__9_0[_j0:_j0 + _n]
-            _c_X__9_1 = _X__9_1[_j0:_j0 + _n]
-            _c_X__9_2 = _X__9_2[_j0:_j0 + _n]
-            _c_X__9_3 = _X__9_3[_j0:_j0 + _n]
-            for _j in range(_n):
-                mv__W_i = _c_M__0_0[_j]
-                mv__W_f = _c_M__0_1[_j]
-                mv__W_g = _c_M__0_2[_j]
-                mv__W_o = _c_M__0_3[_j]
-                mean__1 = _M__1_0
-                mean__9 = _M__10_0
-                mean__10 = _M__11_0
-                mean__11 = _M__12_0
-                mean__12 = _M__13_0
-                mean__13 = _M__14_0
-                mean__14 = _M__15_0
-                mean__15 = _M__16_0
-                mean__16 = _M__17_0
-                mean__17 = _M__18_0
-                mean__18 = _M__19_0
-                mean__2 = _M__2_0
-                mean__3 = _M__3_0
-                mean__4 = _M__4_0
-                mean__5 = _M__5_0
-                mean__6 = _M__6_0
-                mean__7 = _M__7_0
-                mean__8 = _M__8_0
-                b_f = _c_P__b_f[_j]
-                b_g = _c_P__b_g[_j]
-                b_i = _c_P__b_i[_j]
-                b_o = _c_P__b_o[_j]
-                bc = _c_P__bc[_j]
-                gc = _c_P__gc[_j]
-                gh_f = _c_P__gh_f[_j]
-                gh_g = _c_P__gh_g[_j]
-                gh_i = _c_P__gh_i[_j]
-                gh_o = _c_P__gh_o[_j]
-                gx_f = _c_P__gx_f[_j]
-                gx_g = _c_P__gx_g[_j]
-                gx_i = _c_P__gx_i[_j]
-                gx_o = _c_P__gx_o[_j]
-                c = _c_S__c_0[_j]
-                mv__U_i = _c_X__9_0[_j]
-                mv__U_f = _c_X__9_1[_j]
-                mv__U_g = _c_X__9_2[_j]
-                mv__U_o = _c_X__9_3[_j]
-                mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-                vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
-                sh = np.sqrt(vh + _c_1em05)
-                _x0 = _c_1 / sh
-                mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-                _x2 = -mx
-                vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-                sx = np.sqrt(vx + _c_1em05)
-                _x1 = _c_1 / sx
-                i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + _x1 * gx_i * (_x2 + mv__U_i) + b_i)
-                f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + _x1 * gx_f * (_x2 + mv__U_f) + b_f)
-                g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + _x1 * gx_g * (_x2 + mv__U_g) + b_g)
-                o = _sigmoid(_x0 * gh_o * (-mh + mv__W_o) + _x1 * gx_o * (_x2 + mv__U_o) + b_o)
-                c__new = c * f + g * i
-                h__new = o * _tanh(bc + gc * (c__new - mean__17) / np.sqrt(mean__18 + _c_1em05))
-                _s0[_j] = h__new
-                _s1[_j] = c__new
-                _s2[_j] = i
-                _s3[_j] = f
-                _s4[_j] = g
-                _s5[_j] = o
-            for _j in range(_n):
-                _c_S__h_next_0[_j] = _s0[_j]
-            for _j in range(_n):
-                _c_S__c_next_0[_j] = _s1[_j]
-            for _j in range(_n):
-                _c_K__i_0[_j] = _s2[_j]
-            for _j in range(_n):
-                _c_K__f_0[_j] = _s3[_j]
-            for _j in range(_n):
-                _c_K__g_0[_j] = _s4[_j]
-            for _j in range(_n):
-                _c_K__o_0[_j] = _s5[_j]
+        for _j in range(_H):
+            xterm__1 = _K__xterm__1_0[_j]
+            xterm__2 = _K__xterm__2_0[_j]
+            xterm__3 = _K__xterm__3_0[_j]
+            xterm__4 = _K__xterm__4_0[_j]
+            mv__W_i = _M__0_0[_j]
+            mv__W_f = _M__0_1[_j]
+            mv__W_g = _M__0_2[_j]
+            mv__W_o = _M__0_3[_j]
+            mean__1 = _M__1_0
+            mean__17 = _M__18_0
+            mean__18 = _M__19_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__7_0
+            mean__8 = _M__8_0
+            bc = P__bc[_j]
+            gc = P__gc[_j]
+            gh_f = P__gh_f[_j]
+            gh_g = P__gh_g[_j]
+            gh_i = P__gh_i[_j]
+            gh_o = P__gh_o[_j]
+            c = _S__c_0[_j]
+            mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
+            vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
+            sh = np.sqrt(vh + _c_1em05)
+            _x0 = _c_1 / sh
+            i = _sigmoid(_x0 * gh_i * (-mh + mv__W_i) + xterm__1)
+            f = _sigmoid(_x0 * gh_f * (-mh + mv__W_f) + xterm__2)
+            g = _tanh(_x0 * gh_g * (-mh + mv__W_g) + xterm__3)
+            o = _sigmoid(_x0 * gh_o * (-mh + mv__W_o) + xterm__4)
+            c__new = c * f + g * i
+            h__new = o * _tanh(bc + gc * (c__new - mean__17) / np.sqrt(mean__18 + _c_1em05))
+            _S__h_next_0[_j] = h__new
+            _S__c_next_0[_j] = c__new
+            _K__i_0[_j] = i
+            _K__f_0[_j] = f
+            _K__g_0[_j] = g
+            _K__o_0[_j] = o
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k):
+def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, dK__xterm__4, dM__19, dV__bc, dV__gc, dV__gh_o, dy__seq, _L, _k):
     # adjoints from the step's outputs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -722,14 +509,6 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11
     K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
     M__2 = _unowned(M__2)
@@ -742,26 +521,16 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11
     P__bc = _unowned(P__bc)
     P__gc = _unowned(P__gc)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
+    dK__xterm__4 = _unowned(dK__xterm__4)
     dM__19 = _unowned(dM__19)
-    dV__b_o = _unowned(dV__b_o)
     dV__bc = _unowned(dV__bc)
     dV__gc = _unowned(dV__gc)
     dV__gh_o = _unowned(dV__gh_o)
-    dV__gx_o = _unowned(dV__gx_o)
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__h_0 = G__h[_b, :_H]
         _K__o_0 = K__o[_t, _b, :_H]
         _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
         _M__1_0 = M__1[_t, _b]
@@ -773,20 +542,17 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11
         _M__7_0 = M__7[_t, _b]
         _M__8_0 = M__8[_t, _b]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
+        _dK__xterm__4_0 = dK__xterm__4[_t, _b, :_H]
         _dM__19_0 = dM__19[_b, :_H]
-        _dV__b_o_0 = dV__b_o[_t, _b, :_H]
         _dV__bc_0 = dV__bc[_t, _b, :_H]
         _dV__gc_0 = dV__gc[_t, _b, :_H]
         _dV__gh_o_0 = dV__gh_o[_t, _b, :_H]
-        _dV__gx_o_0 = dV__gx_o[_t, _b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__19_0[_j] = 0
+                _dK__xterm__4_0[_j] = 0
                 _dV__gh_o_0[_j] = 0
-                _dV__gx_o_0[_j] = 0
-                _dV__b_o_0[_j] = 0
                 _dV__gc_0[_j] = 0
                 _dV__bc_0[_j] = 0
             continue
@@ -795,14 +561,6 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11
             o = _K__o_0[_j]
             mv__W_o = _M__0_3[_j]
             mean__1 = _M__1_0
-            mean__9 = _M__10_0
-            mean__10 = _M__11_0
-            mean__11 = _M__12_0
-            mean__12 = _M__13_0
-            mean__13 = _M__14_0
-            mean__14 = _M__15_0
-            mean__15 = _M__16_0
-            mean__16 = _M__17_0
             mean__17 = _M__18_0
             mean__18 = _M__19_0
             mean__2 = _M__2_0
@@ -815,7 +573,6 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11
             bc = P__bc[_j]
             gc = P__gc[_j]
             c__new = _S__c_next_0[_j]
-            mv__U_o = _X__9_3[_j]
             dy__out = _dy__seq_0[_j]
             _x0 = c__new - mean__17
             _x1 = mean__18 + _c_1em05
@@ -824,23 +581,18 @@ def _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
-            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-            sx = np.sqrt(vx + _c_1em05)
             d__h__new = dy__out + g__h__new
             _x4 = d__h__new * o * (_c_1 - _x3 * _x3)
             d__mean__18 = -(_c_0_5 * _x0 * _x4 * gc / _x1 ** _c_1_5)
             d__o = _x3 * d__h__new
             _x5 = d__o * o * (_c_1 - o)
+            d__xterm__4 = _x5
             d__gh_o = _x5 * (-mh + mv__W_o) / sh
-            d__gx_o = _x5 * (mv__U_o - mx) / sx
-            d__b_o = _x5
             d__gc = _x2 * _x4
             d__bc = _x4
             _dM__19_0[_j] = d__mean__18
+            _dK__xterm__4_0[_j] = d__xterm__4
             _dV__gh_o_0[_j] = d__gh_o
-            _dV__gx_o_0[_j] = d__gx_o
-            _dV__b_o_0[_j] = d__b_o
             _dV__gc_0[_j] = d__gc
             _dV__bc_0[_j] = d__bc
 
@@ -892,7 +644,7 @@ def _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dR__b_f, dR__b_g, dR__b_i, dR__gh_f, dR__gh_g, dR__gh_i, dR__gx_f, dR__gx_g, dR__gx_i, dy__seq, _L, _k):
+def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, dA__18, dA__19, dK__xterm__1, dK__xterm__2, dK__xterm__3, dM__5, dR__gh_f, dR__gh_g, dR__gh_i, dy__seq, _L, _k):
     # adjoints ready after the level-4 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_0_5 = _k[_C_0_5]
@@ -908,14 +660,6 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
     K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
     M__2 = _unowned(M__2)
@@ -932,31 +676,24 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
     P__gh_i = _unowned(P__gh_i)
     P__gh_o = _unowned(P__gh_o)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
+    dK__xterm__1 = _unowned(dK__xterm__1)
+    dK__xterm__2 = _unowned(dK__xterm__2)
+    dK__xterm__3 = _unowned(dK__xterm__3)
     dM__5 = _unowned(dM__5)
-    dR__b_f = _unowned(dR__b_f)
-    dR__b_g = _unowned(dR__b_g)
-    dR__b_i = _unowned(dR__b_i)
     dR__gh_f = _unowned(dR__gh_f)
     dR__gh_g = _unowned(dR__gh_g)
     dR__gh_i = _unowned(dR__gh_i)
-    dR__gx_f = _unowned(dR__gx_f)
-    dR__gx_g = _unowned(dR__gx_g)
-    dR__gx_i = _unowned(dR__gx_i)
     dy__seq = _unowned(dy__seq)
     _s0 = _staging_row(dM__5)
     _s1 = _staging_row(Gn__c)
-    _s2 = _staging_row(dR__gh_i)
-    _s3 = _staging_row(dR__gx_i)
-    _s4 = _staging_row(dR__b_i)
-    _s5 = _staging_row(dR__gh_f)
-    _s6 = _staging_row(dR__gx_f)
-    _s7 = _staging_row(dR__b_f)
-    _s8 = _staging_row(dR__gh_g)
-    _s9 = _staging_row(dR__gx_g)
-    _s10 = _staging_row(dR__b_g)
+    _s2 = _staging_row(dK__xterm__1)
+    _s3 = _staging_row(dK__xterm__2)
+    _s4 = _staging_row(dK__xterm__3)
+    _s5 = _staging_row(dR__gh_i)
+    _s6 = _staging_row(dR__gh_f)
+    _s7 = _staging_row(dR__gh_g)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
@@ -969,14 +706,6 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
         _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
         _M__1_0 = M__1[_t, _b]
@@ -989,26 +718,23 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
         _M__8_0 = M__8[_t, _b]
         _S__c_0 = S__c[_t, _b, :_H]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
+        _dK__xterm__1_0 = dK__xterm__1[_t, _b, :_H]
+        _dK__xterm__2_0 = dK__xterm__2[_t, _b, :_H]
+        _dK__xterm__3_0 = dK__xterm__3[_t, _b, :_H]
         _dM__5_0 = dM__5[_b, :_H]
-        _dR__b_f_0 = dR__b_f[_b, :_H]
-        _dR__b_g_0 = dR__b_g[_b, :_H]
-        _dR__b_i_0 = dR__b_i[_b, :_H]
         _dR__gh_f_0 = dR__gh_f[_b, :_H]
         _dR__gh_g_0 = dR__gh_g[_b, :_H]
         _dR__gh_i_0 = dR__gh_i[_b, :_H]
-        _dR__gx_f_0 = dR__gx_f[_b, :_H]
-        _dR__gx_g_0 = dR__gx_g[_b, :_H]
-        _dR__gx_i_0 = dR__gx_i[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__5_0[_j] = 0
                 _Gn__c_0[_j] = G__c[_b, _j]
+                _dK__xterm__1_0[_j] = 0
+                _dK__xterm__2_0[_j] = 0
+                _dK__xterm__3_0[_j] = 0
             continue
         for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
             _n = min(_STAGE, _H - _j0)
@@ -1031,21 +757,15 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
             _c_P__gh_o = P__gh_o[_j0:_j0 + _n]
             _c_S__c_0 = _S__c_0[_j0:_j0 + _n]
             _c_S__c_next_0 = _S__c_next_0[_j0:_j0 + _n]
-            _c_X__9_0 = _X__9_0[_j0:_j0 + _n]
-            _c_X__9_1 = _X__9_1[_j0:_j0 + _n]
-            _c_X__9_2 = _X__9_2[_j0:_j0 + _n]
             _c_dA__18_0 = _dA__18_0[_j0:_j0 + _n]
             _c_dA__19_0 = _dA__19_0[_j0:_j0 + _n]
+            _c_dK__xterm__1_0 = _dK__xterm__1_0[_j0:_j0 + _n]
+            _c_dK__xterm__2_0 = _dK__xterm__2_0[_j0:_j0 + _n]
+            _c_dK__xterm__3_0 = _dK__xterm__3_0[_j0:_j0 + _n]
             _c_dM__5_0 = _dM__5_0[_j0:_j0 + _n]
-            _c_dR__b_f_0 = _dR__b_f_0[_j0:_j0 + _n]
-            _c_dR__b_g_0 = _dR__b_g_0[_j0:_j0 + _n]
-            _c_dR__b_i_0 = _dR__b_i_0[_j0:_j0 + _n]
             _c_dR__gh_f_0 = _dR__gh_f_0[_j0:_j0 + _n]
             _c_dR__gh_g_0 = _dR__gh_g_0[_j0:_j0 + _n]
             _c_dR__gh_i_0 = _dR__gh_i_0[_j0:_j0 + _n]
-            _c_dR__gx_f_0 = _dR__gx_f_0[_j0:_j0 + _n]
-            _c_dR__gx_g_0 = _dR__gx_g_0[_j0:_j0 + _n]
-            _c_dR__gx_i_0 = _dR__gx_i_0[_j0:_j0 + _n]
             _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
             for _j in range(_n):
                 g__c__new = _c_G__c_0[_j]
@@ -1059,14 +779,6 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
                 mv__W_g = _c_M__0_2[_j]
                 mv__W_o = _c_M__0_3[_j]
                 mean__1 = _M__1_0
-                mean__9 = _M__10_0
-                mean__10 = _M__11_0
-                mean__11 = _M__12_0
-                mean__12 = _M__13_0
-                mean__13 = _M__14_0
-                mean__14 = _M__15_0
-                mean__15 = _M__16_0
-                mean__16 = _M__17_0
                 mean__17 = _M__18_0
                 mean__18 = _M__19_0
                 mean__2 = _M__2_0
@@ -1084,9 +796,6 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
                 gh_o = _c_P__gh_o[_j]
                 c = _c_S__c_0[_j]
                 c__new = _c_S__c_next_0[_j]
-                mv__U_i = _c_X__9_0[_j]
-                mv__U_f = _c_X__9_1[_j]
-                mv__U_g = _c_X__9_2[_j]
                 da__18 = _c_dA__18_0[_j]
                 da__19 = _c_dA__19_0[_j]
                 dy__out = _c_dy__seq_0[_j]
@@ -1096,78 +805,60 @@ def _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i,
                 vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
                 _x0 = np.sqrt(vh + _c_1em05)
                 sh = _x0
-                _x3 = _c_1 / (sh * sh)
+                _x6 = _c_1 / (sh * sh)
                 _x10 = _c_1 / sh
-                mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-                _x12 = -mx
-                vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-                sx = np.sqrt(vx + _c_1em05)
-                _x11 = _c_1 / sx
                 d__h__new = dy__out + g__h__new
                 d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
                 d__o = _x2 * d__h__new
                 d__g = d__c__new * i
-                _x8 = d__g * (_c_1 - g * g)
-                _x9 = _x8 * (-mh + mv__W_g)
+                _x3 = d__g * (_c_1 - g * g)
+                _x9 = _x3 * (-mh + mv__W_g)
+                d__xterm__3 = _x3
                 d__f = c * d__c__new
                 _x4 = d__f * f * (_c_1 - f)
-                _x5 = _x4 * (-mh + mv__W_f)
+                _x7 = _x4 * (-mh + mv__W_f)
+                d__xterm__2 = _x4
                 d__i = d__c__new * g
-                _x6 = d__i * i * (_c_1 - i)
-                _x7 = _x6 * (-mh + mv__W_i)
-                d__sh = -(_x3 * _x5 * gh_f) - _x3 * _x7 * gh_i - _x3 * _x9 * gh_g - _x3 * d__o * gh_o * o * (_c_1 - o) * (-mh + mv__W_o)
+                _x5 = d__i * i * (_c_1 - i)
+                _x8 = _x5 * (-mh + mv__W_i)
+                d__xterm__1 = _x5
+                d__sh = -(_x6 * _x7 * gh_f) - _x6 * _x8 * gh_i - _x6 * _x9 * gh_g - _x6 * d__o * gh_o * o * (_c_1 - o) * (-mh + mv__W_o)
                 d__vh = _c_0_5 * d__sh / _x0
                 d__mean__5 = _c_0_25 * d__vh
                 d__c = d__c__new * f
-                d__gh_i = _x10 * _x7
-                d__gx_i = _x11 * _x6 * (_x12 + mv__U_i)
-                d__b_i = _x6
-                d__gh_f = _x10 * _x5
-                d__gx_f = _x11 * _x4 * (_x12 + mv__U_f)
-                d__b_f = _x4
+                d__gh_i = _x10 * _x8
+                d__gh_f = _x10 * _x7
                 d__gh_g = _x10 * _x9
-                d__gx_g = _x11 * _x8 * (_x12 + mv__U_g)
-                d__b_g = _x8
                 _s0[_j] = d__mean__5
                 _s1[_j] = d__c
-                _s2[_j] = d__gh_i
-                _s3[_j] = d__gx_i
-                _s4[_j] = d__b_i
-                _s5[_j] = d__gh_f
-                _s6[_j] = d__gx_f
-                _s7[_j] = d__b_f
-                _s8[_j] = d__gh_g
-                _s9[_j] = d__gx_g
-                _s10[_j] = d__b_g
+                _s2[_j] = d__xterm__1
+                _s3[_j] = d__xterm__2
+                _s4[_j] = d__xterm__3
+                _s5[_j] = d__gh_i
+                _s6[_j] = d__gh_f
+                _s7[_j] = d__gh_g
             for _j in range(_n):
                 _c_dM__5_0[_j] = _s0[_j]
             for _j in range(_n):
                 _c_Gn__c_0[_j] = _s1[_j]
             for _j in range(_n):
-                _c_dR__gh_i_0[_j] += _s2[_j]
+                _c_dK__xterm__1_0[_j] = _s2[_j]
             for _j in range(_n):
-                _c_dR__gx_i_0[_j] += _s3[_j]
+                _c_dK__xterm__2_0[_j] = _s3[_j]
             for _j in range(_n):
-                _c_dR__b_i_0[_j] += _s4[_j]
+                _c_dK__xterm__3_0[_j] = _s4[_j]
             for _j in range(_n):
-                _c_dR__gh_f_0[_j] += _s5[_j]
+                _c_dR__gh_i_0[_j] += _s5[_j]
             for _j in range(_n):
-                _c_dR__gx_f_0[_j] += _s6[_j]
+                _c_dR__gh_f_0[_j] += _s6[_j]
             for _j in range(_n):
-                _c_dR__b_f_0[_j] += _s7[_j]
-            for _j in range(_n):
-                _c_dR__gh_g_0[_j] += _s8[_j]
-            for _j in range(_n):
-                _c_dR__gx_g_0[_j] += _s9[_j]
-            for _j in range(_n):
-                _c_dR__b_g_0[_j] += _s10[_j]
+                _c_dR__gh_g_0[_j] += _s7[_j]
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dM__1, dM__14, dy__seq, _L, _k):
+def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, dA__18, dA__19, dA__5, dM__1, dy__seq, _L, _k):
     # adjoints ready after the level-3 GEMMs
     _c_0_25 = _k[_C_0_25]
-    _c_0_5 = _k[_C_0_5]
     _c_1 = _k[_C_1]
     _c_1em05 = _k[_C_1EM05]
     _c_2 = _k[_C_2]
@@ -1179,14 +870,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
     M__2 = _unowned(M__2)
@@ -1202,17 +885,11 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     P__gh_g = _unowned(P__gh_g)
     P__gh_i = _unowned(P__gh_i)
     P__gh_o = _unowned(P__gh_o)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
-    P__gx_o = _unowned(P__gx_o)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
     dA__5 = _unowned(dA__5)
     dM__1 = _unowned(dM__1)
-    dM__14 = _unowned(dM__14)
     dy__seq = _unowned(dy__seq)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
@@ -1225,14 +902,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
         _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
         _M__1_0 = M__1[_t, _b]
@@ -1245,20 +914,14 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _M__8_0 = M__8[_t, _b]
         _S__c_0 = S__c[_t, _b, :_H]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dA__5_0 = dA__5[_b, :_H]
-        _dM__14_0 = dM__14[_b, :_H]
         _dM__1_0 = dM__1[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
                 _dM__1_0[_j] = 0
-                _dM__14_0[_j] = 0
             continue
         for _j in range(_H):
             g__c__new = _G__c_0[_j]
@@ -1272,14 +935,6 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             mv__W_g = _M__0_2[_j]
             mv__W_o = _M__0_3[_j]
             mean__1 = _M__1_0
-            mean__9 = _M__10_0
-            mean__10 = _M__11_0
-            mean__11 = _M__12_0
-            mean__12 = _M__13_0
-            mean__13 = _M__14_0
-            mean__14 = _M__15_0
-            mean__15 = _M__16_0
-            mean__16 = _M__17_0
             mean__17 = _M__18_0
             mean__18 = _M__19_0
             mean__2 = _M__2_0
@@ -1295,16 +950,8 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             gh_g = P__gh_g[_j]
             gh_i = P__gh_i[_j]
             gh_o = P__gh_o[_j]
-            gx_f = P__gx_f[_j]
-            gx_g = P__gx_g[_j]
-            gx_i = P__gx_i[_j]
-            gx_o = P__gx_o[_j]
             c = _S__c_0[_j]
             c__new = _S__c_next_0[_j]
-            mv__U_i = _X__9_0[_j]
-            mv__U_f = _X__9_1[_j]
-            mv__U_g = _X__9_2[_j]
-            mv__U_o = _X__9_3[_j]
             da__18 = _dA__18_0[_j]
             da__19 = _dA__19_0[_j]
             da__5 = _dA__5_0[_j]
@@ -1312,40 +959,26 @@ def _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             da__7 = _dA__5_0[_j]
             da__8 = _dA__5_0[_j]
             dy__out = _dy__seq_0[_j]
-            _x1 = gc / np.sqrt(mean__18 + _c_1em05)
-            _x2 = _tanh(_x1 * (c__new - mean__17) + bc)
+            _x0 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
             mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-            _x9 = _c_2 * mh
+            _x2 = _c_2 * mh
             vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
             sh = np.sqrt(vh + _c_1em05)
-            _x10 = _c_1 / sh
-            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x4 = -mx
-            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-            _x0 = np.sqrt(vx + _c_1em05)
-            sx = _x0
-            _x3 = _c_1 / (sx * sx)
+            _x3 = _c_1 / sh
             d__h__new = dy__out + g__h__new
-            d__c__new = _x1 * d__h__new * o * (_c_1 - _x2 * _x2) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-            d__o = _x2 * d__h__new
-            _x7 = d__o * o * (_c_1 - o)
+            d__c__new = _x0 * d__h__new * o * (_c_1 - _x1 * _x1) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x1 * d__h__new
             d__g = d__c__new * i
-            _x8 = d__g * (_c_1 - g * g)
             d__f = c * d__c__new
-            _x5 = d__f * f * (_c_1 - f)
             d__i = d__c__new * g
-            _x6 = d__i * i * (_c_1 - i)
-            d__sx = -(_x3 * _x5 * gx_f * (_x4 + mv__U_f)) - _x3 * _x6 * gx_i * (_x4 + mv__U_i) - _x3 * _x7 * gx_o * (_x4 + mv__U_o) - _x3 * _x8 * gx_g * (_x4 + mv__U_g)
-            d__vx = _c_0_5 * d__sx / _x0
-            d__mean__13 = _c_0_25 * d__vx
-            d__mh = -(_x10 * _x5 * gh_f) - _x10 * _x6 * gh_i - _x10 * _x7 * gh_o - _x10 * _x8 * gh_g + da__5 * (_x9 - _c_2 * mv__W_i) + da__6 * (_x9 - _c_2 * mv__W_f) + da__7 * (_x9 - _c_2 * mv__W_g) + da__8 * (_x9 - _c_2 * mv__W_o)
+            d__mh = -(_x3 * d__f * f * gh_f * (_c_1 - f)) - _x3 * d__g * gh_g * (_c_1 - g * g) - _x3 * d__i * gh_i * i * (_c_1 - i) - _x3 * d__o * gh_o * o * (_c_1 - o) + da__5 * (_x2 - _c_2 * mv__W_i) + da__6 * (_x2 - _c_2 * mv__W_f) + da__7 * (_x2 - _c_2 * mv__W_g) + da__8 * (_x2 - _c_2 * mv__W_o)
             d__mean__1 = _c_0_25 * d__mh
             _dM__1_0[_j] = d__mean__1
-            _dM__14_0[_j] = d__mean__13
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__18, dA__19, dA__5, dM__0, dM__10, dy__seq, _L, _k):
+def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, dA__1, dA__18, dA__19, dA__5, dM__0, dy__seq, _L, _k):
     # adjoints ready after the level-2 GEMMs
     _c_0_25 = _k[_C_0_25]
     _c_1 = _k[_C_1]
@@ -1359,14 +992,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     K__o = _unowned(K__o)
     M__0 = _unowned(M__0)
     M__1 = _unowned(M__1)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
     M__18 = _unowned(M__18)
     M__19 = _unowned(M__19)
     M__2 = _unowned(M__2)
@@ -1382,25 +1007,13 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
     P__gh_g = _unowned(P__gh_g)
     P__gh_i = _unowned(P__gh_i)
     P__gh_o = _unowned(P__gh_o)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
-    P__gx_o = _unowned(P__gx_o)
     S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
     dA__1 = _unowned(dA__1)
-    dA__14 = _unowned(dA__14)
     dA__18 = _unowned(dA__18)
     dA__19 = _unowned(dA__19)
     dA__5 = _unowned(dA__5)
     dM__0 = _unowned(dM__0)
-    dM__10 = _unowned(dM__10)
     dy__seq = _unowned(dy__seq)
-    _s0 = _staging_row(dM__0)
-    _s1 = _staging_row(dM__0)
-    _s2 = _staging_row(dM__0)
-    _s3 = _staging_row(dM__0)
-    _s4 = _staging_row(dM__10)
     for _b in range(_b0, _b1):
         _G__c_0 = G__c[_b, :_H]
         _G__h_0 = G__h[_b, :_H]
@@ -1412,14 +1025,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _M__0_1 = M__0[_t, _b, _H:2 * _H]
         _M__0_2 = M__0[_t, _b, 2 * _H:3 * _H]
         _M__0_3 = M__0[_t, _b, 3 * _H:4 * _H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
         _M__18_0 = M__18[_t, _b]
         _M__19_0 = M__19[_t, _b]
         _M__1_0 = M__1[_t, _b]
@@ -1432,11 +1037,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _M__8_0 = M__8[_t, _b]
         _S__c_0 = S__c[_t, _b, :_H]
         _S__c_next_0 = S__c[_t + 1, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
-        _dA__14_0 = dA__14[_b, :_H]
         _dA__18_0 = dA__18[_b, :_H]
         _dA__19_0 = dA__19[_b, :_H]
         _dA__1_0 = dA__1[_b, :_H]
@@ -1445,7 +1045,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
         _dM__0_1 = dM__0[_t, _b, _H:2 * _H]
         _dM__0_2 = dM__0[_t, _b, 2 * _H:3 * _H]
         _dM__0_3 = dM__0[_t, _b, 3 * _H:4 * _H]
-        _dM__10_0 = dM__10[_b, :_H]
         _dy__seq_0 = dy__seq[_td, _b, :_H]
         if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
             for _j in range(_H):
@@ -1453,227 +1052,6 @@ def _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
                 _dM__0_1[_j] = 0
                 _dM__0_2[_j] = 0
                 _dM__0_3[_j] = 0
-                _dM__10_0[_j] = 0
-            continue
-        for _j0 in range(0, _H, _STAGE):  # a stage of units: written on the stack, then copied out
-            _n = min(_STAGE, _H - _j0)
-            _c_G__c_0 = _G__c_0[_j0:_j0 + _n]
-            _c_G__h_0 = _G__h_0[_j0:_j0 + _n]
-            _c_K__f_0 = _K__f_0[_j0:_j0 + _n]
-            _c_K__g_0 = _K__g_0[_j0:_j0 + _n]
-            _c_K__i_0 = _K__i_0[_j0:_j0 + _n]
-            _c_K__o_0 = _K__o_0[_j0:_j0 + _n]
-            _c_M__0_0 = _M__0_0[_j0:_j0 + _n]
-            _c_M__0_1 = _M__0_1[_j0:_j0 + _n]
-            _c_M__0_2 = _M__0_2[_j0:_j0 + _n]
-            _c_M__0_3 = _M__0_3[_j0:_j0 + _n]
-            _c_P__bc = P__bc[_j0:_j0 + _n]
-            _c_P__gc = P__gc[_j0:_j0 + _n]
-            _c_P__gh_f = P__gh_f[_j0:_j0 + _n]
-            _c_P__gh_g = P__gh_g[_j0:_j0 + _n]
-            _c_P__gh_i = P__gh_i[_j0:_j0 + _n]
-            _c_P__gh_o = P__gh_o[_j0:_j0 + _n]
-            _c_P__gx_f = P__gx_f[_j0:_j0 + _n]
-            _c_P__gx_g = P__gx_g[_j0:_j0 + _n]
-            _c_P__gx_i = P__gx_i[_j0:_j0 + _n]
-            _c_P__gx_o = P__gx_o[_j0:_j0 + _n]
-            _c_S__c_0 = _S__c_0[_j0:_j0 + _n]
-            _c_S__c_next_0 = _S__c_next_0[_j0:_j0 + _n]
-            _c_X__9_0 = _X__9_0[_j0:_j0 + _n]
-            _c_X__9_1 = _X__9_1[_j0:_j0 + _n]
-            _c_X__9_2 = _X__9_2[_j0:_j0 + _n]
-            _c_X__9_3 = _X__9_3[_j0:_j0 + _n]
-            _c_dA__14_0 = _dA__14_0[_j0:_j0 + _n]
-            _c_dA__18_0 = _dA__18_0[_j0:_j0 + _n]
-            _c_dA__19_0 = _dA__19_0[_j0:_j0 + _n]
-            _c_dA__1_0 = _dA__1_0[_j0:_j0 + _n]
-            _c_dA__5_0 = _dA__5_0[_j0:_j0 + _n]
-            _c_dM__0_0 = _dM__0_0[_j0:_j0 + _n]
-            _c_dM__0_1 = _dM__0_1[_j0:_j0 + _n]
-            _c_dM__0_2 = _dM__0_2[_j0:_j0 + _n]
-            _c_dM__0_3 = _dM__0_3[_j0:_j0 + _n]
-            _c_dM__10_0 = _dM__10_0[_j0:_j0 + _n]
-            _c_dy__seq_0 = _dy__seq_0[_j0:_j0 + _n]
-            for _j in range(_n):
-                g__c__new = _c_G__c_0[_j]
-                g__h__new = _c_G__h_0[_j]
-                f = _c_K__f_0[_j]
-                g = _c_K__g_0[_j]
-                i = _c_K__i_0[_j]
-                o = _c_K__o_0[_j]
-                mv__W_i = _c_M__0_0[_j]
-                mv__W_f = _c_M__0_1[_j]
-                mv__W_g = _c_M__0_2[_j]
-                mv__W_o = _c_M__0_3[_j]
-                mean__1 = _M__1_0
-                mean__9 = _M__10_0
-                mean__10 = _M__11_0
-                mean__11 = _M__12_0
-                mean__12 = _M__13_0
-                mean__13 = _M__14_0
-                mean__14 = _M__15_0
-                mean__15 = _M__16_0
-                mean__16 = _M__17_0
-                mean__17 = _M__18_0
-                mean__18 = _M__19_0
-                mean__2 = _M__2_0
-                mean__3 = _M__3_0
-                mean__4 = _M__4_0
-                mean__5 = _M__5_0
-                mean__6 = _M__6_0
-                mean__7 = _M__7_0
-                mean__8 = _M__8_0
-                bc = _c_P__bc[_j]
-                gc = _c_P__gc[_j]
-                gh_f = _c_P__gh_f[_j]
-                gh_g = _c_P__gh_g[_j]
-                gh_i = _c_P__gh_i[_j]
-                gh_o = _c_P__gh_o[_j]
-                gx_f = _c_P__gx_f[_j]
-                gx_g = _c_P__gx_g[_j]
-                gx_i = _c_P__gx_i[_j]
-                gx_o = _c_P__gx_o[_j]
-                c = _c_S__c_0[_j]
-                c__new = _c_S__c_next_0[_j]
-                mv__U_i = _c_X__9_0[_j]
-                mv__U_f = _c_X__9_1[_j]
-                mv__U_g = _c_X__9_2[_j]
-                mv__U_o = _c_X__9_3[_j]
-                da__1 = _c_dA__1_0[_j]
-                da__2 = _c_dA__1_0[_j]
-                da__3 = _c_dA__1_0[_j]
-                da__4 = _c_dA__1_0[_j]
-                da__14 = _c_dA__14_0[_j]
-                da__15 = _c_dA__14_0[_j]
-                da__16 = _c_dA__14_0[_j]
-                da__17 = _c_dA__14_0[_j]
-                da__18 = _c_dA__18_0[_j]
-                da__19 = _c_dA__19_0[_j]
-                da__5 = _c_dA__5_0[_j]
-                da__6 = _c_dA__5_0[_j]
-                da__7 = _c_dA__5_0[_j]
-                da__8 = _c_dA__5_0[_j]
-                dy__out = _c_dy__seq_0[_j]
-                _x0 = gc / np.sqrt(mean__18 + _c_1em05)
-                _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
-                mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
-                _x8 = _c_2 * mh
-                vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
-                sh = np.sqrt(vh + _c_1em05)
-                _x9 = _c_1 / sh
-                mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-                _x2 = -(_c_2 * mx)
-                vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
-                sx = np.sqrt(vx + _c_1em05)
-                _x3 = _c_1 / sx
-                d__h__new = dy__out + g__h__new
-                d__c__new = _x0 * d__h__new * o * (_c_1 - _x1 * _x1) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-                d__o = _x1 * d__h__new
-                _x6 = d__o * o * (_c_1 - o)
-                d__g = d__c__new * i
-                _x7 = d__g * (_c_1 - g * g)
-                d__f = c * d__c__new
-                _x4 = d__f * f * (_c_1 - f)
-                d__i = d__c__new * g
-                _x5 = d__i * i * (_c_1 - i)
-                d__mx = -(_x3 * _x4 * gx_f) - _x3 * _x5 * gx_i - _x3 * _x6 * gx_o - _x3 * _x7 * gx_g + da__14 * (-_x2 - _c_2 * mv__U_i) + da__15 * (-_x2 - _c_2 * mv__U_f) + da__16 * (-_x2 - _c_2 * mv__U_g) + da__17 * (-_x2 - _c_2 * mv__U_o)
-                d__mean__9 = _c_0_25 * d__mx
-                d__mv__W_o = _x6 * _x9 * gh_o + da__4 + da__8 * (-_x8 + _c_2 * mv__W_o)
-                d__mv__W_g = _x7 * _x9 * gh_g + da__3 + da__7 * (-_x8 + _c_2 * mv__W_g)
-                d__mv__W_f = _x4 * _x9 * gh_f + da__2 + da__6 * (-_x8 + _c_2 * mv__W_f)
-                d__mv__W_i = _x5 * _x9 * gh_i + da__1 + da__5 * (-_x8 + _c_2 * mv__W_i)
-                _s0[_j] = d__mv__W_i
-                _s1[_j] = d__mv__W_f
-                _s2[_j] = d__mv__W_g
-                _s3[_j] = d__mv__W_o
-                _s4[_j] = d__mean__9
-            for _j in range(_n):
-                _c_dM__0_0[_j] = _s0[_j]
-            for _j in range(_n):
-                _c_dM__0_1[_j] = _s1[_j]
-            for _j in range(_n):
-                _c_dM__0_2[_j] = _s2[_j]
-            for _j in range(_n):
-                _c_dM__0_3[_j] = _s3[_j]
-            for _j in range(_n):
-                _c_dM__10_0[_j] = _s4[_j]
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
-def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__14, dA__18, dA__19, dX__9, dy__seq, _L, _k):
-    # adjoints ready after the level-1 GEMMs
-    _c_0_25 = _k[_C_0_25]
-    _c_1 = _k[_C_1]
-    _c_1em05 = _k[_C_1EM05]
-    _c_2 = _k[_C_2]
-    G__c = _unowned(G__c)
-    G__h = _unowned(G__h)
-    K__f = _unowned(K__f)
-    K__g = _unowned(K__g)
-    K__i = _unowned(K__i)
-    K__o = _unowned(K__o)
-    M__10 = _unowned(M__10)
-    M__11 = _unowned(M__11)
-    M__12 = _unowned(M__12)
-    M__13 = _unowned(M__13)
-    M__14 = _unowned(M__14)
-    M__15 = _unowned(M__15)
-    M__16 = _unowned(M__16)
-    M__17 = _unowned(M__17)
-    M__18 = _unowned(M__18)
-    M__19 = _unowned(M__19)
-    P__bc = _unowned(P__bc)
-    P__gc = _unowned(P__gc)
-    P__gx_f = _unowned(P__gx_f)
-    P__gx_g = _unowned(P__gx_g)
-    P__gx_i = _unowned(P__gx_i)
-    P__gx_o = _unowned(P__gx_o)
-    S__c = _unowned(S__c)
-    X__9 = _unowned(X__9)
-    dA__10 = _unowned(dA__10)
-    dA__14 = _unowned(dA__14)
-    dA__18 = _unowned(dA__18)
-    dA__19 = _unowned(dA__19)
-    dX__9 = _unowned(dX__9)
-    dy__seq = _unowned(dy__seq)
-    for _b in range(_b0, _b1):
-        _G__c_0 = G__c[_b, :_H]
-        _G__h_0 = G__h[_b, :_H]
-        _K__f_0 = K__f[_t, _b, :_H]
-        _K__g_0 = K__g[_t, _b, :_H]
-        _K__i_0 = K__i[_t, _b, :_H]
-        _K__o_0 = K__o[_t, _b, :_H]
-        _M__10_0 = M__10[_t, _b]
-        _M__11_0 = M__11[_t, _b]
-        _M__12_0 = M__12[_t, _b]
-        _M__13_0 = M__13[_t, _b]
-        _M__14_0 = M__14[_t, _b]
-        _M__15_0 = M__15[_t, _b]
-        _M__16_0 = M__16[_t, _b]
-        _M__17_0 = M__17[_t, _b]
-        _M__18_0 = M__18[_t, _b]
-        _M__19_0 = M__19[_t, _b]
-        _S__c_0 = S__c[_t, _b, :_H]
-        _S__c_next_0 = S__c[_t + 1, _b, :_H]
-        _X__9_0 = X__9[_t, _b, :_H]
-        _X__9_1 = X__9[_t, _b, _H:2 * _H]
-        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
-        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
-        _dA__10_0 = dA__10[_b, :_H]
-        _dA__14_0 = dA__14[_b, :_H]
-        _dA__18_0 = dA__18[_b, :_H]
-        _dA__19_0 = dA__19[_b, :_H]
-        _dX__9_0 = dX__9[_t, _b, :_H]
-        _dX__9_1 = dX__9[_t, _b, _H:2 * _H]
-        _dX__9_2 = dX__9[_t, _b, 2 * _H:3 * _H]
-        _dX__9_3 = dX__9[_t, _b, 3 * _H:4 * _H]
-        _dy__seq_0 = dy__seq[_td, _b, :_H]
-        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
-            for _j in range(_H):
-                _dX__9_0[_j] = 0
-                _dX__9_1[_j] = 0
-                _dX__9_2[_j] = 0
-                _dX__9_3[_j] = 0
             continue
         for _j in range(_H):
             g__c__new = _G__c_0[_j]
@@ -1682,6 +1060,166 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             g = _K__g_0[_j]
             i = _K__i_0[_j]
             o = _K__o_0[_j]
+            mv__W_i = _M__0_0[_j]
+            mv__W_f = _M__0_1[_j]
+            mv__W_g = _M__0_2[_j]
+            mv__W_o = _M__0_3[_j]
+            mean__1 = _M__1_0
+            mean__17 = _M__18_0
+            mean__18 = _M__19_0
+            mean__2 = _M__2_0
+            mean__3 = _M__3_0
+            mean__4 = _M__4_0
+            mean__5 = _M__5_0
+            mean__6 = _M__6_0
+            mean__7 = _M__7_0
+            mean__8 = _M__8_0
+            bc = P__bc[_j]
+            gc = P__gc[_j]
+            gh_f = P__gh_f[_j]
+            gh_g = P__gh_g[_j]
+            gh_i = P__gh_i[_j]
+            gh_o = P__gh_o[_j]
+            c = _S__c_0[_j]
+            c__new = _S__c_next_0[_j]
+            da__1 = _dA__1_0[_j]
+            da__2 = _dA__1_0[_j]
+            da__3 = _dA__1_0[_j]
+            da__4 = _dA__1_0[_j]
+            da__18 = _dA__18_0[_j]
+            da__19 = _dA__19_0[_j]
+            da__5 = _dA__5_0[_j]
+            da__6 = _dA__5_0[_j]
+            da__7 = _dA__5_0[_j]
+            da__8 = _dA__5_0[_j]
+            dy__out = _dy__seq_0[_j]
+            _x0 = gc / np.sqrt(mean__18 + _c_1em05)
+            _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
+            mh = _c_0_25 * mean__1 + _c_0_25 * mean__2 + _c_0_25 * mean__3 + _c_0_25 * mean__4
+            _x2 = _c_2 * mh
+            vh = _c_0_25 * mean__5 + _c_0_25 * mean__6 + _c_0_25 * mean__7 + _c_0_25 * mean__8
+            sh = np.sqrt(vh + _c_1em05)
+            _x3 = _c_1 / sh
+            d__h__new = dy__out + g__h__new
+            d__c__new = _x0 * d__h__new * o * (_c_1 - _x1 * _x1) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
+            d__o = _x1 * d__h__new
+            d__g = d__c__new * i
+            d__f = c * d__c__new
+            d__i = d__c__new * g
+            d__mv__W_o = _x3 * d__o * gh_o * o * (_c_1 - o) + da__4 + da__8 * (-_x2 + _c_2 * mv__W_o)
+            d__mv__W_g = _x3 * d__g * gh_g * (_c_1 - g * g) + da__3 + da__7 * (-_x2 + _c_2 * mv__W_g)
+            d__mv__W_f = _x3 * d__f * f * gh_f * (_c_1 - f) + da__2 + da__6 * (-_x2 + _c_2 * mv__W_f)
+            d__mv__W_i = _x3 * d__i * gh_i * i * (_c_1 - i) + da__1 + da__5 * (-_x2 + _c_2 * mv__W_i)
+            _dM__0_0[_j] = d__mv__W_i
+            _dM__0_1[_j] = d__mv__W_f
+            _dM__0_2[_j] = d__mv__W_g
+            _dM__0_3[_j] = d__mv__W_o
+
+
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _input_level1(_t, _td, _b0, _b1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k):
+    # operands of the input's level-2 means
+    _c_0_25 = _k[_C_0_25]
+    A__14 = _unowned(A__14)
+    A__15 = _unowned(A__15)
+    A__16 = _unowned(A__16)
+    A__17 = _unowned(A__17)
+    M__10 = _unowned(M__10)
+    M__11 = _unowned(M__11)
+    M__12 = _unowned(M__12)
+    M__13 = _unowned(M__13)
+    X__9 = _unowned(X__9)
+    for _b in range(_b0, _b1):
+        _A__14_0 = A__14[_t, _b, :_H]
+        _A__15_0 = A__15[_t, _b, :_H]
+        _A__16_0 = A__16[_t, _b, :_H]
+        _A__17_0 = A__17[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _X__9_0 = X__9[_t, _b, :_H]
+        _X__9_1 = X__9[_t, _b, _H:2 * _H]
+        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
+        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            for _j in range(_H):
+                _A__14_0[_j] = 0
+                _A__15_0[_j] = 0
+                _A__16_0[_j] = 0
+                _A__17_0[_j] = 0
+            continue
+        for _j in range(_H):
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mv__U_i = _X__9_0[_j]
+            mv__U_f = _X__9_1[_j]
+            mv__U_g = _X__9_2[_j]
+            mv__U_o = _X__9_3[_j]
+            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
+            _x0 = -mx
+            _A__14_0[_j] = _pow2(_x0 + mv__U_i)
+            _A__15_0[_j] = _pow2(_x0 + mv__U_f)
+            _A__16_0[_j] = _pow2(_x0 + mv__U_g)
+            _A__17_0[_j] = _pow2(_x0 + mv__U_o)
+
+
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _input_terms(_t, _td, _b0, _b1, _H, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__b_f, P__b_g, P__b_i, P__b_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, _L, _k):
+    # the input's terms of every step, for the recurrence
+    _c_0_25 = _k[_C_0_25]
+    _c_1 = _k[_C_1]
+    _c_1em05 = _k[_C_1EM05]
+    K__xterm__1 = _unowned(K__xterm__1)
+    K__xterm__2 = _unowned(K__xterm__2)
+    K__xterm__3 = _unowned(K__xterm__3)
+    K__xterm__4 = _unowned(K__xterm__4)
+    M__10 = _unowned(M__10)
+    M__11 = _unowned(M__11)
+    M__12 = _unowned(M__12)
+    M__13 = _unowned(M__13)
+    M__14 = _unowned(M__14)
+    M__15 = _unowned(M__15)
+    M__16 = _unowned(M__16)
+    M__17 = _unowned(M__17)
+    P__b_f = _unowned(P__b_f)
+    P__b_g = _unowned(P__b_g)
+    P__b_i = _unowned(P__b_i)
+    P__b_o = _unowned(P__b_o)
+    P__gx_f = _unowned(P__gx_f)
+    P__gx_g = _unowned(P__gx_g)
+    P__gx_i = _unowned(P__gx_i)
+    P__gx_o = _unowned(P__gx_o)
+    X__9 = _unowned(X__9)
+    for _b in range(_b0, _b1):
+        _K__xterm__1_0 = K__xterm__1[_t, _b, :_H]
+        _K__xterm__2_0 = K__xterm__2[_t, _b, :_H]
+        _K__xterm__3_0 = K__xterm__3[_t, _b, :_H]
+        _K__xterm__4_0 = K__xterm__4[_t, _b, :_H]
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__14_0 = M__14[_t, _b]
+        _M__15_0 = M__15[_t, _b]
+        _M__16_0 = M__16[_t, _b]
+        _M__17_0 = M__17[_t, _b]
+        _X__9_0 = X__9[_t, _b, :_H]
+        _X__9_1 = X__9[_t, _b, _H:2 * _H]
+        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
+        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            for _j in range(_H):
+                _K__xterm__1_0[_j] = 0
+                _K__xterm__2_0[_j] = 0
+                _K__xterm__3_0[_j] = 0
+                _K__xterm__4_0[_j] = 0
+            continue
+        for _j in range(_H):
             mean__9 = _M__10_0
             mean__10 = _M__11_0
             mean__11 = _M__12_0
@@ -1690,48 +1228,319 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
             mean__14 = _M__15_0
             mean__15 = _M__16_0
             mean__16 = _M__17_0
-            mean__17 = _M__18_0
-            mean__18 = _M__19_0
-            bc = P__bc[_j]
-            gc = P__gc[_j]
+            b_f = P__b_f[_j]
+            b_g = P__b_g[_j]
+            b_i = P__b_i[_j]
+            b_o = P__b_o[_j]
             gx_f = P__gx_f[_j]
             gx_g = P__gx_g[_j]
             gx_i = P__gx_i[_j]
             gx_o = P__gx_o[_j]
-            c = _S__c_0[_j]
-            c__new = _S__c_next_0[_j]
             mv__U_i = _X__9_0[_j]
             mv__U_f = _X__9_1[_j]
             mv__U_g = _X__9_2[_j]
             mv__U_o = _X__9_3[_j]
-            da__10 = _dA__10_0[_j]
-            da__11 = _dA__10_0[_j]
-            da__12 = _dA__10_0[_j]
-            da__13 = _dA__10_0[_j]
-            da__14 = _dA__14_0[_j]
-            da__15 = _dA__14_0[_j]
-            da__16 = _dA__14_0[_j]
-            da__17 = _dA__14_0[_j]
-            da__18 = _dA__18_0[_j]
-            da__19 = _dA__19_0[_j]
-            dy__out = _dy__seq_0[_j]
-            _x0 = gc / np.sqrt(mean__18 + _c_1em05)
-            _x1 = _tanh(_x0 * (c__new - mean__17) + bc)
             mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
-            _x2 = -(_c_2 * mx)
+            _x1 = -mx
             vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
             sx = np.sqrt(vx + _c_1em05)
-            _x3 = _c_1 / sx
-            d__h__new = dy__out + g__h__new
-            d__c__new = _x0 * d__h__new * o * (_c_1 - _x1 * _x1) + da__18 + da__19 * (_c_2 * c__new - _c_2 * mean__17) + g__c__new
-            d__o = _x1 * d__h__new
-            d__g = d__c__new * i
-            d__f = c * d__c__new
-            d__i = d__c__new * g
-            d__mv__U_o = _x3 * d__o * gx_o * o * (_c_1 - o) + da__13 + da__17 * (_x2 + _c_2 * mv__U_o)
-            d__mv__U_g = _x3 * d__g * gx_g * (_c_1 - g * g) + da__12 + da__16 * (_x2 + _c_2 * mv__U_g)
-            d__mv__U_f = _x3 * d__f * f * gx_f * (_c_1 - f) + da__11 + da__15 * (_x2 + _c_2 * mv__U_f)
-            d__mv__U_i = _x3 * d__i * gx_i * i * (_c_1 - i) + da__10 + da__14 * (_x2 + _c_2 * mv__U_i)
+            _x0 = _c_1 / sx
+            xterm__1 = _x0 * gx_i * (_x1 + mv__U_i) + b_i
+            xterm__2 = _x0 * gx_f * (_x1 + mv__U_f) + b_f
+            xterm__3 = _x0 * gx_g * (_x1 + mv__U_g) + b_g
+            xterm__4 = _x0 * gx_o * (_x1 + mv__U_o) + b_o
+            _K__xterm__1_0[_j] = xterm__1
+            _K__xterm__2_0[_j] = xterm__2
+            _K__xterm__3_0[_j] = xterm__3
+            _K__xterm__4_0[_j] = xterm__4
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, nogil=True)
+def _input_backward_level2(_t, _td, _b0, _b1, _H, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dM__14, dV__gx_f, dV__gx_g, dV__gx_i, dV__gx_o, _L, _k):
+    # adjoints of the input's level-2 means
+    _c_0_25 = _k[_C_0_25]
+    _c_0_5 = _k[_C_0_5]
+    _c_1 = _k[_C_1]
+    _c_1em05 = _k[_C_1EM05]
+    M__10 = _unowned(M__10)
+    M__11 = _unowned(M__11)
+    M__12 = _unowned(M__12)
+    M__13 = _unowned(M__13)
+    M__14 = _unowned(M__14)
+    M__15 = _unowned(M__15)
+    M__16 = _unowned(M__16)
+    M__17 = _unowned(M__17)
+    P__gx_f = _unowned(P__gx_f)
+    P__gx_g = _unowned(P__gx_g)
+    P__gx_i = _unowned(P__gx_i)
+    P__gx_o = _unowned(P__gx_o)
+    X__9 = _unowned(X__9)
+    dK__xterm__1 = _unowned(dK__xterm__1)
+    dK__xterm__2 = _unowned(dK__xterm__2)
+    dK__xterm__3 = _unowned(dK__xterm__3)
+    dK__xterm__4 = _unowned(dK__xterm__4)
+    dM__14 = _unowned(dM__14)
+    dV__gx_f = _unowned(dV__gx_f)
+    dV__gx_g = _unowned(dV__gx_g)
+    dV__gx_i = _unowned(dV__gx_i)
+    dV__gx_o = _unowned(dV__gx_o)
+    for _b in range(_b0, _b1):
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__14_0 = M__14[_t, _b]
+        _M__15_0 = M__15[_t, _b]
+        _M__16_0 = M__16[_t, _b]
+        _M__17_0 = M__17[_t, _b]
+        _X__9_0 = X__9[_t, _b, :_H]
+        _X__9_1 = X__9[_t, _b, _H:2 * _H]
+        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
+        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
+        _dK__xterm__1_0 = dK__xterm__1[_t, _b, :_H]
+        _dK__xterm__2_0 = dK__xterm__2[_t, _b, :_H]
+        _dK__xterm__3_0 = dK__xterm__3[_t, _b, :_H]
+        _dK__xterm__4_0 = dK__xterm__4[_t, _b, :_H]
+        _dM__14_0 = dM__14[_t, _b, :_H]
+        _dV__gx_f_0 = dV__gx_f[_t, _b, :_H]
+        _dV__gx_g_0 = dV__gx_g[_t, _b, :_H]
+        _dV__gx_i_0 = dV__gx_i[_t, _b, :_H]
+        _dV__gx_o_0 = dV__gx_o[_t, _b, :_H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            for _j in range(_H):
+                _dM__14_0[_j] = 0
+                _dV__gx_i_0[_j] = 0
+                _dV__gx_f_0[_j] = 0
+                _dV__gx_g_0[_j] = 0
+                _dV__gx_o_0[_j] = 0
+            continue
+        for _j in range(_H):
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__13 = _M__14_0
+            mean__14 = _M__15_0
+            mean__15 = _M__16_0
+            mean__16 = _M__17_0
+            gx_f = P__gx_f[_j]
+            gx_g = P__gx_g[_j]
+            gx_i = P__gx_i[_j]
+            gx_o = P__gx_o[_j]
+            mv__U_i = _X__9_0[_j]
+            mv__U_f = _X__9_1[_j]
+            mv__U_g = _X__9_2[_j]
+            mv__U_o = _X__9_3[_j]
+            d__xterm__1 = _dK__xterm__1_0[_j]
+            d__xterm__2 = _dK__xterm__2_0[_j]
+            d__xterm__3 = _dK__xterm__3_0[_j]
+            d__xterm__4 = _dK__xterm__4_0[_j]
+            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
+            _x2 = -mx
+            _x3 = d__xterm__1 * (_x2 + mv__U_i)
+            _x4 = d__xterm__2 * (_x2 + mv__U_f)
+            _x5 = d__xterm__3 * (_x2 + mv__U_g)
+            _x6 = d__xterm__4 * (_x2 + mv__U_o)
+            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
+            _x0 = np.sqrt(vx + _c_1em05)
+            sx = _x0
+            _x1 = _c_1 / (sx * sx)
+            _x7 = _c_1 / sx
+            d__sx = -(_x1 * _x3 * gx_i) - _x1 * _x4 * gx_f - _x1 * _x5 * gx_g - _x1 * _x6 * gx_o
+            d__vx = _c_0_5 * d__sx / _x0
+            d__mean__13 = _c_0_25 * d__vx
+            d__gx_i = _x3 * _x7
+            d__gx_f = _x4 * _x7
+            d__gx_g = _x5 * _x7
+            d__gx_o = _x6 * _x7
+            _dM__14_0[_j] = d__mean__13
+            _dV__gx_i_0[_j] = d__gx_i
+            _dV__gx_f_0[_j] = d__gx_f
+            _dV__gx_g_0[_j] = d__gx_g
+            _dV__gx_o_0[_j] = d__gx_o
+
+
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _input_backward_level1(_t, _td, _b0, _b1, _H, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, dA__14, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dM__10, _L, _k):
+    # adjoints of the input's level-1 means
+    _c_0_25 = _k[_C_0_25]
+    _c_1 = _k[_C_1]
+    _c_1em05 = _k[_C_1EM05]
+    _c_2 = _k[_C_2]
+    M__10 = _unowned(M__10)
+    M__11 = _unowned(M__11)
+    M__12 = _unowned(M__12)
+    M__13 = _unowned(M__13)
+    M__14 = _unowned(M__14)
+    M__15 = _unowned(M__15)
+    M__16 = _unowned(M__16)
+    M__17 = _unowned(M__17)
+    P__gx_f = _unowned(P__gx_f)
+    P__gx_g = _unowned(P__gx_g)
+    P__gx_i = _unowned(P__gx_i)
+    P__gx_o = _unowned(P__gx_o)
+    X__9 = _unowned(X__9)
+    dA__14 = _unowned(dA__14)
+    dK__xterm__1 = _unowned(dK__xterm__1)
+    dK__xterm__2 = _unowned(dK__xterm__2)
+    dK__xterm__3 = _unowned(dK__xterm__3)
+    dK__xterm__4 = _unowned(dK__xterm__4)
+    dM__10 = _unowned(dM__10)
+    for _b in range(_b0, _b1):
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__14_0 = M__14[_t, _b]
+        _M__15_0 = M__15[_t, _b]
+        _M__16_0 = M__16[_t, _b]
+        _M__17_0 = M__17[_t, _b]
+        _X__9_0 = X__9[_t, _b, :_H]
+        _X__9_1 = X__9[_t, _b, _H:2 * _H]
+        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
+        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
+        _dA__14_0 = dA__14[_t, _b]
+        _dK__xterm__1_0 = dK__xterm__1[_t, _b, :_H]
+        _dK__xterm__2_0 = dK__xterm__2[_t, _b, :_H]
+        _dK__xterm__3_0 = dK__xterm__3[_t, _b, :_H]
+        _dK__xterm__4_0 = dK__xterm__4[_t, _b, :_H]
+        _dM__10_0 = dM__10[_t, _b, :_H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            for _j in range(_H):
+                _dM__10_0[_j] = 0
+            continue
+        for _j in range(_H):
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__13 = _M__14_0
+            mean__14 = _M__15_0
+            mean__15 = _M__16_0
+            mean__16 = _M__17_0
+            gx_f = P__gx_f[_j]
+            gx_g = P__gx_g[_j]
+            gx_i = P__gx_i[_j]
+            gx_o = P__gx_o[_j]
+            mv__U_i = _X__9_0[_j]
+            mv__U_f = _X__9_1[_j]
+            mv__U_g = _X__9_2[_j]
+            mv__U_o = _X__9_3[_j]
+            da__14 = _dA__14_0
+            da__15 = _dA__14_0
+            da__16 = _dA__14_0
+            da__17 = _dA__14_0
+            d__xterm__1 = _dK__xterm__1_0[_j]
+            d__xterm__2 = _dK__xterm__2_0[_j]
+            d__xterm__3 = _dK__xterm__3_0[_j]
+            d__xterm__4 = _dK__xterm__4_0[_j]
+            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
+            _x1 = -(_c_2 * mx)
+            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
+            sx = np.sqrt(vx + _c_1em05)
+            _x0 = _c_1 / sx
+            d__mx = -(_x0 * d__xterm__1 * gx_i) - _x0 * d__xterm__2 * gx_f - _x0 * d__xterm__3 * gx_g - _x0 * d__xterm__4 * gx_o + da__14 * (-_x1 - _c_2 * mv__U_i) + da__15 * (-_x1 - _c_2 * mv__U_f) + da__16 * (-_x1 - _c_2 * mv__U_g) + da__17 * (-_x1 - _c_2 * mv__U_o)
+            d__mean__9 = _c_0_25 * d__mx
+            _dM__10_0[_j] = d__mean__9
+
+
+# inlined into its driver: LLVM optimizes it once there, not also on its own
+@numba.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _input_backward_level0(_t, _td, _b0, _b1, _H, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, dA__10, dA__14, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dX__9, _L, _k):
+    # the input's gradients after BPTT
+    _c_0_25 = _k[_C_0_25]
+    _c_1 = _k[_C_1]
+    _c_1em05 = _k[_C_1EM05]
+    _c_2 = _k[_C_2]
+    M__10 = _unowned(M__10)
+    M__11 = _unowned(M__11)
+    M__12 = _unowned(M__12)
+    M__13 = _unowned(M__13)
+    M__14 = _unowned(M__14)
+    M__15 = _unowned(M__15)
+    M__16 = _unowned(M__16)
+    M__17 = _unowned(M__17)
+    P__gx_f = _unowned(P__gx_f)
+    P__gx_g = _unowned(P__gx_g)
+    P__gx_i = _unowned(P__gx_i)
+    P__gx_o = _unowned(P__gx_o)
+    X__9 = _unowned(X__9)
+    dA__10 = _unowned(dA__10)
+    dA__14 = _unowned(dA__14)
+    dK__xterm__1 = _unowned(dK__xterm__1)
+    dK__xterm__2 = _unowned(dK__xterm__2)
+    dK__xterm__3 = _unowned(dK__xterm__3)
+    dK__xterm__4 = _unowned(dK__xterm__4)
+    dX__9 = _unowned(dX__9)
+    for _b in range(_b0, _b1):
+        _M__10_0 = M__10[_t, _b]
+        _M__11_0 = M__11[_t, _b]
+        _M__12_0 = M__12[_t, _b]
+        _M__13_0 = M__13[_t, _b]
+        _M__14_0 = M__14[_t, _b]
+        _M__15_0 = M__15[_t, _b]
+        _M__16_0 = M__16[_t, _b]
+        _M__17_0 = M__17[_t, _b]
+        _X__9_0 = X__9[_t, _b, :_H]
+        _X__9_1 = X__9[_t, _b, _H:2 * _H]
+        _X__9_2 = X__9[_t, _b, 2 * _H:3 * _H]
+        _X__9_3 = X__9[_t, _b, 3 * _H:4 * _H]
+        _dA__10_0 = dA__10[_t, _b]
+        _dA__14_0 = dA__14[_t, _b]
+        _dK__xterm__1_0 = dK__xterm__1[_t, _b, :_H]
+        _dK__xterm__2_0 = dK__xterm__2[_t, _b, :_H]
+        _dK__xterm__3_0 = dK__xterm__3[_t, _b, :_H]
+        _dK__xterm__4_0 = dK__xterm__4[_t, _b, :_H]
+        _dX__9_0 = dX__9[_t, _b, :_H]
+        _dX__9_1 = dX__9[_t, _b, _H:2 * _H]
+        _dX__9_2 = dX__9[_t, _b, 2 * _H:3 * _H]
+        _dX__9_3 = dX__9[_t, _b, 3 * _H:4 * _H]
+        if _t >= _L[_b]:  # past this sequence's end: states frozen, gradients pass through
+            for _j in range(_H):
+                _dX__9_0[_j] = 0
+                _dX__9_1[_j] = 0
+                _dX__9_2[_j] = 0
+                _dX__9_3[_j] = 0
+            continue
+        for _j in range(_H):
+            mean__9 = _M__10_0
+            mean__10 = _M__11_0
+            mean__11 = _M__12_0
+            mean__12 = _M__13_0
+            mean__13 = _M__14_0
+            mean__14 = _M__15_0
+            mean__15 = _M__16_0
+            mean__16 = _M__17_0
+            gx_f = P__gx_f[_j]
+            gx_g = P__gx_g[_j]
+            gx_i = P__gx_i[_j]
+            gx_o = P__gx_o[_j]
+            mv__U_i = _X__9_0[_j]
+            mv__U_f = _X__9_1[_j]
+            mv__U_g = _X__9_2[_j]
+            mv__U_o = _X__9_3[_j]
+            da__10 = _dA__10_0
+            da__11 = _dA__10_0
+            da__12 = _dA__10_0
+            da__13 = _dA__10_0
+            da__14 = _dA__14_0
+            da__15 = _dA__14_0
+            da__16 = _dA__14_0
+            da__17 = _dA__14_0
+            d__xterm__1 = _dK__xterm__1_0[_j]
+            d__xterm__2 = _dK__xterm__2_0[_j]
+            d__xterm__3 = _dK__xterm__3_0[_j]
+            d__xterm__4 = _dK__xterm__4_0[_j]
+            mx = _c_0_25 * mean__10 + _c_0_25 * mean__11 + _c_0_25 * mean__12 + _c_0_25 * mean__9
+            _x1 = -(_c_2 * mx)
+            vx = _c_0_25 * mean__13 + _c_0_25 * mean__14 + _c_0_25 * mean__15 + _c_0_25 * mean__16
+            sx = np.sqrt(vx + _c_1em05)
+            _x0 = _c_1 / sx
+            d__mv__U_o = _x0 * d__xterm__4 * gx_o + da__13 + da__17 * (_x1 + _c_2 * mv__U_o)
+            d__mv__U_g = _x0 * d__xterm__3 * gx_g + da__12 + da__16 * (_x1 + _c_2 * mv__U_g)
+            d__mv__U_f = _x0 * d__xterm__2 * gx_f + da__11 + da__15 * (_x1 + _c_2 * mv__U_f)
+            d__mv__U_i = _x0 * d__xterm__1 * gx_i + da__10 + da__14 * (_x1 + _c_2 * mv__U_i)
             _dX__9_0[_j] = d__mv__U_i
             _dX__9_1[_j] = d__mv__U_f
             _dX__9_2[_j] = d__mv__U_g
@@ -1739,7 +1548,7 @@ def _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, 
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__5, A__6, A__7, A__8, A__14, A__15, A__16, A__17, A__18, A__19, K__i, K__f, K__g, K__o, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__5, A__6, A__7, A__8, A__14, A__15, A__16, A__17, A__18, A__19, K__i, K__f, K__g, K__o, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
     # Steps _t0.._t1 of the recurrence for batch rows _b0.._b1 (rows never mix, so row
     # blocks may run at once; steps come in chunks, so that an interrupt waits for one).
     _H = S__h.shape[2]
@@ -1748,34 +1557,25 @@ def _forward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5,
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t0, _t1):
         _step_product(S__h[_t, _b0:_b1], Wt__0__panels, M__0[_t, _b0:_b1], _tail)  # (W_i, W_f, W_g, W_o) @ h
-        _row_means(X__9[_t], _b0, _b1, 0, _H, M__10[_t])  # mean((U_i @ x))
-        _row_means(X__9[_t], _b0, _b1, _H, 2 * _H, M__11[_t])  # mean((U_f @ x))
-        _row_means(X__9[_t], _b0, _b1, 2 * _H, 3 * _H, M__12[_t])  # mean((U_g @ x))
-        _row_means(X__9[_t], _b0, _b1, 3 * _H, 4 * _H, M__13[_t])  # mean((U_o @ x))
-        _forward_level1(_t, 0, _b0, _b1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k)
         _row_means(M__0[_t], _b0, _b1, 0, _H, M__1[_t])  # mean((W_i @ h))
         _row_means(M__0[_t], _b0, _b1, _H, 2 * _H, M__2[_t])  # mean((W_f @ h))
         _row_means(M__0[_t], _b0, _b1, 2 * _H, 3 * _H, M__3[_t])  # mean((W_g @ h))
         _row_means(M__0[_t], _b0, _b1, 3 * _H, 4 * _H, M__4[_t])  # mean((W_o @ h))
-        _row_means(A__14, _b0, _b1, 0, _H, M__14[_t])  # mean(((U_i @ x) - mx)**2)
-        _row_means(A__15, _b0, _b1, 0, _H, M__15[_t])  # mean(((U_f @ x) - mx)**2)
-        _row_means(A__16, _b0, _b1, 0, _H, M__16[_t])  # mean(((U_g @ x) - mx)**2)
-        _row_means(A__17, _b0, _b1, 0, _H, M__17[_t])  # mean(((U_o @ x) - mx)**2)
         _forward_level2(_t, 0, _b0, _b1, _H, A__5, A__6, A__7, A__8, M__0, M__1, M__2, M__3, M__4, _L, _k)
         _row_means(A__5, _b0, _b1, 0, _H, M__5[_t])  # mean(((W_i @ h) - mh)**2)
         _row_means(A__6, _b0, _b1, 0, _H, M__6[_t])  # mean(((W_f @ h) - mh)**2)
         _row_means(A__7, _b0, _b1, 0, _H, M__7[_t])  # mean(((W_g @ h) - mh)**2)
         _row_means(A__8, _b0, _b1, 0, _H, M__8[_t])  # mean(((W_o @ h) - mh)**2)
-        _forward_level3(_t, 0, _b0, _b1, _H, A__18, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k)
+        _forward_level3(_t, 0, _b0, _b1, _H, A__18, K__xterm__1, K__xterm__2, K__xterm__3, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__gh_f, P__gh_g, P__gh_i, S__c, _L, _k)
         _row_means(A__18, _b0, _b1, 0, _H, M__18[_t])  # mean(c')
-        _forward_level4(_t, 0, _b0, _b1, _H, A__19, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__gh_f, P__gh_g, P__gh_i, P__gx_f, P__gx_g, P__gx_i, S__c, X__9, _L, _k)
+        _forward_level4(_t, 0, _b0, _b1, _H, A__19, K__xterm__1, K__xterm__2, K__xterm__3, M__0, M__1, M__18, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__gh_f, P__gh_g, P__gh_i, S__c, _L, _k)
         _row_means(A__19, _b0, _b1, 0, _H, M__19[_t])  # mean((c' - mean(c'))**2)
-        _forward_step(_t, 0, _b0, _b1, _H, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__b_f, P__b_g, P__b_i, P__b_o, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, S__h, X__9, _L, _k)
+        _forward_step(_t, 0, _b0, _b1, _H, K__f, K__g, K__i, K__o, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, S__h, _L, _k)
         _copy_rows(S__h[_t + 1], y__seq[_t], _b0, _b1)  # the output, while in cache
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, K__i, K__f, K__g, K__o, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__5, dM__10, dM__14, dM__18, dM__19, dX__9, dA__1, dA__5, dA__10, dA__14, dA__18, dA__19, dV__gh_o, dV__gx_o, dV__b_o, dV__gc, dV__bc, dR__gh_i, dR__gx_i, dR__b_i, dR__gh_f, dR__gx_f, dR__b_f, dR__gh_g, dR__gx_g, dR__b_g, dP__dV__gh_o, dP__dV__gx_o, dP__dV__b_o, dP__dV__gc, dP__dV__bc, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, K__i, K__f, K__g, K__o, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__5, dM__10, dM__14, dM__18, dM__19, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dX__9, dA__1, dA__5, dA__10, dA__14, dA__18, dA__19, dV__gx_i, dV__gx_f, dV__gx_g, dV__gh_o, dV__gx_o, dV__gc, dV__bc, dR__gh_i, dR__gh_f, dR__gh_g, dP__dV__gh_o, dP__dV__gc, dP__dV__bc, dP__dV__gx_i, dP__dK__xterm__1, dP__dV__gx_f, dP__dK__xterm__2, dP__dV__gx_g, dP__dK__xterm__3, dP__dV__gx_o, dP__dK__xterm__4, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
     # BPTT for batch rows _b0.._b1 from step _t1 - 1 down to _t0. The carries (the state
     # gradients) come in and go out in G__h, G__c, so the next chunk of steps picks them up.
     _H = S__h.shape[2]
@@ -1784,25 +1584,61 @@ def _backward_rows(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5
     _tail = np.empty((_TILE_ROWS, _PANEL // x__rows.itemsize), x__rows.dtype)
     for _t in range(_t1 - 1, _t0 - 1, -1):
         _td = _t if _has_dy else 0
-        _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, X__9, dM__19, dV__b_o, dV__bc, dV__gc, dV__gh_o, dV__gx_o, dy__seq, _L, _k)
+        _backward_level5(_t, _td, _b0, _b1, _H, G__h, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, S__c, dK__xterm__4, dM__19, dV__bc, dV__gc, dV__gh_o, dy__seq, _L, _k)
         _row_means(dM__19, _b0, _b1, 0, _H, dA__19)  # d((c' - mean(c'))**2) from d(mean((c' - mean(c'))**2))
         _backward_level4(_t, _td, _b0, _b1, _H, G__h, K__o, M__18, M__19, P__bc, P__gc, S__c, dA__19, dM__18, dy__seq, _L, _k)
         _row_means(dM__18, _b0, _b1, 0, _H, dA__18)  # d(c') from d(mean(c'))
-        _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, X__9, dA__18, dA__19, dM__5, dR__b_f, dR__b_g, dR__b_i, dR__gh_f, dR__gh_g, dR__gh_i, dR__gx_f, dR__gx_g, dR__gx_i, dy__seq, _L, _k)
+        _backward_level3(_t, _td, _b0, _b1, _H, G__c, G__h, Gn__c, K__f, K__g, K__i, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, dA__18, dA__19, dK__xterm__1, dK__xterm__2, dK__xterm__3, dM__5, dR__gh_f, dR__gh_g, dR__gh_i, dy__seq, _L, _k)
         _row_means(dM__5, _b0, _b1, 0, _H, dA__5)  # d(((W_i @ h) - mh)**2) from d(mean(((W_i @ h) - mh)**2))
-        _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__18, dA__19, dA__5, dM__1, dM__14, dy__seq, _L, _k)
+        _backward_level2(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, dA__18, dA__19, dA__5, dM__1, dy__seq, _L, _k)
         _row_means(dM__1, _b0, _b1, 0, _H, dA__1)  # d((W_i @ h)) from d(mean((W_i @ h)))
-        _row_means(dM__14, _b0, _b1, 0, _H, dA__14)  # d(((U_i @ x) - mx)**2) from d(mean(((U_i @ x) - mx)**2))
-        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__1, dA__14, dA__18, dA__19, dA__5, dM__0, dM__10, dy__seq, _L, _k)
+        _backward_level1(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__0, M__1, M__18, M__19, M__2, M__3, M__4, M__5, M__6, M__7, M__8, P__bc, P__gc, P__gh_f, P__gh_g, P__gh_i, P__gh_o, S__c, dA__1, dA__18, dA__19, dA__5, dM__0, dy__seq, _L, _k)
         _step_product(dM__0[_t, _b0:_b1], W__0__panels, Gn__h[_b0:_b1], _tail)  # d(h) from d(W_i, W_f, W_g, W_o @ h)
-        _row_means(dM__10, _b0, _b1, 0, _H, dA__10)  # d((U_i @ x)) from d(mean((U_i @ x)))
-        _backward_level0(_t, _td, _b0, _b1, _H, G__c, G__h, K__f, K__g, K__i, K__o, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, P__bc, P__gc, P__gx_f, P__gx_g, P__gx_i, P__gx_o, S__c, X__9, dA__10, dA__14, dA__18, dA__19, dX__9, dy__seq, _L, _k)
         _freeze_rows(_t, _L, G__h, Gn__h, _b0, _b1)  # a carry the product wrote
         G__h, Gn__h = Gn__h, G__h
         G__c, Gn__c = Gn__c, G__c
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__h, Gn__h, _b0, _b1)
         _copy_rows(G__c, Gn__c, _b0, _b1)
+
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _forward_stage(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, A__5, A__6, A__7, A__8, A__14, A__15, A__16, A__17, A__18, A__19, K__i, K__f, K__g, K__o, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, Wt__9, Wt__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, y__seq, _L, _k, _b0, _b1, _t0, _t1):
+    # Before the recurrence, the input's terms of every step (pass hoist_input_norms): the
+    # driver passes the [T, B] arrays as one step of T * B rows, rows _b0.._b1 of them.
+    _H = S__h.shape[2]
+    if _t1 <= _t0 or _b1 <= _b0:
+        return
+    _t = 0
+    for _c0 in range(_b0, _b1, _STAGE_ROWS):
+        _c1 = min(_c0 + _STAGE_ROWS, _b1)
+        _row_means(X__9[_t], _c0, _c1, 0, _H, M__10[_t])  # mean((U_i @ x))
+        _row_means(X__9[_t], _c0, _c1, _H, 2 * _H, M__11[_t])  # mean((U_f @ x))
+        _row_means(X__9[_t], _c0, _c1, 2 * _H, 3 * _H, M__12[_t])  # mean((U_g @ x))
+        _row_means(X__9[_t], _c0, _c1, 3 * _H, 4 * _H, M__13[_t])  # mean((U_o @ x))
+        _input_level1(_t, 0, _c0, _c1, _H, A__14, A__15, A__16, A__17, M__10, M__11, M__12, M__13, X__9, _L, _k)
+        _row_means(A__14[_t], _c0, _c1, 0, _H, M__14[_t])  # mean(((U_i @ x) - mx)**2)
+        _row_means(A__15[_t], _c0, _c1, 0, _H, M__15[_t])  # mean(((U_f @ x) - mx)**2)
+        _row_means(A__16[_t], _c0, _c1, 0, _H, M__16[_t])  # mean(((U_g @ x) - mx)**2)
+        _row_means(A__17[_t], _c0, _c1, 0, _H, M__17[_t])  # mean(((U_o @ x) - mx)**2)
+        _input_terms(_t, 0, _c0, _c1, _H, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__b_f, P__b_g, P__b_i, P__b_o, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, _L, _k)
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _backward_stage(x__rows, S__h, S__c, X__9, M__0, M__1, M__2, M__3, M__4, M__5, M__6, M__7, M__8, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, M__18, M__19, K__i, K__f, K__g, K__o, K__xterm__1, K__xterm__2, K__xterm__3, K__xterm__4, W__9, W__0__panels, P__gh_i, P__gx_i, P__b_i, P__gh_f, P__gx_f, P__b_f, P__gh_g, P__gx_g, P__b_g, P__gh_o, P__gx_o, P__b_o, P__gc, P__bc, dy__seq, G__h, G__c, Gn__h, Gn__c, dM__0, dM__1, dM__5, dM__10, dM__14, dM__18, dM__19, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dX__9, dA__1, dA__5, dA__10, dA__14, dA__18, dA__19, dV__gx_i, dV__gx_f, dV__gx_g, dV__gh_o, dV__gx_o, dV__gc, dV__bc, dR__gh_i, dR__gh_f, dR__gh_g, dP__dV__gh_o, dP__dV__gc, dP__dV__bc, dP__dV__gx_i, dP__dK__xterm__1, dP__dV__gx_f, dP__dK__xterm__2, dP__dV__gx_g, dP__dK__xterm__3, dP__dV__gx_o, dP__dK__xterm__4, dW__0, dW__9, dx__rows, _L, _has_dy, _k, _b0, _b1, _t0, _t1):
+    # After BPTT, the gradients through the input's terms, over the same rows.
+    _H = S__h.shape[2]
+    if _t1 <= _t0 or _b1 <= _b0:
+        return
+    _t = 0
+    for _c0 in range(_b0, _b1, _STAGE_ROWS):
+        _c1 = min(_c0 + _STAGE_ROWS, _b1)
+        _input_backward_level2(_t, 0, _c0, _c1, _H, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dM__14, dV__gx_f, dV__gx_g, dV__gx_i, dV__gx_o, _L, _k)
+        _row_means(dM__14[_t], _c0, _c1, 0, _H, dA__14[_t])  # d(((U_i @ x) - mx)**2) from d(mean(((U_i @ x) - mx)**2))
+        _input_backward_level1(_t, 0, _c0, _c1, _H, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, dA__14, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dM__10, _L, _k)
+        _row_means(dM__10[_t], _c0, _c1, 0, _H, dA__10[_t])  # d((U_i @ x)) from d(mean((U_i @ x)))
+        _input_backward_level0(_t, 0, _c0, _c1, _H, M__10, M__11, M__12, M__13, M__14, M__15, M__16, M__17, P__gx_f, P__gx_g, P__gx_i, P__gx_o, X__9, dA__10, dA__14, dK__xterm__1, dK__xterm__2, dK__xterm__3, dK__xterm__4, dX__9, _L, _k)
 
 
 _CELL = _Cell(
@@ -1841,16 +1677,20 @@ _CELL = _Cell(
         _Array('A__6', 'scratch', shape=('B', 'H')),
         _Array('A__7', 'scratch', shape=('B', 'H')),
         _Array('A__8', 'scratch', shape=('B', 'H')),
-        _Array('A__14', 'scratch', shape=('B', 'H')),
-        _Array('A__15', 'scratch', shape=('B', 'H')),
-        _Array('A__16', 'scratch', shape=('B', 'H')),
-        _Array('A__17', 'scratch', shape=('B', 'H')),
+        _Array('A__14', 'work', shape=('T', 'B', 'H')),
+        _Array('A__15', 'work', shape=('T', 'B', 'H')),
+        _Array('A__16', 'work', shape=('T', 'B', 'H')),
+        _Array('A__17', 'work', shape=('T', 'B', 'H')),
         _Array('A__18', 'scratch', shape=('B', 'H')),
         _Array('A__19', 'scratch', shape=('B', 'H')),
         _Array('K__i', 'tape', shape=('T', 'B', 'H')),
         _Array('K__f', 'tape', shape=('T', 'B', 'H')),
         _Array('K__g', 'tape', shape=('T', 'B', 'H')),
         _Array('K__o', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__1', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__2', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__3', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__4', 'tape', shape=('T', 'B', 'H')),
         _Array('Wt__9', 'weights', group=9, transpose=True),
         _Array('Wt__0__panels', 'panels', group=0, transpose=True),
         _Array('P__gh_i', 'vector', param='gh_i'),
@@ -1897,6 +1737,10 @@ _CELL = _Cell(
         _Array('K__f', 'tape', shape=('T', 'B', 'H')),
         _Array('K__g', 'tape', shape=('T', 'B', 'H')),
         _Array('K__o', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__1', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__2', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__3', 'tape', shape=('T', 'B', 'H')),
+        _Array('K__xterm__4', 'tape', shape=('T', 'B', 'H')),
         _Array('W__9', 'weights', group=9),
         _Array('W__0__panels', 'panels', group=0),
         _Array('P__gh_i', 'vector', param='gh_i'),
@@ -1921,36 +1765,42 @@ _CELL = _Cell(
         _Array('dM__0', 'work', shape=('T', 'B', '4H')),
         _Array('dM__1', 'scratch', shape=('B', 'H')),
         _Array('dM__5', 'scratch', shape=('B', 'H')),
-        _Array('dM__10', 'scratch', shape=('B', 'H')),
-        _Array('dM__14', 'scratch', shape=('B', 'H')),
+        _Array('dM__10', 'work', shape=('T', 'B', 'H')),
+        _Array('dM__14', 'work', shape=('T', 'B', 'H')),
         _Array('dM__18', 'scratch', shape=('B', 'H')),
         _Array('dM__19', 'scratch', shape=('B', 'H')),
+        _Array('dK__xterm__1', 'work', shape=('T', 'B', 'H')),
+        _Array('dK__xterm__2', 'work', shape=('T', 'B', 'H')),
+        _Array('dK__xterm__3', 'work', shape=('T', 'B', 'H')),
+        _Array('dK__xterm__4', 'work', shape=('T', 'B', 'H')),
         _Array('dX__9', 'work', shape=('T', 'B', '4H')),
         _Array('dA__1', 'scratch', shape=('B', 'H')),
         _Array('dA__5', 'scratch', shape=('B', 'H')),
-        _Array('dA__10', 'scratch', shape=('B', 'H')),
-        _Array('dA__14', 'scratch', shape=('B', 'H')),
+        _Array('dA__10', 'work', shape=('T', 'B')),
+        _Array('dA__14', 'work', shape=('T', 'B')),
         _Array('dA__18', 'scratch', shape=('B', 'H')),
         _Array('dA__19', 'scratch', shape=('B', 'H')),
+        _Array('dV__gx_i', 'work', shape=('T', 'B', 'H')),
+        _Array('dV__gx_f', 'work', shape=('T', 'B', 'H')),
+        _Array('dV__gx_g', 'work', shape=('T', 'B', 'H')),
         _Array('dV__gh_o', 'work', shape=('T', 'B', 'H')),
         _Array('dV__gx_o', 'work', shape=('T', 'B', 'H')),
-        _Array('dV__b_o', 'work', shape=('T', 'B', 'H')),
         _Array('dV__gc', 'work', shape=('T', 'B', 'H')),
         _Array('dV__bc', 'work', shape=('T', 'B', 'H')),
         _Array('dR__gh_i', 'vector_rows', shape=('B', 'H')),
-        _Array('dR__gx_i', 'vector_rows', shape=('B', 'H')),
-        _Array('dR__b_i', 'vector_rows', shape=('B', 'H')),
         _Array('dR__gh_f', 'vector_rows', shape=('B', 'H')),
-        _Array('dR__gx_f', 'vector_rows', shape=('B', 'H')),
-        _Array('dR__b_f', 'vector_rows', shape=('B', 'H')),
         _Array('dR__gh_g', 'vector_rows', shape=('B', 'H')),
-        _Array('dR__gx_g', 'vector_rows', shape=('B', 'H')),
-        _Array('dR__b_g', 'vector_rows', shape=('B', 'H')),
         _Array('dP__dV__gh_o', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__gx_o', 'vector_grad', shape=('1', 'H')),
-        _Array('dP__dV__b_o', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dV__gc', 'vector_grad', shape=('1', 'H')),
         _Array('dP__dV__bc', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dV__gx_i', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dK__xterm__1', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dV__gx_f', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dK__xterm__2', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dV__gx_g', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dK__xterm__3', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dV__gx_o', 'vector_grad', shape=('1', 'H')),
+        _Array('dP__dK__xterm__4', 'vector_grad', shape=('1', 'H')),
         _Array('dW__0', 'weight_grad', shape=('H', '4H')),
         _Array('dW__9', 'weight_grad', shape=('I', '4H')),
         _Array('dx__rows', 'dx', shape=('T*B', 'I')),
@@ -1965,21 +1815,21 @@ _CELL = _Cell(
         "U_g": (("dW__9", 2), ),
         "U_o": (("dW__9", 3), ),
         "gh_i": (("dR__gh_i", 0), ),
-        "gx_i": (("dR__gx_i", 0), ),
-        "b_i": (("dR__b_i", 0), ),
+        "gx_i": (("dP__dV__gx_i", 0), ),
+        "b_i": (("dP__dK__xterm__1", 0), ),
         "gh_f": (("dR__gh_f", 0), ),
-        "gx_f": (("dR__gx_f", 0), ),
-        "b_f": (("dR__b_f", 0), ),
+        "gx_f": (("dP__dV__gx_f", 0), ),
+        "b_f": (("dP__dK__xterm__2", 0), ),
         "gh_g": (("dR__gh_g", 0), ),
-        "gx_g": (("dR__gx_g", 0), ),
-        "b_g": (("dR__b_g", 0), ),
+        "gx_g": (("dP__dV__gx_g", 0), ),
+        "b_g": (("dP__dK__xterm__3", 0), ),
         "gh_o": (("dP__dV__gh_o", 0), ),
         "gx_o": (("dP__dV__gx_o", 0), ),
-        "b_o": (("dP__dV__b_o", 0), ),
+        "b_o": (("dP__dK__xterm__4", 0), ),
         "gc": (("dP__dV__gc", 0), ),
         "bc": (("dP__dV__bc", 0), ),
     },
-    drivers=_Drivers(_forward_rows, _backward_rows),
+    drivers=_Drivers(_forward_rows, _backward_rows, _forward_stage, _backward_stage),
     input_products=(
         _Product(_Rows('x__rows', columns='I'), _Rows('Wt__9'), _Rows('X__9', columns='4H'), comment='(U_i, U_f, U_g, U_o) @ x'),
     ),
@@ -1992,10 +1842,16 @@ _CELL = _Cell(
     ),
     vector_sums=(
         _VectorSum(_Rows('dV__gh_o', columns='H'), (0,), 'dP__dV__gh_o'),
-        _VectorSum(_Rows('dV__gx_o', columns='H'), (0,), 'dP__dV__gx_o'),
-        _VectorSum(_Rows('dV__b_o', columns='H'), (0,), 'dP__dV__b_o'),
         _VectorSum(_Rows('dV__gc', columns='H'), (0,), 'dP__dV__gc'),
         _VectorSum(_Rows('dV__bc', columns='H'), (0,), 'dP__dV__bc'),
+        _VectorSum(_Rows('dV__gx_i', columns='H'), (0,), 'dP__dV__gx_i'),
+        _VectorSum(_Rows('dK__xterm__1', columns='H'), (0,), 'dP__dK__xterm__1'),
+        _VectorSum(_Rows('dV__gx_f', columns='H'), (0,), 'dP__dV__gx_f'),
+        _VectorSum(_Rows('dK__xterm__2', columns='H'), (0,), 'dP__dK__xterm__2'),
+        _VectorSum(_Rows('dV__gx_g', columns='H'), (0,), 'dP__dV__gx_g'),
+        _VectorSum(_Rows('dK__xterm__3', columns='H'), (0,), 'dP__dK__xterm__3'),
+        _VectorSum(_Rows('dV__gx_o', columns='H'), (0,), 'dP__dV__gx_o'),
+        _VectorSum(_Rows('dK__xterm__4', columns='H'), (0,), 'dP__dK__xterm__4'),
     ),
 )
 init_params, pack, forward, backward, step = _driver.api(_CELL, __name__)

@@ -53,8 +53,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
-BUILD = "524ccba1e5623be1"  # a hash of this file's other lines
+RUNTIME = "f5be83476c73fab6"  # the cellgen.runtime this module was built against
+BUILD = "3656010c77fbd95c"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "lstm_niaf"
@@ -249,6 +249,7 @@ def _backward_rows(x__rows, S__h, S__c, X__1, W__1, W__0__panels, P__b_i, P__b_f
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__h, Gn__h, _b0, _b1)
         _copy_rows(G__c, Gn__c, _b0, _b1)
+
 
 
 _CELL = _Cell(

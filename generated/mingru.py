@@ -36,8 +36,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
-BUILD = "3487c2eb0cad9664"  # a hash of this file's other lines
+RUNTIME = "f5be83476c73fab6"  # the cellgen.runtime this module was built against
+BUILD = "e47f29a76127ff43"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "mingru"
@@ -174,6 +174,7 @@ def _backward_rows(x__rows, S__h, X__0, W__0, P__b_z, P__b_h, dy__seq, G__h, Gn_
         G__h, Gn__h = Gn__h, G__h
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__h, Gn__h, _b0, _b1)
+
 
 
 _CELL = _Cell(

@@ -68,8 +68,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
-BUILD = "97ff3dd33605dc3d"  # a hash of this file's other lines
+RUNTIME = "f5be83476c73fab6"  # the cellgen.runtime this module was built against
+BUILD = "a44e07f4e8b1bc76"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "slstm"
@@ -327,6 +327,7 @@ def _backward_rows(x__rows, S__h, S__c, S__n, S__m, X__1, W__1, W__0__panels, P_
         _copy_rows(G__c, Gn__c, _b0, _b1)
         _copy_rows(G__n, Gn__n, _b0, _b1)
         _copy_rows(G__m, Gn__m, _b0, _b1)
+
 
 
 _CELL = _Cell(

@@ -42,8 +42,8 @@ from cellgen.runtime.step_products import PANEL as _PANEL, TILE_ROWS as _TILE_RO
 from cellgen.runtime.table import Array as _Array, Cell as _Cell, Drivers as _Drivers, Product as _Product
 from cellgen.runtime.table import RowKernel as _RowKernel, Rows as _Rows, VectorSum as _VectorSum
 
-RUNTIME = "a555973d3da748be"  # the cellgen.runtime this module was built against
-BUILD = "ac8b8d392c5e16ae"  # a hash of this file's other lines
+RUNTIME = "f5be83476c73fab6"  # the cellgen.runtime this module was built against
+BUILD = "fecc452af3daa594"  # a hash of this file's other lines
 _runtime.require(RUNTIME, __name__)
 
 NAME = "sru"
@@ -228,6 +228,7 @@ def _backward_rows(x__rows, S__c, X__0, W__0, P__v_f, P__b_f, P__v_r, P__b_r, dy
         G__c, Gn__c = Gn__c, G__c
     if (_t1 - _t0) % 2 == 1:  # an odd number of swaps: the carries are in the other arrays
         _copy_rows(G__c, Gn__c, _b0, _b1)
+
 
 
 _CELL = _Cell(

@@ -150,21 +150,23 @@ def _step_rows(array: str, per_step: bool, columns: tuple[int, int] | None = Non
     return f"{array}[_t, _b0:_b1{cols}]" if per_step else f"{array}[_b0:_b1{cols}]"
 
 
-def _step_lines(step: tuple, kernels: dict[str, KernelText], td: str) -> list[str]:
-    """A step's products and kernels; td indexes dys (the forward has none: 0)."""
+def _step_lines(step: tuple, kernels: dict[str, KernelText], td: str, rows: str = "_b0, _b1") -> list[str]:
+    """A step's products and kernels over the batch rows `rows`; td indexes dys (the forward
+    has none: 0)."""
     out = []
     for op in step:
         if isinstance(op, Gemm) and op.is_mean:
             first, last = op.columns or (0, 1)  # a mean's operand is hidden-sized
             a = f"{op.a}[_t]" if op.a_per_step else op.a
             mean = f"{op.out}[_t]" if op.out_per_step else op.out
-            out.append(f"_row_means({a}, _b0, _b1, {_unit(first)}, {_unit(last)}, {mean})  # {op.comment}")
+            out.append(f"_row_means({a}, {rows}, {_unit(first)}, {_unit(last)}, {mean})  # {op.comment}")
         elif isinstance(op, Gemm):
+            assert rows == "_b0, _b1", "a stage of rows has no products with weights"
             out.append(f"_step_product({_step_rows(op.a, op.a_per_step, op.columns)}, {op.b}, "
                        f"{_step_rows(op.out, op.out_per_step)}, _tail)  # {op.comment}")
         else:
             units = _units(kernels[op.name].space)
-            out.append(f"{op.name}(_t, {td}, _b0, _b1, {units}, {', '.join(kernels[op.name].arrays)}, _L, _k)")
+            out.append(f"{op.name}(_t, {td}, {rows}, {units}, {', '.join(kernels[op.name].arrays)}, _L, _k)")
     return out
 
 
@@ -208,7 +210,8 @@ def render(plan: Plan) -> str:
     cell = g.cell
     table: ArrayTable = arrays(plan)
     printer = Printer()
-    hidden_kernels = [k for k in plan.forward_step + plan.backward_step if isinstance(k, Kernel)]
+    hidden_kernels = [k for k in plan.forward_step + plan.backward_step + plan.forward_stage + plan.backward_stage
+                      if isinstance(k, Kernel)]
     kernels = [_kernel_text(k, printer) for k in list(plan.hoisted_kernels) + hidden_kernels
                + ([plan.dx_kernel] if plan.dx_kernel else [])]
     by_name = {k.name: k for k in kernels}
@@ -225,6 +228,10 @@ def render(plan: Plan) -> str:
     backward_step += [f"_freeze_rows(_t, _L, {names.carry(g.prev[s].name)}, {names.carry_next(g.prev[s].name)}, "
                       f"_b0, _b1)  # a carry the product wrote" for s in plan.carry_from_gemm]
     backward_step += [f"{c}, {n} = {n}, {c}" for c, n in carries]
+    # the input stage goes through its rows a chunk at a time, every level of a chunk while
+    # its rows are in cache (over all rows at once, each level is a pass through memory)
+    forward_stage = _step_lines(plan.forward_stage, by_name, "0", "_c0, _c1")
+    backward_stage = _step_lines(plan.backward_stage, by_name, "0", "_c0, _c1")
     hoisted = {k.name for k in plan.hoisted_kernels}
     row_kernels = {
         "input_kernels": [f"_RowKernel({k.name}, {_literal(k.arrays)})" for k in kernels if k.name in hoisted],
@@ -237,7 +244,8 @@ def render(plan: Plan) -> str:
 
     source = _TEMPLATES.get_template("module.py.j2").render(
         version=__version__, runtime=runtime.VERSION,
-        row_means=any(isinstance(op, Gemm) and op.is_mean for op in plan.forward_step + plan.backward_step),
+        row_means=any(isinstance(op, Gemm) and op.is_mean for op in plan.forward_step + plan.backward_step
+                      + plan.forward_stage),
         staged=any(k.staged for k in kernels), activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
         source=_safe_comment(Path(cell.path).name),
         forward_eqs=eq.forward, backward_eqs=eq.backward, legend=eq.legend, dx_lines=eq.dx,
@@ -248,6 +256,7 @@ def render(plan: Plan) -> str:
         forward_sizes=_size_lines(table.forward, cell.sizes), backward_sizes=_size_lines(table.backward, cell.sizes),
         forward_args=[a.name for a in table.forward], backward_args=[a.name for a in table.backward],
         forward_step_lines=forward_step, backward_step_lines=backward_step,
+        forward_stage_lines=forward_stage, backward_stage_lines=backward_stage,
         sequence={k: v for k, v in sequence.items() if v},
         carries=[c for c, _ in carries], carry_pairs=carries, groups=table.groups, widest=table.widest,
         forward_table=[_literal(a) for a in table.forward],

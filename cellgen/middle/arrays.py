@@ -63,14 +63,17 @@ def arrays(plan: Plan) -> ArrayTable:
             fwd.append(Array(names.products(grp.index), "scratch", ("B", n)))
         else:
             fwd.append(Array(names.products(grp.index), "tape", ("T", "B", n)))
+    stage = plan.stage_groups
     for grp in plan.groups:
-        if grp.index in has_operand and grp.is_mean:  # read by its mean in the same step only
+        if grp.index in has_operand and grp.index in stage:  # the input stage's, all steps at once
+            fwd.append(Array(names.operand(grp.index), "work", ("T", "B", "H")))
+        elif grp.index in has_operand and grp.is_mean:  # read by its mean in the same step only
             fwd.append(Array(names.operand(grp.index), "scratch", ("B", "H")))
         elif grp.index in has_operand:
             shape = ("T*B", "I") if grp.operand_size == "input" else ("T", "B", dim(grp.operand_size))
             fwd.append(Array(names.operand(grp.index), "tape", shape))
-    node_size = {n.symbol: cell.definition(n.name, n.is_state).size for n in g.nodes}
-    fwd += [Array(names.kept(s.name), "tape", ("T", "B", dim(node_size[s]))) for s in plan.kept]
+    node_size = {n.symbol: g.size_of(n) for n in g.nodes}
+    fwd += [Array(names.kept(s.name), "tape", ("T", "B", dim(node_size[s]))) for s in plan.kept + plan.boundary]
     tape = [a for a in fwd if a.role in ("input", "state", "tape")]
     fwd += [Array(names.weights(grp.index, True), "weights", group=grp.index, transpose=True) for grp in inputs]
     fwd += [Array(names.panels(grp.index, True), "panels", group=grp.index, transpose=True) for grp in recurrent
@@ -90,15 +93,19 @@ def arrays(plan: Plan) -> ArrayTable:
     bwd.append(Array(names.DYS, "dy", ("T", "B", out_dim)))
     bwd += [Array(names.carry(c), "carry", ("B", state_dim[i]), index=i) for i, c in enumerate(codes)]
     bwd += [Array(names.carry_next(c), "carry_next", ("B", state_dim[i]), index=i) for i, c in enumerate(codes)]
-    bwd += [Array(names.products_grad(grp.index), "scratch", ("B", "H")) if grp.is_mean
+    bwd += [Array(names.products_grad(grp.index), "work", ("T", "B", "H")) if grp.index in stage
+            else Array(names.products_grad(grp.index), "scratch", ("B", "H")) if grp.is_mean
             else Array(names.products_grad(grp.index), "work", ("T", "B", _width(grp)))
             for grp in recurrent if grp.index not in plan.dm_within and grp.index not in plan.mean_alias]
+    bwd += [Array(names.kept_grad(s.name), "work", ("T", "B", dim(node_size[s]))) for s in plan.boundary]
     bwd += [Array(names.input_products_grad(grp.index), "work", ("T", "B", _width(grp)))
             for grp in inputs if grp.index not in plan.dm_alias]
     carried = set(plan.carry_from_gemm.values())
     for grp in plan.groups:
         if grp.index in dx_summands:
             bwd.append(Array(names.operand_grad(grp.index), "work", ("T*B", "I")))
+        elif grp.index in stage and grp.index not in plan.mean_alias:  # one value per row and step
+            bwd.append(Array(names.operand_grad(grp.index), "work", ("T", "B")))
         elif grp.operand_size != "input" and grp.index not in carried and grp.index not in plan.mean_alias:
             bwd.append(Array(names.operand_grad(grp.index), "scratch", ("B", dim(grp.operand_size))))
     streams = {stream for stream, _ in plan.vector_sums.values()}

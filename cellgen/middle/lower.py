@@ -65,6 +65,17 @@ class Node:
     expr: sp.Expr
     name: str
     is_state: bool
+    size: str | None = None  # a node the compiler made (hoist); else the spec's definition has it
+
+
+@dataclass(frozen=True)
+class Hoisting:
+    """Values computed before the loop (middle/hoist.py): `stage` is every value the input
+    stage computes (means, nodes, and the input products and vector parameters it alone
+    reads), `boundary` the nodes of it that the step reads, in step order."""
+    stage: frozenset[sp.Symbol] = frozenset()
+    boundary: tuple[sp.Symbol, ...] = ()
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,10 @@ class StepGraph:
     output: sp.Symbol
     display: dict[sp.Symbol, str]  # how a person reads each symbol
     order: tuple[sp.Symbol, ...]  # products and nodes, each after everything it reads
+    hoisting: Hoisting = Hoisting()
+
+    def size_of(self, node: Node) -> str:
+        return node.size or self.cell.definition(node.name, node.is_state).size
 
     @property
     def levels(self) -> int:

@@ -39,6 +39,12 @@ def kept(code: str) -> str:
     return f"K__{code}"
 
 
+def kept_grad(code: str) -> str:
+    """A kept intermediate's gradient at every step, [T, B, hidden]: what BPTT hands to the
+    input stage after the loop (hoist_input_norms)."""
+    return f"dK__{code}"
+
+
 def mask(code: str) -> str:
     """A mask the caller gives: [T, B, hidden] (per step) or [B, hidden] (per sequence)."""
     return f"Z__{code}"

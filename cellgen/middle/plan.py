@@ -68,6 +68,8 @@ class Gemm:
 # The planner's optimisations, each one a named pass that can be switched off (the plan is
 # then slower, never wrong: tests/test_plan.py checks gradients with each one off).
 PASSES = {
+    "hoist_input_norms": "an input-only term that holds a mean (a layer norm of U @ x) is computed for all steps "
+                         "before the loop, and its gradient after BPTT, instead of inside every step",
     "fuse_sums": "a recurrent product that meets an input product only in a sum (W @ h + U @ x) "
                  "adds into the input product's buffer: the tape keeps the sum, the step's products are scratch",
     "store_gates": "a kept sum used only through one activation keeps the activation (the gate): "
@@ -121,6 +123,13 @@ class Plan:
     vector_rows: dict[str, str] = field(default_factory=dict)  # vector parameter -> its [B, H] accumulator
     passes: tuple[PassResult, ...] = ()
     kept: tuple[sp.Symbol, ...] = ()  # intermediates the forward writes to the tape for BPTT
+    # hoist_input_norms: the input stage's means, the nodes the step reads from it, and the
+    # stage's programs over all [T * B] rows (run as one step of T * B rows), before the
+    # loop and after BPTT
+    stage_groups: frozenset[int] = frozenset()
+    boundary: tuple[sp.Symbol, ...] = ()
+    forward_stage: tuple = ()
+    backward_stage: tuple = ()
 
     def applied(self, name: str) -> tuple[str, ...]:
         """What the pass `name` changed in this plan."""
@@ -136,13 +145,14 @@ def plan(d: Derivation, disable: frozenset[str] = frozenset()) -> Plan:
     hoisted, forward_step = planner.forward()
     backward_step, dm_alias, dm_within, carry_from_gemm, vector_sums = planner.backward()
     dx_kernel, dx_from_gemm = planner.input_gradient()
+    forward_stage, backward_stage = planner.forward_stage(), planner.backward_stage
     planner.changes["stage_wide_kernels"] += [f"{k.name} is staged" for k in forward_step + backward_step
-                                              if isinstance(k, Kernel) and k.staged]
+                                              + forward_stage + backward_stage if isinstance(k, Kernel) and k.staged]
     return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
                 carry_from_gemm, vector_sums, planner.operand_buffers, planner.summed, planner.mean_alias,
                 planner.vector_rows,
                 tuple(PassResult(name, name not in disable, tuple(planner.changes[name])) for name in PASSES),
-                planner.kept)
+                planner.kept, planner.stage_groups, planner.boundary, forward_stage, backward_stage)
 
 
 class _Planner:
@@ -167,6 +177,13 @@ class _Planner:
         per_sequence = {m.name for m in g.cell.masks if m.per_sequence}
         self.mask_slot = {sym: Slot(names.mask(sym.name), "row" if name in per_sequence else "t")
                           for name, sym in g.masks.items()}
+        # hoist_input_norms rewrote the graph before derive (middle/hoist.py); here its means
+        # and boundary nodes move to the stages around the loop
+        self.stage, self.boundary = g.hoisting.stage, g.hoisting.boundary
+        self.changes["hoist_input_norms"] += list(g.hoisting.changes)
+        self.stage_groups = frozenset(grp.index for grp in self.groups
+                                      if grp.is_mean and grp.members[0].symbol in self.stage)
+        self.backward_stage: tuple = ()
         self.summed, self.partner, to_sum = _sum_only_pairs(d) if self.enabled["fuse_sums"] else ({}, {}, {})
         self.changes["fuse_sums"] += [f"group {w} adds into group {u}" for w, u in self.summed.items()]
         self.mean_sources = self.means_in_place() if self.enabled["mean_in_place"] else {}
@@ -225,7 +242,7 @@ class _Planner:
             for p in grp.members:
                 sizes[p.symbol] = None if grp.is_mean else p.size
         for n in g.nodes:
-            sizes[n.symbol] = cell.definition(n.name, n.is_state).size
+            sizes[n.symbol] = g.size_of(n)
         sizes[d.dy] = cell.output_size
         for value, adj in d.adjoints.items():
             sizes[adj] = sizes.get(value)
@@ -245,7 +262,7 @@ class _Planner:
         for name, sym in g.vectors.items():
             sizes[names.vector_stream(sym.name)] = sizes[names.vector_rows(sym.name)] = params[name][0]
         for n in g.nodes:
-            sizes[names.kept(n.symbol.name)] = cell.definition(n.name, n.is_state).size
+            sizes[names.kept(n.symbol.name)] = g.size_of(n)
         sizes[names.YS] = cell.output_size
         return sizes
 
@@ -283,6 +300,7 @@ class _Planner:
         users = set().union(*(e.free_symbols for e in self.bwd_defs.values()))
         return tuple(n.symbol for n in self.g.nodes
                      if not n.is_state and n.symbol in users and n.symbol not in self.stored.values()
+                     and n.symbol not in self.stage
                      and reads[n.symbol] & means and reads[n.symbol] & per_unit)
 
     # ------------------------------------------------------------------ kernels
@@ -347,7 +365,7 @@ class _Planner:
         frozen = tuple((slot, self.frozen_source(slot)) for slot, _ in writes) if space != "input" else ()
         arrays = sorted({sl.array for _, sl in kept_reads} | {sl.array for sl, _ in writes}
                         | {sl.array for sl, _ in accs} | {src.array for _, src in frozen if src})
-        staged = self.enabled["stage_wide_kernels"] and space != "input" and _wide(kept_reads, writes + accs)
+        staged = self.enabled["stage_wide_kernels"] and space != "input" and (_wide(kept_reads, writes + accs))
         return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays), frozen, staged)
 
     def frozen_source(self, slot: Slot) -> Slot | None:
@@ -364,6 +382,8 @@ class _Planner:
     def forward_leaf(self, max_level: int):
         """Where a kernel after the level-`max_level` GEMMs reads each forward value."""
         def slot(s):
+            if s in self.boundary:
+                return Slot(names.kept(s.name), "t")
             if s in self.prev_of:
                 return Slot(names.state(self.state_code[self.prev_of[s]]), "t")
             if s in self.vector_slot:
@@ -391,7 +411,7 @@ class _Planner:
         step: list = []
         for level in range(L + 1):
             for grp in groups:
-                if level > 0 and grp.level == level:
+                if level > 0 and grp.level == level and grp.index not in self.stage_groups:
                     src = names.state(grp.operand.name) if grp.operand in self.prev_of \
                         else names.operand(grp.index)
                     # a mean's operand is the step's only (no weight gradient reads it later)
@@ -405,7 +425,8 @@ class _Planner:
                                      describe(grp, g.display), columns))
             if level < L:
                 outs = [(Slot(names.operand(grp.index), "row" if grp.is_mean else "t"), grp.operand)
-                        for grp in groups if grp.level == level + 1 and grp.index in self.operand_buffers]
+                        for grp in groups if grp.level == level + 1 and grp.index in self.operand_buffers
+                        and grp.index not in self.stage_groups]
                 if outs:
                     step.extend(self.kernels(f"_forward_level{level}", f"operands of the level-{level + 1} products",
                                             outs, [], self.forward_leaf(level)))
@@ -479,12 +500,14 @@ class _Planner:
                 first_mean[key] = grp.index
         for grp in groups:
             exprs = [d.adjoint(p.symbol) for p in grp.members]
-            if grp.index in self.mean_alias:
+            if grp.index in self.mean_alias or grp.index in self.stage_groups:
                 continue
             if grp.operand_size == "input":
                 if grp.index in dm_alias:
                     continue
                 for k, e in enumerate(exprs):
+                    if grp.members[k].symbol in self.stage:  # the stage after BPTT writes it
+                        continue
                     quantities.append((self.ready(e), Slot(names.input_products_grad(grp.index), "t", k), e))
             elif grp.index not in dm_within:  # a mean's is the step's only: no weight gradient reads it
                 for k, e in enumerate(exprs):
@@ -515,11 +538,16 @@ class _Planner:
                 arr, first = names.input_products_grad(dm_within[grp.index][0]), dm_within[grp.index][1]
             for k, p in enumerate(grp.members):
                 stored.setdefault(self.adjoint_value(p.symbol), (arr, first + k))
+        # BPTT hands each boundary node's gradient to the stage after the loop in a stream
+        for b in self.boundary:
+            e = d.adjoint(b)
+            quantities.append((self.ready(e), Slot(names.kept_grad(b.name), "t"), e))
+            stored.setdefault(e, (names.kept_grad(b.name), 0))
         vector_sums: dict[str, tuple[str, int]] = {}
         accumulated: list[tuple[int, Slot, sp.Expr]] = []
         for name, sym in g.vectors.items():
             e = d.adjoint(sym)
-            if e == 0:
+            if e == 0 or sym in self.stage:  # the stage's are summed after it
                 continue
             value = d.definitions.get(e, e)
             if value in stored and self.enabled["bias_from_stream"]:
@@ -562,7 +590,8 @@ class _Planner:
                     kernels = self.kernels(f"_backward_level{level}", purpose, outs, accs, leaf, backward=True)
                 step.extend(kernels)
             for grp in groups:
-                if level > 0 and grp.level == level and grp.index not in self.mean_alias:
+                if level > 0 and grp.level == level and grp.index not in self.mean_alias \
+                        and grp.index not in self.stage_groups:
                     comment = "d" + describe(grp, g.display, operand_only=True)
                     if grp.index in dm_within:
                         ui, first = dm_within[grp.index]
@@ -572,7 +601,115 @@ class _Planner:
                         step.append(Gemm(names.products_grad(grp.index), not grp.is_mean,
                                          "" if grp.is_mean else names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment))
+        self.backward_stage = self.stage_backward(dm_alias, stored, vector_sums)
         return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
+
+    # ------------------------------------------------------------------ the input stage
+    def stage_leaf(self, max_level: int):
+        """Where a kernel of the input stage, after its level-`max_level` means, reads each
+        value: the input products and the stage's means of every step; nodes it computes."""
+        def slot(s):
+            if s in self.vector_slot:
+                return self.vector_slot[s]
+            if s in self.member_slot:
+                gi, k = self.member_slot[s]
+                grp = self.groups[gi]
+                if grp.operand_size == "input":
+                    return Slot(names.input_products(gi), "t", k)
+                if gi in self.stage_groups and grp.level <= max_level:
+                    return Slot(names.products(gi), "scalar")
+                raise AssertionError(f"the input stage reads {s}, which it has not computed")
+            return None
+        return slot
+
+    def forward_stage(self) -> tuple:
+        """Before the loop, over all [T * B] rows: the stage's means level by level, then the
+        boundary nodes, onto the tape."""
+        if not self.boundary:
+            return ()
+        program: list = []
+        levels = sorted({self.groups[gi].level for gi in self.stage_groups})
+        for level in levels:
+            at = [gi for gi in sorted(self.stage_groups) if self.groups[gi].level == level]
+            outs = [(Slot(names.operand(gi), "t"), self.groups[gi].operand) for gi in at if gi in self.operand_buffers]
+            if outs:
+                program.extend(self.kernels(f"_input_level{level - 1}", f"operands of the input's level-{level} means",
+                                            outs, [], self.stage_leaf(level - 1)))
+            for gi in at:
+                src, columns = names.operand(gi), None
+                if gi in self.mean_sources:
+                    src, k = self.mean_sources[gi]
+                    columns = (k, k + 1)
+                program.append(Gemm(src, True, "", names.products(gi), True, describe(self.groups[gi], self.g.display),
+                                    columns))
+        outs = [(Slot(names.kept(b.name), "t"), b) for b in self.boundary]
+        program.extend(self.kernels("_input_terms", "the input's terms of every step, for the recurrence", outs, [],
+                                    self.stage_leaf(max(levels, default=0))))
+        return tuple(program)
+
+    def stage_backward(self, dm_alias: dict, stored: dict, vector_sums: dict) -> tuple:
+        """After BPTT, over all [T * B] rows: from the boundary nodes' gradients, the stage's
+        means' adjoints level by level down to the input products' (dX) and the stage's
+        vector parameters' gradients."""
+        if not self.boundary:
+            return ()
+        d, g = self.d, self.g
+        stage_da = {self.groups[gi].da: self.groups[gi].level for gi in self.stage_groups}
+        top = max(stage_da.values(), default=0)
+
+        def ready(e: sp.Expr) -> int:
+            return min((stage_da[s] for s in self.da_deps(e) if s in stage_da), default=top + 1) - 1
+
+        quantities: list[tuple[int, Slot, sp.Expr]] = []
+        for gi in sorted(self.stage_groups - set(self.mean_alias)):
+            grp = self.groups[gi]
+            e = d.adjoint(grp.members[0].symbol)
+            quantities.append((min(ready(e), grp.level), Slot(names.products_grad(gi), "t"), e))
+        for grp in self.groups:
+            if grp.operand_size == "input" and grp.index not in dm_alias:
+                quantities += [(ready(d.adjoint(p.symbol)), Slot(names.input_products_grad(grp.index), "t", k),
+                                d.adjoint(p.symbol)) for k, p in enumerate(grp.members) if p.symbol in self.stage]
+        for name, sym in g.vectors.items():
+            e = d.adjoint(sym)
+            if e == 0 or sym not in self.stage:
+                continue
+            value = d.definitions.get(e, e)
+            if value in stored and self.enabled["bias_from_stream"]:
+                vector_sums[name] = stored[value]
+                self.changes["bias_from_stream"].append(f"d{name} sums block {stored[value][1]} of {stored[value][0]}")
+            else:
+                quantities.append((ready(e), *self.vector_stream(name, e, vector_sums)))
+        boundary_grads = {d.adjoint(b): Slot(names.kept_grad(b.name), "t") for b in self.boundary}
+        forward = self.stage_leaf(top)
+
+        def leaf(level: int):
+            def slot(s):
+                if s in boundary_grads:
+                    return boundary_grads[s]
+                if s in stage_da:
+                    gi = next(gi for gi in self.stage_groups if self.groups[gi].da == s)
+                    return Slot(names.operand_grad(self.mean_alias.get(gi, gi)), "scalar") if stage_da[s] > level \
+                        else None
+                if s in self.da_level or s in self.d.carries.values() or s == self.d.dy:
+                    raise AssertionError(f"the input stage reads {s}, a gradient of the step's")
+                if s in self.boundary:
+                    return Slot(names.kept(s.name), "t")
+                return forward(s)
+            return slot
+
+        program: list = []
+        for level in range(top, -1, -1):
+            outs = [(slot, e) for lvl, slot, e in quantities if lvl == level]
+            if outs:
+                program.extend(self.kernels(f"_input_backward_level{level}", "the input's gradients after BPTT" if level
+                                            == 0 else f"adjoints of the input's level-{level} means", outs, [],
+                                            leaf(level), backward=True))
+            for gi in sorted(self.stage_groups - set(self.mean_alias)):
+                grp = self.groups[gi]
+                if level > 0 and grp.level == level:
+                    program.append(Gemm(names.products_grad(gi), True, "", names.operand_grad(gi), True,
+                                        "d" + describe(grp, g.display, operand_only=True)))
+        return tuple(program)
 
     def vector_stream(self, name: str, e: sp.Expr, vector_sums: dict) -> tuple[Slot, sp.Expr]:
         """A vector parameter's gradient as a [T, B, H] stream summed after the loop: where its

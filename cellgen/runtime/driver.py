@@ -63,9 +63,10 @@ class Layout:
         found = unit_sizes(pk.sizes, ("hidden",) * self.uses_hidden + self.cell.sizes, self.state_sizes, state0)
         return found.get("hidden", 0), tuple((s, found[s]) for s in self.cell.sizes)
 
-    def work(self, H: int, I: int, extra: tuple = ()) -> tuple[int, int, int]:
+    def work(self, H: int, I: int, extra: tuple = ()) -> tuple[int, int, int, int]:
         """About the multiply-adds of one of the [T * B] rows before the recurrence, after
-        it, and of one step of one batch row (for the sizes of blocks and chunks)."""
+        it, of one step of one batch row, and of one row of the input stage (for the sizes of
+        blocks and chunks)."""
         key = ("work", H, I, extra)
         if key not in self._shapes:
             def columns(r: Rows) -> int:
@@ -76,7 +77,7 @@ class Layout:
                     + 16 * self.cell.widest * H
             cell = self.cell
             self._shapes[key] = (rows(cell.input_products), rows(cell.weight_grads + cell.operand_grads),
-                                 H * (H * self.recurrent_width + 16 * cell.widest))
+                                 H * (H * self.recurrent_width + 16 * cell.widest), 16 * cell.widest * H)
         return self._shapes[key]
 
     def param_shape(self, name: str, H: int, I: int, extra: tuple = ()) -> tuple[int, ...]:
@@ -154,6 +155,17 @@ def _backward_sequence(layout: Layout, sizes: tuple, k: np.ndarray, panels: dict
         column_sums(_rows(named, v.stream, sizes)[r0:r1], v.blocks, named[v.out])
 
 
+def _run_stage(driver, table: tuple, args: list, scalars: list, T: int, B: int, row_work: int, threads) -> None:
+    """A cell's input stage (pass hoist_input_norms) over all [T * B] rows at once: its
+    driver is a step's, so the [T, B, ...] arrays go to it as one step of T * B rows. Rows
+    past a sequence's end are the rows past the end of that one step: they write zeros."""
+    L = scalars[0]
+    valid = (np.arange(T)[:, None] < L[None, :]).astype(L.dtype).reshape(T * B)
+    flat = [v.reshape((1, T * B) + v.shape[2:]) if a.shape[:2] == ("T", "B") and v.shape[:2] == (T, B) else v
+            for a, v in zip(table, args)]
+    threads.steps(driver, flat + [valid] + scalars[1:], T * B, 1, row_work)
+
+
 def _panels(layout: Layout, arrays: tuple, products, pk) -> dict:
     """The weights of the products with weights, packed as product_rows reads them."""
     by_name = {a.name: a for a in arrays}
@@ -202,6 +214,8 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None, masks=None):
             v = tape[a.name] = masks[a.param]
         elif role == "scratch":
             v = np.empty(shape, dtype)
+        elif role == "work":  # the input stage's, [T, B, ...]: from the pool, as the tape
+            v = empty(shape, dtype)
         else:  # output
             v = ys = empty(shape, dtype)
         args.append(v)
@@ -210,6 +224,9 @@ def forward(layout: Layout, params, xs, state0=None, lengths=None, masks=None):
     panels = _panels(layout, cell.forward_arrays, cell.input_products, pk)
     threads.rows(partial(_forward_sequence, layout, (T, B, H, I, extra), k, padding, panels), args, T * B,
                  layout.work(H, I, extra)[0], granule=GRAM_ROWS)
+    if cell.drivers.forward_stage is not None:
+        _run_stage(cell.drivers.forward_stage, cell.forward_arrays, args, [L, k], T, B, layout.work(H, I, extra)[3],
+                   threads)
     threads.steps(cell.drivers.forward_rows, args + [L, k], B, T, layout.work(H, I, extra)[2])
     if tape["masked"]:
         ys[np.arange(T)[:, None] >= L[None, :]] = 0
@@ -342,6 +359,9 @@ def backward(layout: Layout, params, tape, dys, dfinal=None, input_grad: bool = 
     threads = Threads()
     threads.steps(cell.drivers.backward_rows, args + [tape["lengths"], dys.shape[0] == T and T > 0, k], B, T,
                   layout.work(H, I, extra)[2], reverse=True)
+    if cell.drivers.backward_stage is not None:
+        _run_stage(cell.drivers.backward_stage, cell.backward_arrays, args, [tape["lengths"], True, k], T, B,
+                   layout.work(H, I, extra)[3], threads)
     dstate0 = [None] * len(cell.states)
     for a, v in zip(cell.backward_arrays, args):
         if a.role == "carry":  # the state gradients at t = 0, left there by the last chunk

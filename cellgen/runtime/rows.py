@@ -30,6 +30,9 @@ def unowned(typingctx, a):
 
 # Units of a row a staged kernel computes at a time (see staging_row).
 STAGE = 256
+# The input stage (a cell's hoisted input terms) runs all its levels over this many of the
+# [T * B] rows before the next rows: a chunk's rows of a few [rows, 4H] arrays stay in L2.
+STAGE_ROWS = 32
 _LANES = 16  # partial sums, so LLVM vectorizes a row's sum without reassociating it
 
 

@@ -18,7 +18,8 @@ class Array(NamedTuple):
     forward fills and the backward reads), scratch (a new array for one call), weights (a
     stacked group of weight matrices, transposed if `transpose`), panels (the same, packed for
     the step products), vector (a vector parameter), mask (a mask the caller gives, `param`
-    names it: kept on the tape by reference, never copied), output (ys, [T, B, hidden]).
+    names it: kept on the tape by reference, never copied), output (ys, [T, B, hidden]), work
+    (a buffer of the pool for this call alone: the input stage's).
     Backward: input, tape and mask (from the tape, by name), weights, panels, vector, dy (dys, one
     zero row when None), carry (a state's gradient from the next step: dfinal, else zeros),
     carry_next (the one being computed), work (a new buffer), scratch, weight_grad (a stacked
@@ -71,6 +72,10 @@ class RowKernel(NamedTuple):
 class Drivers(NamedTuple):
     forward_rows: Callable  # steps t0..t1 of the recurrence over a block of batch rows
     backward_rows: Callable  # BPTT, steps t1 - 1..t0 of a block of rows; carries in and out in place
+    # the input stage (a cell whose input terms hold means): the [T * B] rows as one step of
+    # T * B rows, before the loop and after BPTT, with the same arguments as the two above
+    forward_stage: Callable | None = None
+    backward_stage: Callable | None = None
 
 
 class Cell(NamedTuple):
