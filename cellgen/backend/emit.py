@@ -245,7 +245,7 @@ def render(plan: Plan) -> str:
     source = _TEMPLATES.get_template("module.py.j2").render(
         version=__version__, runtime=runtime.VERSION,
         row_means=any(isinstance(op, Gemm) and op.is_mean for op in plan.forward_step + plan.backward_step
-                      + plan.forward_stage),
+                      + plan.forward_stage + plan.backward_stage),
         staged=any(k.staged for k in kernels), activations=_activation_imports(kernels), build=_UNBUILT, cell=cell,
         source=_safe_comment(Path(cell.path).name),
         forward_eqs=eq.forward, backward_eqs=eq.backward, legend=eq.legend, dx_lines=eq.dx,

@@ -5,8 +5,8 @@ them, vector parameters and constants) does not depend on the states, so it can 
 computed for all steps at once before the loop, over the [T * B] rows, instead of inside
 every step; its gradient likewise after BPTT. That only pays where the value holds a mean
 (a layer norm of `U @ x`): a mean is a barrier inside a step (a reduction per batch row
-between two kernels), and a layer-normalized LSTM spends eight of its twenty means a step
-and a third of its backward kernels on the input side. A sum `U @ x + b` alone stays in the
+between two kernels), and a layer-normalized LSTM spends eight of the eighteen means of
+its forward step on the input side. A sum `U @ x + b` alone stays in the
 step, where `fuse_sums` already folds it into the input products.
 
 The rewrite names each largest input-only term that holds a mean (`gx_i * (U_i @ x - mx) /
