@@ -143,9 +143,9 @@ def plan(d: Derivation, disable: frozenset[str] = frozenset()) -> Plan:
         raise ValueError(f"unknown passes {sorted(unknown)}; the passes are {list(PASSES)}")
     planner = _Planner(d, frozenset(disable))
     hoisted, forward_step = planner.forward()
-    backward_step, dm_alias, dm_within, carry_from_gemm, vector_sums = planner.backward()
+    backward_step, dm_alias, dm_within, carry_from_gemm, vector_sums, backward_stage = planner.backward()
     dx_kernel, dx_from_gemm = planner.input_gradient()
-    forward_stage, backward_stage = planner.forward_stage(), planner.backward_stage
+    forward_stage = planner.forward_stage()
     planner.changes["stage_wide_kernels"] += [f"{k.name} is staged" for k in forward_step + backward_step
                                               + forward_stage + backward_stage if isinstance(k, Kernel) and k.staged]
     return Plan(d, d.groups, hoisted, forward_step, backward_step, dx_kernel, dx_from_gemm, dm_alias, dm_within,
@@ -183,7 +183,6 @@ class _Planner:
         self.changes["hoist_input_norms"] += list(g.hoisting.changes)
         self.stage_groups = frozenset(grp.index for grp in self.groups
                                       if grp.is_mean and grp.members[0].symbol in self.stage)
-        self.backward_stage: tuple = ()
         self.summed, self.partner, to_sum = _sum_only_pairs(d) if self.enabled["fuse_sums"] else ({}, {}, {})
         self.changes["fuse_sums"] += [f"group {w} adds into group {u}" for w, u in self.summed.items()]
         self.mean_sources = self.means_in_place() if self.enabled["mean_in_place"] else {}
@@ -227,6 +226,14 @@ class _Planner:
                 continue
             found[grp.index] = (names.input_products(gi) if source.operand_size == "input" else names.products(gi), k)
         return found
+
+    def mean_operand(self, gi: int, src: str) -> tuple[str, tuple[int, int] | None]:
+        """Where group gi's product reads its operand: the column block of a product a mean
+        reads in place (mean_in_place), else `src` whole."""
+        if gi in self.mean_sources:
+            array, k = self.mean_sources[gi]
+            return array, (k, k + 1)
+        return src, None
 
     def value_sizes(self) -> dict[sp.Symbol, str | None]:
         """The size of every value a kernel reads or writes (None: a mean, one value per row)."""
@@ -365,7 +372,7 @@ class _Planner:
         frozen = tuple((slot, self.frozen_source(slot)) for slot, _ in writes) if space != "input" else ()
         arrays = sorted({sl.array for _, sl in kept_reads} | {sl.array for sl, _ in writes}
                         | {sl.array for sl, _ in accs} | {src.array for _, src in frozen if src})
-        staged = self.enabled["stage_wide_kernels"] and space != "input" and (_wide(kept_reads, writes + accs))
+        staged = self.enabled["stage_wide_kernels"] and space != "input" and _wide(kept_reads, writes + accs)
         return Kernel(name, purpose, space, kept_reads, tuple(body), writes, accs, tuple(arrays), frozen, staged)
 
     def frozen_source(self, slot: Slot) -> Slot | None:
@@ -416,10 +423,7 @@ class _Planner:
                         else names.operand(grp.index)
                     # a mean's operand is the step's only (no weight gradient reads it later)
                     per_step = not (grp.is_mean and grp.index in self.operand_buffers)
-                    columns = None
-                    if grp.index in self.mean_sources:
-                        src, k = self.mean_sources[grp.index]
-                        columns = (k, k + 1)
+                    src, columns = self.mean_operand(grp.index, src)
                     step.append(Gemm(src, per_step, "" if grp.is_mean else names.panels(grp.index, True),
                                      names.products(grp.index), grp.index not in self.summed,
                                      describe(grp, g.display), columns))
@@ -549,11 +553,9 @@ class _Planner:
             e = d.adjoint(sym)
             if e == 0 or sym in self.stage:  # the stage's are summed after it
                 continue
-            value = d.definitions.get(e, e)
-            if value in stored and self.enabled["bias_from_stream"]:
-                vector_sums[name] = stored[value]
-                self.changes["bias_from_stream"].append(f"d{name} sums block {stored[value][1]} of {stored[value][0]}")
-            elif self.enabled["accumulate_vector_grads"]:
+            if self.sums_stream(name, d.definitions.get(e, e), stored, vector_sums):
+                continue
+            if self.enabled["accumulate_vector_grads"]:
                 self.vector_rows[name] = names.vector_rows(sym.name)
                 self.changes["accumulate_vector_grads"].append(f"d{name} adds up in its kernel")
                 accumulated.append((self.ready(e), Slot(names.vector_rows(sym.name), "row"), e))
@@ -601,8 +603,8 @@ class _Planner:
                         step.append(Gemm(names.products_grad(grp.index), not grp.is_mean,
                                          "" if grp.is_mean else names.panels(grp.index, False),
                                          gemm_out[grp.da], False, comment))
-        self.backward_stage = self.stage_backward(dm_alias, stored, vector_sums)
-        return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums
+        stage = self.stage_backward(dm_alias, stored, vector_sums)
+        return tuple(step), dm_alias, dm_within, carry_from_gemm, vector_sums, stage
 
     # ------------------------------------------------------------------ the input stage
     def stage_leaf(self, max_level: int):
@@ -636,10 +638,7 @@ class _Planner:
                 program.extend(self.kernels(f"_input_level{level - 1}", f"operands of the input's level-{level} means",
                                             outs, [], self.stage_leaf(level - 1)))
             for gi in at:
-                src, columns = names.operand(gi), None
-                if gi in self.mean_sources:
-                    src, k = self.mean_sources[gi]
-                    columns = (k, k + 1)
+                src, columns = self.mean_operand(gi, names.operand(gi))
                 program.append(Gemm(src, True, "", names.products(gi), True, describe(self.groups[gi], self.g.display),
                                     columns))
         outs = [(Slot(names.kept(b.name), "t"), b) for b in self.boundary]
@@ -654,11 +653,11 @@ class _Planner:
         if not self.boundary:
             return ()
         d, g = self.d, self.g
-        stage_da = {self.groups[gi].da: self.groups[gi].level for gi in self.stage_groups}
-        top = max(stage_da.values(), default=0)
+        stage_da = {self.groups[gi].da: self.groups[gi] for gi in self.stage_groups}
+        top = max((grp.level for grp in stage_da.values()), default=0)
 
         def ready(e: sp.Expr) -> int:
-            return min((stage_da[s] for s in self.da_deps(e) if s in stage_da), default=top + 1) - 1
+            return min((stage_da[s].level for s in self.da_deps(e) if s in stage_da), default=top + 1) - 1
 
         quantities: list[tuple[int, Slot, sp.Expr]] = []
         for gi in sorted(self.stage_groups - set(self.mean_alias)):
@@ -673,11 +672,7 @@ class _Planner:
             e = d.adjoint(sym)
             if e == 0 or sym not in self.stage:
                 continue
-            value = d.definitions.get(e, e)
-            if value in stored and self.enabled["bias_from_stream"]:
-                vector_sums[name] = stored[value]
-                self.changes["bias_from_stream"].append(f"d{name} sums block {stored[value][1]} of {stored[value][0]}")
-            else:
+            if not self.sums_stream(name, d.definitions.get(e, e), stored, vector_sums):
                 quantities.append((ready(e), *self.vector_stream(name, e, vector_sums)))
         boundary_grads = {d.adjoint(b): Slot(names.kept_grad(b.name), "t") for b in self.boundary}
         forward = self.stage_leaf(top)
@@ -687,9 +682,9 @@ class _Planner:
                 if s in boundary_grads:
                     return boundary_grads[s]
                 if s in stage_da:
-                    gi = next(gi for gi in self.stage_groups if self.groups[gi].da == s)
-                    return Slot(names.operand_grad(self.mean_alias.get(gi, gi)), "scalar") if stage_da[s] > level \
-                        else None
+                    gi = stage_da[s].index
+                    return Slot(names.operand_grad(self.mean_alias.get(gi, gi)), "scalar") \
+                        if stage_da[s].level > level else None
                 if s in self.da_level or s in self.d.carries.values() or s == self.d.dy:
                     raise AssertionError(f"the input stage reads {s}, a gradient of the step's")
                 if s in self.boundary:
@@ -710,6 +705,15 @@ class _Planner:
                     program.append(Gemm(names.products_grad(gi), True, "", names.operand_grad(gi), True,
                                         "d" + describe(grp, g.display, operand_only=True)))
         return tuple(program)
+
+    def sums_stream(self, name: str, value: sp.Expr, stored: dict, vector_sums: dict) -> bool:
+        """bias_from_stream: whether a vector parameter's gradient is a stream already written
+        (stored: adjoint value -> (stream, block)), which it then sums."""
+        if value not in stored or not self.enabled["bias_from_stream"]:
+            return False
+        vector_sums[name] = stored[value]
+        self.changes["bias_from_stream"].append(f"d{name} sums block {stored[value][1]} of {stored[value][0]}")
+        return True
 
     def vector_stream(self, name: str, e: sp.Expr, vector_sums: dict) -> tuple[Slot, sp.Expr]:
         """A vector parameter's gradient as a [T, B, H] stream summed after the loop: where its
